@@ -1,0 +1,49 @@
+"""growapp: plant-trial tracking for grow tents and greenhouses."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from .config import ROOT, build_settings
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app. ``config`` overrides settings read from the environment."""
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+    )
+    app.config.from_mapping(build_settings(config))
+
+    from .extensions import Database, csrf, login_manager
+    from .services.audit import install_audit_hook
+
+    Database(app)
+    install_audit_hook()
+    csrf.init_app(app)
+    login_manager.init_app(app)
+
+    from . import logging_setup
+    from .web import errors, security, templating
+
+    logging_setup.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+    templating.init_app(app)
+
+    from .api import bp as api_bp
+    from .web.admin import bp as admin_bp
+    from .web.auth import bp as auth_bp
+    from .web.experiments import bp as experiments_bp
+    from .web.health import bp as health_bp
+    from .web.profile import bp as profile_bp
+
+    for bp in (auth_bp, experiments_bp, admin_bp, profile_bp, health_bp, api_bp):
+        app.register_blueprint(bp)
+
+    from .cli import register_cli
+
+    register_cli(app)
+    return app

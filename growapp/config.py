@@ -1,0 +1,90 @@
+"""Settings from the environment (12-factor). See README "Configuration"."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = Path(os.environ.get("GROWAPP_INSTANCE_DIR", ROOT / "instance"))
+
+
+class ConfigError(RuntimeError):
+    """Raised at start-up when the environment cannot run the app safely."""
+
+
+def _dev_secret_key() -> str:
+    """A key kept in instance/ so development sessions survive a restart."""
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    path = INSTANCE_DIR / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+class Config:
+    ENV = "development"
+    TESTING = False
+    SECRET_KEY: str | None = None
+    DATABASE_URL = f"sqlite:///{INSTANCE_DIR / 'growapp.db'}"
+    PUBLIC_BASE_URL: str | None = None
+    UPLOAD_DIR = str(INSTANCE_DIR / "uploads")
+    MAX_UPLOAD_MB = 16
+    SMTP_HOST: str | None = None
+    SMTP_PORT = 587
+    SMTP_USER: str | None = None
+    SMTP_PASSWORD: str | None = None
+    SMTP_FROM = "growapp@localhost"
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_WINDOW_MINUTES = 15
+    LOGIN_MAX_FAILURES_PER_IP = 50
+    INVITE_DAYS = 7
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_CHECK_DEFAULT = False  # checked in one before_request hook (API tokens skip it)
+    WTF_CSRF_TIME_LIMIT = None  # token lives as long as the session
+    WTF_CSRF_HEADERS = ["X-CSRFToken", "X-CSRF-Token"]
+    SQL_ECHO = False
+
+    @classmethod
+    def from_env(cls) -> dict:
+        env = os.environ
+        settings: dict = {}
+        settings["ENV"] = env.get("GROWAPP_ENV", cls.ENV)
+        if settings["ENV"] not in ("development", "production"):
+            raise ConfigError("GROWAPP_ENV must be 'development' or 'production'")
+        production = settings["ENV"] == "production"
+        key = env.get("GROWAPP_SECRET_KEY")
+        if not key:
+            if production:
+                raise ConfigError("GROWAPP_SECRET_KEY is required when GROWAPP_ENV=production")
+            key = _dev_secret_key()
+        settings["SECRET_KEY"] = key
+        settings["DATABASE_URL"] = env.get("GROWAPP_DATABASE_URL", cls.DATABASE_URL)
+        settings["PUBLIC_BASE_URL"] = (env.get("PUBLIC_BASE_URL") or "").rstrip("/") or None
+        settings["UPLOAD_DIR"] = env.get("GROWAPP_UPLOAD_DIR", cls.UPLOAD_DIR)
+        try:
+            settings["MAX_UPLOAD_MB"] = int(env.get("GROWAPP_MAX_UPLOAD_MB", cls.MAX_UPLOAD_MB))
+        except ValueError as exc:
+            raise ConfigError("GROWAPP_MAX_UPLOAD_MB must be a whole number") from exc
+        settings["SESSION_COOKIE_SECURE"] = production
+        settings["REMEMBER_COOKIE_SECURE"] = production
+        for name in ("SMTP_HOST", "SMTP_USER", "SMTP_PASSWORD", "SMTP_FROM"):
+            if env.get(f"GROWAPP_{name}"):
+                settings[name] = env[f"GROWAPP_{name}"]
+        if env.get("GROWAPP_SMTP_PORT"):
+            settings["SMTP_PORT"] = int(env["GROWAPP_SMTP_PORT"])
+        return settings
+
+
+def build_settings(overrides: dict | None = None) -> dict:
+    settings = {k: v for k, v in vars(Config).items() if k.isupper()}
+    settings.update(Config.from_env())
+    settings.update(overrides or {})
+    settings["MAX_CONTENT_LENGTH"] = int(settings["MAX_UPLOAD_MB"]) * 1024 * 1024
+    return settings

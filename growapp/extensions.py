@@ -1,0 +1,84 @@
+"""Shared extension objects: the database, the login manager and CSRF protection."""
+
+from __future__ import annotations
+
+import contextvars
+
+from flask import Flask, current_app, g
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFProtect
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import StaticPool
+
+login_manager = LoginManager()
+csrf = CSRFProtect()
+
+# Write requests on SQLite begin with BEGIN IMMEDIATE so that two writers that both read
+# before writing (capacity checks) queue on the write lock instead of failing to upgrade.
+sqlite_write_intent: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "sqlite_write_intent", default=False
+)
+
+
+def make_engine(url: str, echo: bool = False) -> Engine:
+    if url.startswith("sqlite"):
+        kwargs: dict = {"connect_args": {"check_same_thread": False, "timeout": 30}}
+        if url in ("sqlite://", "sqlite:///:memory:"):
+            kwargs["poolclass"] = StaticPool
+        engine = create_engine(url, echo=echo, **kwargs)
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn, _record):
+            dbapi_conn.isolation_level = None  # we issue BEGIN ourselves (see below)
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn):
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if sqlite_write_intent.get() else "BEGIN")
+
+        return engine
+    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=5, max_overflow=5)
+
+
+class Database:
+    """Owns one app's engine and hands each request one Session (``db.session``)."""
+
+    def __init__(self, app: Flask) -> None:
+        self.engine: Engine = make_engine(app.config["DATABASE_URL"], app.config.get("SQL_ECHO"))
+        self.session_factory: sessionmaker[Session] = sessionmaker(
+            bind=self.engine, expire_on_commit=False
+        )
+        app.extensions["growapp_db"] = self
+        app.teardown_appcontext(_close_session)
+
+    def new_session(self) -> Session:
+        return self.session_factory()
+
+
+def _close_session(_exc: BaseException | None) -> None:
+    session = g.pop("db_session", None)
+    if session is not None:
+        session.close()  # rolls back anything not committed
+
+
+class _CurrentDatabase:
+    """``db.session``: the current request's Session of the current app."""
+
+    @property
+    def database(self) -> Database:
+        return current_app.extensions["growapp_db"]
+
+    @property
+    def session(self) -> Session:
+        if "db_session" not in g:
+            g.db_session = self.database.new_session()
+        return g.db_session
+
+
+db = _CurrentDatabase()

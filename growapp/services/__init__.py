@@ -1,0 +1,1 @@
+"""The business rules. Plain functions taking a Session; no Flask imports."""

@@ -1,0 +1,158 @@
+"""Experiments: create, edit, and the draft → running → stopped lifecycle."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..models import Experiment, User, utcnow
+from .errors import Conflict, Forbidden, Invalid, NotFound
+from .events import record_event
+from .readiness import StatusSummary, status_summary
+
+EDITABLE = ("name", "description", "feeding_window_days", "short_name")
+
+
+def _validate(fields: dict) -> dict:
+    errors: dict[str, list[str]] = {}
+    clean = {}
+    if "name" in fields:
+        name = (fields["name"] or "").strip()
+        if not name:
+            errors["name"] = ["Give the experiment a name."]
+        elif len(name) > 120:
+            errors["name"] = ["Use at most 120 characters."]
+        clean["name"] = name
+    if "short_name" in fields:
+        short = (fields["short_name"] or "").strip()
+        if len(short) > 24:
+            errors["short_name"] = ["Use at most 24 characters."]
+        clean["short_name"] = short
+    if "description" in fields:
+        desc = fields["description"] or ""
+        if len(desc) > 5000:
+            errors["description"] = ["Use at most 5,000 characters."]
+        clean["description"] = desc
+    if "feeding_window_days" in fields and fields["feeding_window_days"] is not None:
+        try:
+            days = int(fields["feeding_window_days"])
+        except (TypeError, ValueError):
+            days = None
+        if days is None or not 1 <= days <= 60:
+            errors["feeding_window_days"] = ["Enter a whole number of days from 1 to 60."]
+        clean["feeding_window_days"] = days
+    if errors:
+        raise Invalid(errors=errors)
+    return clean
+
+
+def _require_operator(actor: User) -> None:
+    if not actor.has_role("operator"):
+        raise Forbidden("Viewers can look but not change experiments.")
+
+
+def get_experiment(session: Session, experiment_id: int, *, lock: bool = False) -> Experiment:
+    stmt = select(Experiment).where(Experiment.id == experiment_id)
+    if lock:
+        stmt = stmt.with_for_update()
+    experiment = session.scalar(stmt)
+    if experiment is None:
+        raise NotFound(f"Experiment {experiment_id} does not exist.")
+    return experiment
+
+
+def list_experiments(session: Session, *, status: str | None = None, limit: int = 50,
+                     offset: int = 0) -> tuple[int, list[Experiment]]:
+    stmt = select(Experiment)
+    count_stmt = select(func.count(Experiment.id))
+    if status:
+        stmt = stmt.where(Experiment.status == status)
+        count_stmt = count_stmt.where(Experiment.status == status)
+    total = session.scalar(count_stmt) or 0
+    rows = session.scalars(
+        stmt.order_by(Experiment.created_at.desc(), Experiment.id.desc())
+        .limit(limit).offset(offset)
+    ).all()
+    return total, list(rows)
+
+
+def create_experiment(session: Session, *, actor: User, name: str, description: str = "",
+                      feeding_window_days: int | None = None,
+                      short_name: str = "") -> Experiment:
+    _require_operator(actor)
+    clean = _validate({"name": name, "description": description,
+                       "feeding_window_days": feeding_window_days, "short_name": short_name})
+    if clean.get("feeding_window_days") is None:
+        clean.pop("feeding_window_days", None)
+    experiment = Experiment(**clean, created_by_id=actor.id)
+    if not experiment.short_name:
+        experiment.short_name = clean["name"][:24]
+    session.add(experiment)
+    session.flush()
+    record_event(session, kind="experiment.created", summary=f"Created experiment {name}",
+                 actor=actor, experiment_id=experiment.id)
+    return experiment
+
+
+def update_experiment(session: Session, *, experiment_id: int, actor: User,
+                      **fields) -> Experiment:
+    _require_operator(actor)
+    unknown = set(fields) - set(EDITABLE)
+    if unknown:
+        raise Invalid(errors={k: ["This field cannot be changed."] for k in sorted(unknown)})
+    experiment = get_experiment(session, experiment_id, lock=True)
+    clean = _validate(fields)
+    for key, value in clean.items():
+        if value is not None:
+            setattr(experiment, key, value)
+    session.flush()
+    return experiment
+
+
+def start_experiment(session: Session, *, experiment_id: int, actor: User) -> Experiment:
+    """draft|stopped → running. Raises Conflict with the readiness object when not ready."""
+    _require_operator(actor)
+    experiment = get_experiment(session, experiment_id, lock=True)
+    if experiment.status == "running":
+        raise Conflict(f"{experiment.name} is already running.",
+                       {"status": experiment.status})
+    summary: StatusSummary = status_summary(session, experiment.id)
+    if not summary.ready_to_start:
+        problems = summary.problems()
+        raise Conflict(
+            f"{experiment.name} is not ready to start: " + "; ".join(problems) + ".",
+            summary.as_dict(),
+        )
+    resumed = experiment.status == "stopped"
+    experiment.status = "running"
+    if not resumed:
+        experiment.started_at = utcnow()
+    experiment.stopped_at = None
+    record_event(session, kind="experiment.resumed" if resumed else "experiment.started",
+                 summary=f"{'Resumed' if resumed else 'Started'} {experiment.name}",
+                 actor=actor, experiment_id=experiment.id)
+    session.flush()
+    return experiment
+
+
+def stop_experiment(session: Session, *, experiment_id: int, actor: User) -> Experiment:
+    _require_operator(actor)
+    experiment = get_experiment(session, experiment_id, lock=True)
+    if experiment.status != "running":
+        raise Conflict(f"{experiment.name} is not running, so it cannot be stopped.",
+                       {"status": experiment.status})
+    experiment.status = "stopped"
+    experiment.stopped_at = utcnow()
+    record_event(session, kind="experiment.stopped", summary=f"Stopped {experiment.name}",
+                 actor=actor, experiment_id=experiment.id)
+    session.flush()
+    return experiment
+
+
+def require_status(experiment: Experiment, *allowed: str, action: str) -> None:
+    """Raise Conflict unless the experiment is in one of ``allowed`` statuses."""
+    if experiment.status not in allowed:
+        raise Conflict(
+            f"Cannot {action} while {experiment.name} is {experiment.status}.",
+            {"status": experiment.status, "allowed": list(allowed)},
+        )

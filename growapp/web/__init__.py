@@ -1,0 +1,1 @@
+"""HTML blueprints, one package per area."""

@@ -1,0 +1,32 @@
+"""Liveness and readiness probes."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify
+from sqlalchemy import text
+
+from ..extensions import db
+from ..migrations_runner import current_revision, head_revision
+from .access import public
+
+bp = Blueprint("health", __name__)
+
+
+@bp.get("/healthz")
+@public
+def healthz():
+    return jsonify(status="ok")
+
+
+@bp.get("/readyz")
+@public
+def readyz():
+    try:
+        db.session.execute(text("SELECT 1"))
+        current = current_revision(db.session.connection())
+    except Exception as exc:  # noqa: BLE001 - report, never raise, from a probe
+        return jsonify(status="unavailable", database=False, detail=type(exc).__name__), 503
+    head = head_revision()
+    ok = current == head
+    return jsonify(status="ok" if ok else "migrations_pending", database=True,
+                   revision=current, head=head), (200 if ok else 503)

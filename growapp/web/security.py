@@ -1,0 +1,110 @@
+"""Request pipeline: request id, sign-in gate, CSRF, roles, security headers."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import Flask, abort, g, jsonify, redirect, request, url_for
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+
+from ..extensions import csrf, db, login_manager, sqlite_write_intent
+from ..models import User
+from ..services.users import user_for_api_token
+from .access import current_view_flag
+
+UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+       "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+       "form-action 'self'; frame-ancestors 'none'")
+
+
+def is_api_request() -> bool:
+    return request.path.startswith("/api/")
+
+
+@login_manager.user_loader
+def _load_user(user_id: str) -> User | None:
+    try:
+        user = db.session.get(User, int(user_id))
+    except ValueError:
+        return None
+    return user if user is not None and user.is_active else None
+
+
+@login_manager.request_loader
+def _load_user_from_token(req) -> User | None:
+    header = req.headers.get("Authorization", "")
+    if not header.lower().startswith("bearer "):
+        return None
+    session = db.session
+    user = user_for_api_token(session, header[7:].strip())
+    if user is not None:
+        g.auth_via_token = True
+        if session.info.pop("touch_token", False):
+            session.commit()  # a tiny bookkeeping write before the request's own work
+    return user
+
+
+def _begin_request():
+    g.request_id = request.headers.get("X-Request-ID", "")[:64] or uuid.uuid4().hex[:16]
+    if request.endpoint == "static":
+        return None
+    sqlite_write_intent.set(request.method in UNSAFE)
+    info = db.session.info
+    info["request_id"] = g.request_id
+    info["ip"] = request.remote_addr or ""
+    if request.endpoint is None:
+        return None  # 404/405 handlers answer
+
+    has_bearer = request.headers.get("Authorization", "").lower().startswith("bearer ")
+    if not current_view_flag("growapp_public"):
+        if not current_user.is_authenticated:
+            if is_api_request():
+                detail = "Invalid or revoked API token." if has_bearer else "Sign in required."
+                resp = jsonify(detail=detail)
+                resp.status_code = 401
+                resp.headers["WWW-Authenticate"] = 'Bearer realm="growapp"'
+                return resp
+            if request.method in UNSAFE:  # the form is lost anyway; come back to the page
+                return redirect(url_for("auth.login"), code=303)
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        info["actor_id"] = current_user.id
+
+    if request.method in UNSAFE and not g.get("auth_via_token"):
+        csrf.protect()
+
+    if current_user.is_authenticated:
+        if current_view_flag("growapp_admin") and not current_user.has_role("admin"):
+            abort(403)
+        if (request.method in UNSAFE and not current_user.has_role("operator")
+                and not current_view_flag("growapp_viewer_write")
+                and not current_view_flag("growapp_public")):
+            abort(403)
+    return None
+
+
+def _headers(response):
+    h = response.headers
+    h.setdefault("Content-Security-Policy", CSP)
+    h.setdefault("X-Content-Type-Options", "nosniff")
+    h.setdefault("Referrer-Policy", "same-origin")
+    h.setdefault("X-Frame-Options", "DENY")
+    h.setdefault("Permissions-Policy", "camera=(self), geolocation=(), microphone=()")
+    h["X-Request-ID"] = g.get("request_id", "")
+    if response.mimetype == "text/html":
+        response.vary.add("HX-Request")
+        h.setdefault("Cache-Control", "no-store")
+    if request.is_secure:
+        h.setdefault("Strict-Transport-Security", "max-age=31536000")
+    return response
+
+
+def init_app(app: Flask) -> None:
+    login_manager.login_view = "auth.login"
+    app.before_request(_begin_request)
+    app.after_request(_headers)
+
+    @app.context_processor
+    def _csrf():
+        return {"csrf_token": generate_csrf}
