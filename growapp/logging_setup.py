@@ -26,7 +26,6 @@ def init_app(app: Flask) -> None:
     root.addHandler(handler)
     if root.level == logging.NOTSET or root.level > logging.INFO:
         root.setLevel(logging.INFO)
-    for name in ("werkzeug",):
-        logging.getLogger(name).addFilter(RequestIdFilter())
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     app.logger.handlers.clear()
     app.logger.propagate = True

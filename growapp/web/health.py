@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from flask import Blueprint, jsonify
 from sqlalchemy import text
 
@@ -10,6 +12,11 @@ from ..migrations_runner import current_revision, head_revision
 from .access import public
 
 bp = Blueprint("health", __name__)
+
+
+@lru_cache(maxsize=1)
+def _head() -> str | None:
+    return head_revision()  # the scripts on disk do not change while the app runs
 
 
 @bp.get("/healthz")
@@ -26,7 +33,7 @@ def readyz():
         current = current_revision(db.session.connection())
     except Exception as exc:  # noqa: BLE001 - report, never raise, from a probe
         return jsonify(status="unavailable", database=False, detail=type(exc).__name__), 503
-    head = head_revision()
+    head = _head()
     ok = current == head
     return jsonify(status="ok" if ok else "migrations_pending", database=True,
                    revision=current, head=head), (200 if ok else 503)

@@ -16,9 +16,9 @@ def wants_fragment() -> bool:
     )
 
 
-def render(page: str, fragment: str | None = None, status: int = 200, **context):
-    """Render ``fragment`` for HTMX requests that want one, else the full ``page``."""
-    template = fragment if fragment and wants_fragment() else page
+def render(page_template: str, fragment: str | None = None, status: int = 200, **context):
+    """Render ``fragment`` for HTMX requests that want one, else the full page."""
+    template = fragment if fragment and wants_fragment() else page_template
     return render_template(template, **context), status
 
 

@@ -1,0 +1,7 @@
+"""The JSON API (/api/v1): a thin layer over the same services as the pages."""
+
+from flask import Blueprint
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+from . import experiments, openapi, reference  # noqa: E402,F401

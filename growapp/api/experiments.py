@@ -1,0 +1,79 @@
+"""Experiments, their status summary and lifecycle."""
+
+from __future__ import annotations
+
+from flask_login import current_user
+from sqlalchemy.orm import Session
+
+from ..models import Experiment
+from ..services import experiments as exp_service
+from ..services.readiness import status_summary
+from .framework import endpoint, envelope, require_fresh
+from .schemas import (
+    ExperimentIn,
+    ExperimentOut,
+    ExperimentPatch,
+    ExperimentQuery,
+    StatusSummaryOut,
+)
+
+TAG = "Experiments"
+
+
+def experiment_out(experiment: Experiment) -> dict:
+    return ExperimentOut.model_validate(experiment, from_attributes=True).model_dump(mode="json")
+
+
+@endpoint("/experiments", "GET", summary="List experiments", tag=TAG, query=ExperimentQuery,
+          response=ExperimentOut, many=True)
+def list_experiments(session: Session, query: ExperimentQuery):
+    total, rows = exp_service.list_experiments(session, status=query.status, limit=query.limit,
+                                               offset=query.offset)
+    return envelope([experiment_out(e) for e in rows], count=total, limit=query.limit,
+                    offset=query.offset)
+
+
+@endpoint("/experiments", "POST", summary="Create an experiment", tag=TAG, body=ExperimentIn,
+          response=ExperimentOut, status=201, idempotent=True, errors=(422,))
+def create_experiment(session: Session, body: ExperimentIn):
+    experiment = exp_service.create_experiment(session, actor=current_user, **body.model_dump())
+    return experiment_out(experiment)
+
+
+@endpoint("/experiments/<int:experiment_id>", "GET", summary="One experiment", tag=TAG,
+          response=ExperimentOut, etag=True, errors=(404,))
+def get_experiment(session: Session, experiment_id: int):
+    return experiment_out(exp_service.get_experiment(session, experiment_id))
+
+
+@endpoint("/experiments/<int:experiment_id>", "PATCH", summary="Edit an experiment", tag=TAG,
+          body=ExperimentPatch, response=ExperimentOut, errors=(404, 412, 422))
+def patch_experiment(session: Session, experiment_id: int, body: ExperimentPatch):
+    require_fresh(experiment_out(exp_service.get_experiment(session, experiment_id)))
+    fields = body.model_dump(exclude_unset=True)
+    experiment = exp_service.update_experiment(session, experiment_id=experiment_id,
+                                               actor=current_user, **fields)
+    return experiment_out(experiment)
+
+
+@endpoint("/experiments/<int:experiment_id>/status/summary", "GET", tag=TAG,
+          summary="Readiness: the canonical source for gating", response=StatusSummaryOut,
+          errors=(404,))
+def get_status_summary(session: Session, experiment_id: int):
+    exp_service.get_experiment(session, experiment_id)
+    return status_summary(session, experiment_id).as_dict()
+
+
+@endpoint("/experiments/<int:experiment_id>/start", "POST", tag=TAG,
+          summary="Start (or resume); 409 with the readiness object until ready",
+          response=ExperimentOut, errors=(404, 409))
+def start_experiment(session: Session, experiment_id: int):
+    return experiment_out(exp_service.start_experiment(
+        session, experiment_id=experiment_id, actor=current_user))
+
+
+@endpoint("/experiments/<int:experiment_id>/stop", "POST", summary="Stop a running experiment",
+          tag=TAG, response=ExperimentOut, errors=(404, 409))
+def stop_experiment(session: Session, experiment_id: int):
+    return experiment_out(exp_service.stop_experiment(
+        session, experiment_id=experiment_id, actor=current_user))

@@ -1,0 +1,224 @@
+"""How every API endpoint is declared: parsing, commit, ETag, idempotency, OpenAPI.
+
+``@endpoint`` registers the route on the blueprint and records it for openapi.json, so
+the document is generated from the same pydantic schemas that validate requests.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import wraps
+
+from flask import Response, jsonify, request
+from flask_login import current_user
+from pydantic import BaseModel, ValidationError
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import db
+from ..models import IdempotencyRecord
+from ..services.errors import Invalid, PreconditionFailed
+from . import bp
+
+UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+@dataclass
+class EndpointSpec:
+    rule: str
+    method: str
+    name: str
+    summary: str
+    tag: str
+    body: type[BaseModel] | None = None
+    query: type[BaseModel] | None = None
+    response: type[BaseModel] | None = None
+    status: int = 200
+    many: bool = False
+    idempotent: bool = False
+    etag: bool = False
+    role: str = "viewer"
+    errors: tuple[int, ...] = ()
+    extra: dict = field(default_factory=dict)
+
+
+REGISTRY: list[EndpointSpec] = []
+
+
+def pydantic_errors(exc: ValidationError) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"]) or "body"
+        msg = err["msg"].removeprefix("Value error, ")
+        errors.setdefault(loc, []).append(msg)
+    return errors
+
+
+def _parse_body(model: type[BaseModel]) -> BaseModel:
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        data = {}
+    else:
+        if request.mimetype != "application/json":
+            raise Invalid("Send JSON with Content-Type: application/json.",
+                          {"body": ["Expected application/json."]})
+        try:
+            data = json.loads(raw)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise Invalid("The request body is not valid JSON.", {"body": [str(exc)]}) from exc
+    if not isinstance(data, dict):
+        raise Invalid("The request body must be a JSON object.", {"body": ["Expected an object."]})
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise Invalid(errors=pydantic_errors(exc)) from exc
+
+
+def _parse_query(model: type[BaseModel]) -> BaseModel:
+    data = {k: v for k, v in request.args.items()}
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise Invalid("Check the query parameters.", pydantic_errors(exc)) from exc
+
+
+def etag_for(payload) -> str:
+    digest = hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode())
+    return f'"{digest.hexdigest()[:32]}"'
+
+
+def require_fresh(current_representation: dict) -> None:
+    """Honour If-Match on writes: 412 when the client's copy is stale."""
+    header = request.headers.get("If-Match")
+    if not header or header.strip() == "*":
+        return
+    wanted = {t.strip().removeprefix("W/") for t in header.split(",")}
+    if etag_for(current_representation) not in wanted:
+        raise PreconditionFailed(
+            "This resource changed since you read it. Fetch it again and retry.")
+
+
+def _serialise(result, spec: EndpointSpec):
+    if isinstance(result, Response):
+        return result
+    status = spec.status
+    if isinstance(result, tuple):
+        result, status = result
+    if isinstance(result, BaseModel):
+        result = result.model_dump(mode="json")
+    resp = jsonify(result)
+    resp.status_code = status
+    if spec.etag and request.method == "GET" and status == 200:
+        resp.set_etag(etag_for(result).strip('"'))
+        resp.make_conditional(request)
+    return resp
+
+
+def _request_hash() -> str:
+    h = hashlib.sha256()
+    h.update(request.method.encode())
+    h.update(request.path.encode())
+    h.update(request.get_data(cache=True))
+    return h.hexdigest()
+
+
+def _replay(record: IdempotencyRecord, request_hash: str):
+    if record.request_hash != request_hash or record.path != request.path:
+        raise Invalid("This Idempotency-Key was already used for a different request.",
+                      {"Idempotency-Key": ["Use a new key for a new request."]})
+    resp = Response(record.body, status=record.status_code, mimetype=record.content_type)
+    resp.headers["Idempotent-Replayed"] = "true"
+    if record.location:
+        resp.headers["Location"] = record.location
+    return resp
+
+
+def _find_record(session, key: str) -> IdempotencyRecord | None:
+    return session.scalar(select(IdempotencyRecord).where(
+        IdempotencyRecord.user_id == current_user.id, IdempotencyRecord.key == key))
+
+
+def _run_idempotent(spec: EndpointSpec, call: Callable[[], Response]) -> Response:
+    key = request.headers.get("Idempotency-Key", "").strip()
+    session = db.session
+    if not key:
+        resp = call()
+        session.commit()
+        return resp
+    if len(key) > 128:
+        raise Invalid(errors={"Idempotency-Key": ["Use at most 128 characters."]})
+    request_hash = _request_hash()
+    existing = _find_record(session, key)
+    if existing is not None:
+        return _replay(existing, request_hash)
+    resp = call()
+    if 200 <= resp.status_code < 300:
+        session.add(IdempotencyRecord(
+            user_id=current_user.id, key=key, method=request.method, path=request.path,
+            request_hash=request_hash, status_code=resp.status_code,
+            body=resp.get_data(as_text=True), content_type=resp.mimetype,
+            location=resp.headers.get("Location", "")))
+    try:
+        session.commit()
+    except IntegrityError:
+        # A concurrent retry with the same key won the race: answer with its result.
+        session.rollback()
+        existing = _find_record(session, key)
+        if existing is None:
+            raise
+        return _replay(existing, request_hash)
+    return resp
+
+
+def endpoint(rule: str, method: str, *, summary: str, tag: str,
+             body: type[BaseModel] | None = None, query: type[BaseModel] | None = None,
+             response: type[BaseModel] | None = None, status: int | None = None,
+             many: bool = False, idempotent: bool = False, etag: bool = False,
+             role: str | None = None, errors: tuple[int, ...] = ()):
+    method = method.upper()
+
+    def decorate(fn: Callable):
+        spec = EndpointSpec(
+            rule=rule, method=method, name=fn.__name__, summary=summary, tag=tag, body=body,
+            query=query, response=response,
+            status=status or 200, many=many,
+            idempotent=idempotent, etag=etag,
+            role=role or ("operator" if method in UNSAFE else "viewer"), errors=errors)
+        REGISTRY.append(spec)
+
+        @wraps(fn)
+        def view(**kwargs):
+            if body is not None:
+                kwargs["body"] = _parse_body(body)
+            if query is not None:
+                kwargs["query"] = _parse_query(query)
+            session = db.session
+
+            def call() -> Response:
+                return _serialise(fn(session, **kwargs), spec)
+
+            if method not in UNSAFE:
+                return call()
+            if idempotent:
+                return _run_idempotent(spec, call)
+            resp = call()
+            session.commit()
+            return resp
+
+        bp.add_url_rule(rule, endpoint=fn.__name__, view_func=view, methods=[method])
+        return view
+
+    return decorate
+
+
+def envelope(results: list, *, count: int, limit: int, offset: int, **meta) -> dict:
+    return {"count": count, "results": results,
+            "meta": {"limit": limit, "offset": offset, **meta}}
+
+
+def openapi_path(rule: str) -> str:
+    return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule)

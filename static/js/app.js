@@ -1,0 +1,87 @@
+/* growapp glue: toasts for failed requests, confirmations, copy buttons.
+   Loaded as a static file (strict CSP: no inline script anywhere). */
+(function () {
+  "use strict";
+
+  var MESSAGES = {
+    0: "No connection. Nothing was saved — try again when you have signal.",
+    400: "That request was refused. Reload the page and try again.",
+    401: "Your session ended. Please sign in again.",
+    403: "You do not have permission to do that.",
+    404: "That no longer exists.",
+    412: "Someone else changed this. Reload and try again.",
+    413: "That upload is too large.",
+    429: "Too many attempts. Wait a moment.",
+    500: "Something went wrong on our side. It has been logged.",
+    503: "The server is busy. Try again shortly."
+  };
+
+  function toast(message, kind) {
+    var region = document.getElementById("flash");
+    if (!region) return;
+    var el = document.createElement("div");
+    el.className = "toast" + (kind ? " toast-" + kind : "");
+    el.setAttribute("role", kind === "error" ? "alert" : "status");
+    el.textContent = message;
+    region.appendChild(el);
+    dismissLater(el, kind === "error" ? 8000 : 4000);
+  }
+
+  function dismissLater(el, ms) {
+    setTimeout(function () {
+      el.classList.add("leaving");
+      setTimeout(function () { el.remove(); }, 450);
+    }, ms);
+  }
+
+  function problemText(xhr) {
+    // Error pages and fragments carry their sentence in .problem-detail.
+    try {
+      var doc = new DOMParser().parseFromString(xhr.responseText || "", "text/html");
+      var node = doc.querySelector(".problem-detail");
+      if (node && node.textContent.trim()) return node.textContent.trim();
+    } catch (e) { /* fall through */ }
+    return null;
+  }
+
+  document.addEventListener("htmx:responseError", function (evt) {
+    var xhr = evt.detail.xhr;
+    toast(problemText(xhr) || MESSAGES[xhr.status] || ("Request failed (" + xhr.status + ")."), "error");
+  });
+  document.addEventListener("htmx:sendError", function () { toast(MESSAGES[0], "error"); });
+  document.addEventListener("htmx:timeout", function () { toast(MESSAGES[0], "error"); });
+
+  // Plain forms (no htmx) that need a confirmation: <form data-confirm="...">.
+  document.addEventListener("submit", function (evt) {
+    var form = evt.target;
+    var question = form.getAttribute && form.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) {
+      evt.preventDefault();
+      evt.stopImmediatePropagation();
+    }
+  }, true);
+
+  document.addEventListener("click", function (evt) {
+    var btn = evt.target.closest && evt.target.closest("[data-copy-target]");
+    if (!btn) return;
+    var input = document.querySelector(btn.getAttribute("data-copy-target"));
+    if (!input) return;
+    input.select();
+    var done = function () { toast("Copied.", "info"); };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(input.value).then(done, function () { document.execCommand("copy"); done(); });
+    } else {
+      document.execCommand("copy");
+      done();
+    }
+  });
+
+  function settleToasts(root) {
+    (root || document).querySelectorAll("#flash .toast:not([data-timed])").forEach(function (el) {
+      el.setAttribute("data-timed", "1");
+      dismissLater(el, 5000);
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { settleToasts(); });
+  document.addEventListener("htmx:afterSettle", function () { settleToasts(); });
+})();
