@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy.engine import make_url
 
 from . import migrations_runner
@@ -38,9 +39,7 @@ def _fail(message: str) -> None:
     sys.exit(1)
 
 
-@click.group("db", help="Database migrations (Alembic).")
-def db_group():
-    pass
+db_group = AppGroup("db", help="Database migrations (Alembic).")
 
 
 @db_group.command("upgrade", help="Migrate to the newest revision, then load preset data.")
@@ -70,6 +69,7 @@ def db_current():
 
 
 @click.command("create-admin", help="Create the first admin (or another).")
+@with_appcontext
 @click.option("--email", required=True)
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 @click.option("--name", default="")
@@ -85,6 +85,7 @@ def create_admin(email: str, password: str, name: str):
 
 
 @click.command("create-token", help="Create an API token; it is printed once.")
+@with_appcontext
 @click.option("--email", required=True)
 @click.option("--name", required=True)
 def create_token(email: str, name: str):
@@ -101,6 +102,7 @@ def create_token(email: str, name: str):
 
 
 @click.command("seed-demo", help="Load the demo experiment and demo users.")
+@with_appcontext
 @click.option("--force", is_flag=True, help="Allow in production.")
 def seed_demo_command(force: bool):
     if current_app.config["ENV"] == "production" and not force:
@@ -111,10 +113,11 @@ def seed_demo_command(force: bool):
     state = "created" if created else "already present"
     click.echo(f"Demo experiment {experiment.name!r} {state}.")
     click.echo(f"Demo admin: {admin.email}  password: {DEMO_PASSWORD}")
-    click.echo(f"(also operator@example.com and viewer@example.com, same password)")
+    click.echo("(also operator@example.com and viewer@example.com, same password)")
 
 
 @click.command("seed-presets", help="Load preset species and metric templates.")
+@with_appcontext
 def seed_presets():
     with _session() as session:
         species, templates = ensure_presets(session)
@@ -123,6 +126,7 @@ def seed_presets():
 
 
 @click.command("backup", help="Online backup of the SQLite database to FILE.")
+@with_appcontext
 @click.argument("target", type=click.Path(dir_okay=False))
 def backup(target: str):
     path = _sqlite_path()
@@ -146,6 +150,7 @@ def backup(target: str):
 
 
 @click.command("restore", help="Replace the SQLite database with the backup FILE.")
+@with_appcontext
 @click.argument("source", type=click.Path(exists=True, dir_okay=False))
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 def restore(source: str, yes: bool):
@@ -178,9 +183,7 @@ def restore(source: str, yes: bool):
     click.echo(f"Restored {path} from {source}. Run `flask db upgrade` if the backup is older.")
 
 
-@click.group("audit", help="The tamper-evident audit log.")
-def audit_group():
-    pass
+audit_group = AppGroup("audit", help="The tamper-evident audit log.")
 
 
 @audit_group.command("verify", help="Check the hash chain; exit 1 on a broken link.")

@@ -12,7 +12,7 @@ import uuid
 from datetime import date, datetime, time
 from decimal import Decimal
 
-from sqlalchemy import event, inspect, insert, select, text
+from sqlalchemy import event, insert, inspect, select, text
 from sqlalchemy.orm import Session
 
 from ..models import AuditLog, Event, IdempotencyRecord, LoginFailure, utcnow
@@ -65,15 +65,17 @@ def _changes(obj, action: str) -> dict:
                     else:
                         changes[key] = [_plain(old), _plain(new)]
         else:  # delete: keep the last values
-            old = hist.unchanged[0] if hist.unchanged else (hist.deleted[0] if hist.deleted else None)
+            values = hist.unchanged or hist.deleted
+            old = values[0] if values else None
             if old is not None:
                 changes[key] = ["***" if key in SECRET_COLUMNS else _plain(old), None]
     return changes
 
 
 def _row_id(obj) -> str:
-    ident = inspect(obj).identity
-    return ",".join(str(i) for i in ident) if ident else ""
+    # identity keys of new objects are only assigned after after_flush; read the columns
+    ident = inspect(obj).mapper.primary_key_from_instance(obj)
+    return ",".join(str(i) for i in ident)
 
 
 def _lock_chain(session: Session) -> None:

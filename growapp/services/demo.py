@@ -32,7 +32,7 @@ DEMO_NAME = "Demo: feeding trial 2026"
 DEMO_USERS = [("admin@example.com", "admin", "Demo Admin"),
               ("operator@example.com", "operator", "Demo Operator"),
               ("viewer@example.com", "viewer", "Demo Viewer")]
-DEMO_PASSWORD = "growapp-demo-2026"
+DEMO_PASSWORD = "growapp-demo-2026"  # noqa: S105 - documented demo login, refused in production
 WEEKS = 4
 
 

@@ -71,7 +71,8 @@ def create_user(session: Session, *, email: str, password: str, role: str,
     return user
 
 
-def _recent_failures(session: Session, *, email: str, ip: str, window: timedelta) -> tuple[int, int]:
+def _recent_failures(session: Session, *, email: str, ip: str,
+                     window: timedelta) -> tuple[int, int]:
     since = utcnow() - window
     pair = session.scalar(select(func.count()).select_from(LoginFailure).where(
         LoginFailure.email == email, LoginFailure.ip == ip, LoginFailure.at >= since))

@@ -2,9 +2,9 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField
 from wtforms.validators import DataRequired, Length
 
-ROLE_CHOICES = [("operator", "Operator — does all experiment work"),
-                ("viewer", "Viewer — reads only"),
-                ("admin", "Admin — also manages users")]
+ROLE_CHOICES = [("operator", "Operator"),
+                ("viewer", "Viewer"),
+                ("admin", "Admin")]
 
 
 class InviteForm(FlaskForm):
@@ -13,5 +13,5 @@ class InviteForm(FlaskForm):
 
 
 class RoleForm(FlaskForm):
-    role = SelectField("Role", choices=[(v, v.title()) for v, _ in ROLE_CHOICES])
+    role = SelectField("Role", choices=ROLE_CHOICES)
     active = SelectField("Status", choices=[("1", "Active"), ("0", "Deactivated")])

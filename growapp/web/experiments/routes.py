@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ...extensions import db
@@ -34,6 +34,8 @@ def index():
 
 @bp.route("/experiments/new", methods=["GET", "POST"])
 def new():
+    if not current_user.has_role("operator"):
+        abort(403)
     form = ExperimentForm()
     status = 200
     if request.method == "POST":

@@ -1,0 +1,134 @@
+"""Fixtures: the app from the factory, one rolled-back transaction per test, clients.
+
+The database is chosen by TEST_DATABASE_URL (default: a temporary SQLite file). For
+PostgreSQL, give a server URL (postgresql+psycopg://postgres@127.0.0.1:5432/growapp_test);
+a fresh database is created for the run and dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import pytest
+from flask.testing import FlaskClient
+from itsdangerous import URLSafeTimedSerializer
+from sqlalchemy.orm import Session, sessionmaker
+
+from growapp import create_app
+from growapp.extensions import make_engine
+from growapp.services.presets import ensure_presets
+from tests import factories
+from tests.dbutil import fresh_database
+
+UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+SECRET = "test-secret-key-not-for-production"
+
+
+def app_settings(url: str, **extra) -> dict:
+    settings = {"DATABASE_URL": url, "TESTING": True, "SECRET_KEY": SECRET, "ENV": "development",
+                "PUBLIC_BASE_URL": "https://growapp.example.org", "SMTP_HOST": None}
+    settings.update(extra)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    url, drop = fresh_database("main")
+    engine = make_engine(url)
+    with Session(engine) as session:
+        ensure_presets(session)
+        session.commit()
+    engine.dispose()
+    yield url
+    drop()
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_path_factory):
+    app = create_app(app_settings(database_url,
+                                   UPLOAD_DIR=str(tmp_path_factory.mktemp("uploads"))))
+    app.test_client_class = CsrfClient
+    return app
+
+
+@pytest.fixture
+def connection(app):
+    """One outer transaction per test, rolled back at the end; commits become savepoints."""
+    database = app.extensions["growapp_db"]
+    conn = database.engine.connect()
+    outer = conn.begin()
+    original = database.session_factory
+    database.session_factory = sessionmaker(bind=conn, join_transaction_mode="create_savepoint",
+                                            expire_on_commit=False)
+    yield conn
+    database.session_factory = original
+    outer.rollback()
+    conn.close()
+
+
+@pytest.fixture
+def session(connection):
+    s = Session(bind=connection, join_transaction_mode="create_savepoint",
+                expire_on_commit=False)
+    yield s
+    s.close()
+
+
+class CsrfClient(FlaskClient):
+    """Sends a valid X-CSRFToken on unsafe requests unless ``csrf=False`` is passed."""
+
+    def open(self, *args, csrf: bool = True, **kwargs):
+        method = (kwargs.get("method") or "GET").upper()
+        if csrf and method in UNSAFE:
+            headers = dict(kwargs.pop("headers", None) or {})
+            headers.setdefault("X-CSRFToken", self.csrf_token())
+            kwargs["headers"] = headers
+        return super().open(*args, **kwargs)
+
+    def csrf_token(self) -> str:
+        raw = "test-csrf-raw-token"
+        with self.session_transaction() as sess:
+            sess["csrf_token"] = raw
+        return URLSafeTimedSerializer(self.application.secret_key, salt="wtf-csrf-token").dumps(raw)
+
+
+@pytest.fixture
+def client(app, connection):
+    return app.test_client()
+
+
+@pytest.fixture
+def hx_client(app, connection):
+    """A client whose requests look like htmx fragment requests."""
+    c = app.test_client()
+    c.environ_base["HTTP_HX_REQUEST"] = "true"
+    return c
+
+
+@pytest.fixture
+def login_as(app, session):
+    """login_as("operator") → a signed-in client for a new user with that role."""
+
+    def _login(role: str = "operator", client: FlaskClient | None = None, user=None):
+        user = user or factories.make_user(session, role=role)
+        session.commit()
+        c = client or app.test_client()
+        with c.session_transaction() as sess:
+            sess["_user_id"] = str(user.id)
+            sess["_fresh"] = True
+        c.user = user
+        return c
+
+    return _login
+
+
+@pytest.fixture
+def api_token(session):
+    """api_token("viewer") → (user, raw bearer token)."""
+    from growapp.services.users import create_api_token
+
+    def _make(role: str = "operator"):
+        user = factories.make_user(session, role=role)
+        _token, raw = create_api_token(session, user=user, name="test")
+        session.commit()
+        return user, raw
+
+    return _make

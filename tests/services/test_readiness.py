@@ -1,0 +1,58 @@
+from growapp.services.readiness import status_summaries, status_summary
+from tests import factories as f
+from tests.sqlcount import count_statements
+
+
+def test_empty_experiment_has_incomplete_setup(session):
+    exp = f.make_experiment(session)
+    s = status_summary(session, exp.id)
+    assert s.setup == {"plants": False, "tents": False, "slots": False, "recipes": False,
+                       "complete": False}
+    assert s.readiness == dict.fromkeys(s.readiness, 0)
+    assert s.ready_to_start is False
+    assert "Setup is incomplete" in s.problems()[0]
+
+
+def test_every_kind_of_gap_is_counted(session):
+    exp = f.make_experiment(session)
+    dro = f.species(session, "Cape sundew")
+    vft = f.species(session, "Venus flytrap")
+    tent = f.make_tent(session, exp, positions=3, allowed=[vft])
+    recipe = f.make_recipe(session, exp)
+    good = f.make_tray(session, exp, "TR1", slot=tent.slots[0], recipe=recipe)
+    no_recipe = f.make_tray(session, exp, "TR2", slot=tent.slots[1])
+    f.make_plant(session, exp, grade="A", baseline=True, tray=good)          # ready
+    f.make_plant(session, exp, grade=None, baseline=True, tray=good)         # grade
+    f.make_plant(session, exp, grade="B", baseline=False, tray=good)         # baseline
+    f.make_plant(session, exp, grade="B", baseline=True)                     # placement
+    f.make_plant(session, exp, grade="C", baseline=True, tray=no_recipe)     # tray recipe
+    f.make_plant(session, exp, sp=dro, grade="A", baseline=True, tray=good)  # restriction
+    f.make_plant(session, exp, grade=None, status="removed")                 # ignored
+    s = status_summary(session, exp.id)
+    assert s.setup["complete"] is True
+    assert s.readiness == {"needs_baseline": 1, "needs_grade": 1, "needs_placement": 1,
+                           "needs_tray_recipe": 1, "needs_tent_restriction": 1}
+    assert s.counts["active_plants"] == 6 and s.counts["plants"] == 7
+    assert not s.ready_to_start
+    assert "1 plant needs a grade" in s.problems()
+    assert "1 plant sits in a tent that does not allow its species" in s.problems()
+
+
+def test_ready_experiment(session):
+    exp = f.make_ready_experiment(session, plants=3)
+    s = status_summary(session, exp.id)
+    assert s.ready_to_start
+    assert s.problems() == []
+    assert s.as_dict()["ready_to_start"] is True
+
+
+def test_summaries_use_a_fixed_number_of_statements(session):
+    small = [f.make_ready_experiment(session, plants=1).id]
+    many = [f.make_ready_experiment(session, plants=8).id for _ in range(5)]
+    counts = []
+    for ids in (small, many):
+        with count_statements(session.connection()) as statements:
+            result = status_summaries(session, ids)
+        assert set(result) == set(ids)
+        counts.append(len(statements))
+    assert counts[0] == counts[1] == 3

@@ -1,0 +1,83 @@
+"""The flask commands, run against their own throwaway database."""
+
+import sqlite3
+
+import pytest
+
+from growapp import create_app
+from tests.conftest import app_settings
+from tests.dbutil import fresh_database
+
+
+@pytest.fixture
+def cli_app():
+    url, drop = fresh_database("cli")
+    app = create_app(app_settings(url))
+    yield app
+    app.extensions["growapp_db"].engine.dispose()
+    drop()
+
+
+def run(app, *args, input=None):
+    result = app.test_cli_runner().invoke(args=list(args), input=input)
+    return result
+
+
+def test_create_admin_token_and_seed_demo(cli_app):
+    out = run(cli_app, "create-admin", "--email", "Boss@Example.com", "--password",
+              "a long password")
+    assert out.exit_code == 0, out.output
+    dup = run(cli_app, "create-admin", "--email", "boss@example.com", "--password",
+              "a long password")
+    assert dup.exit_code == 1 and "already exists" in dup.output
+    token = run(cli_app, "create-token", "--email", "boss@example.com", "--name", "ci")
+    assert token.exit_code == 0 and token.output.strip().startswith("gra_")
+    raw = token.output.strip()
+    client = cli_app.test_client()
+    resp = client.get("/api/v1/experiments", headers={"Authorization": f"Bearer {raw}"})
+    assert resp.status_code == 200
+    missing = run(cli_app, "create-token", "--email", "nobody@example.com", "--name", "x")
+    assert missing.exit_code == 1
+    seeded = run(cli_app, "seed-demo")
+    assert seeded.exit_code == 0 and "admin@example.com" in seeded.output
+    again = run(cli_app, "seed-demo")
+    assert "already present" in again.output
+    summary = client.get("/api/v1/experiments", headers={"Authorization": f"Bearer {raw}"}).json
+    demo = summary["results"][0]
+    assert demo["status"] == "running"
+    status = client.get(f"/api/v1/experiments/{demo['id']}/status/summary",
+                        headers={"Authorization": f"Bearer {raw}"}).json
+    assert status["counts"]["active_plants"] == 120 and status["counts"]["trays"] == 12
+    verified = run(cli_app, "audit", "verify")
+    assert verified.exit_code == 0 and "intact" in verified.output
+
+
+def test_backup_and_restore(cli_app, tmp_path):
+    if not cli_app.config["DATABASE_URL"].startswith("sqlite"):
+        out = run(cli_app, "backup", str(tmp_path / "b.db"))
+        assert out.exit_code == 1 and "pg_dump" in out.output
+        return
+    run(cli_app, "create-admin", "--email", "keep@example.com", "--password", "a long password")
+    backup = tmp_path / "backup.db"
+    out = run(cli_app, "backup", str(backup))
+    assert out.exit_code == 0, out.output
+    run(cli_app, "create-admin", "--email", "later@example.com", "--password", "a long password")
+    bogus = tmp_path / "bogus.db"
+    bogus.write_bytes(b"not a database at all")
+    refused = run(cli_app, "restore", str(bogus), "--yes")
+    assert refused.exit_code == 1
+    restored = run(cli_app, "restore", str(backup), "--yes")
+    assert restored.exit_code == 0, restored.output
+    path = cli_app.config["DATABASE_URL"].removeprefix("sqlite:///")
+    emails = {r[0] for r in sqlite3.connect(path).execute("select email from users")}
+    assert emails == {"keep@example.com"}
+    assert run(cli_app, "audit", "verify").exit_code == 0
+
+
+def test_audit_verify_fails_on_tampering(cli_app):
+    run(cli_app, "create-admin", "--email", "a@example.com", "--password", "a long password")
+    engine = cli_app.extensions["growapp_db"].engine
+    with engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE audit_log SET ip = '6.6.6.6'")
+    out = run(cli_app, "audit", "verify")
+    assert out.exit_code == 1 and "broken" in out.output
