@@ -156,3 +156,19 @@ def require_status(experiment: Experiment, *allowed: str, action: str) -> None:
             f"Cannot {action} while {experiment.name} is {experiment.status}.",
             {"status": experiment.status, "allowed": list(allowed)},
         )
+
+
+def require_not_running(experiment: Experiment, what: str) -> None:
+    """Structure freezes while running (SPEC.md §4). Raises Conflict."""
+    if experiment.status == "running":
+        raise Conflict(
+            f"{what} cannot change while {experiment.name} is running. Stop it first.",
+            {"status": experiment.status},
+        )
+
+
+def require_running(experiment: Experiment, what: str) -> None:
+    if experiment.status != "running":
+        raise Conflict(f"{what} only while the experiment is running; "
+                       f"{experiment.name} is {experiment.status}.",
+                       {"status": experiment.status})

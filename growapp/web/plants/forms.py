@@ -1,0 +1,31 @@
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import HiddenField, IntegerField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+GRADE_CHOICES = [("", "No grade yet"), ("A", "A"), ("B", "B"), ("C", "C")]
+
+
+class AddPlantsForm(FlaskForm):
+    species_id = SelectField("Species", validators=[DataRequired()], validate_choice=False)
+    quantity = IntegerField("How many", default=1, validators=[DataRequired(),
+                                                               NumberRange(1, 500)])
+    cultivar = StringField("Cultivar", validators=[Optional(), Length(max=120)])
+    plant_code = StringField("Code (only for one plant)", validators=[Optional(),
+                                                                       Length(max=40)])
+    grade = SelectField("Grade", choices=GRADE_CHOICES, default="")
+    custom_common_name = StringField("New species name", validators=[Optional(),
+                                                                     Length(max=120)])
+    custom_scientific_name = StringField("Scientific name", validators=[Optional(),
+                                                                        Length(max=160)])
+    custom_category = SelectField("Category", validate_choice=False)
+
+
+class PlantRowForm(FlaskForm):
+    plant_code = StringField("Code", validators=[Optional(), Length(max=40)])
+    grade = SelectField("Grade", choices=GRADE_CHOICES)
+
+
+class ImportForm(FlaskForm):
+    file = FileField("CSV file")
+    csv_text = HiddenField()

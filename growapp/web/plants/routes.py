@@ -1,0 +1,166 @@
+"""Add plants (preset or custom species, suggested codes), edit codes/grades, CSV import."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ...extensions import db
+from ...services import experiments as exp_service
+from ...services import plants as plant_service
+from ...services import species as species_service
+from ...services.errors import Invalid
+from ...services.plant_import import COLUMNS, ImportRejected, import_plants
+from ...services.readiness import status_summary
+from ..forms import int_or_none, run_form
+from ..htmx import render, wants_fragment
+from . import bp
+from .forms import AddPlantsForm, ImportForm, PlantRowForm
+
+PAGE = 200
+
+
+def _species_choices(session) -> dict:
+    groups: dict[str, list] = {}
+    for sp in species_service.list_species(session):
+        label = sp.common_name + (f" — {sp.scientific_name}" if sp.scientific_name
+                                  and sp.scientific_name != sp.common_name else "")
+        groups.setdefault(sp.category.title(), []).append((str(sp.id), label))
+    groups["Other"] = groups.get("Other", []) + [("new", "Custom species…")]
+    return groups
+
+
+def _add_form(session) -> AddPlantsForm:
+    form = AddPlantsForm()
+    form.species_id.choices = _species_choices(session)
+    form.custom_category.choices = [(c, c.title()) for c in species_service.categories(session)]
+    return form
+
+
+def _context(experiment_id: int, **extra) -> dict:
+    session = db.session
+    experiment = exp_service.get_experiment(session, experiment_id)
+    page = max(request.args.get("page", 1, type=int), 1)
+    total, plants = plant_service.list_plants(session, experiment_id=experiment_id,
+                                              limit=PAGE, offset=(page - 1) * PAGE)
+    ctx = {"experiment": experiment, "summary": status_summary(session, experiment_id),
+           "plants": plants, "total": total, "page": page,
+           "pages": max((total + PAGE - 1) // PAGE, 1), "import_form": ImportForm(),
+           "columns": COLUMNS, "editable_codes": experiment.status == "draft"}
+    ctx.setdefault("form", extra.pop("form", None) or _add_form(session))
+    ctx.update(extra)
+    return ctx
+
+
+@bp.get("")
+def index(experiment_id: int):
+    return render_template("plants/index.html", **_context(experiment_id))
+
+
+@bp.post("")
+def add(experiment_id: int):
+    session = db.session
+    form = _add_form(session)
+
+    def action():
+        species_id = form.species_id.data
+        if species_id == "new":
+            species = species_service.create_species(
+                session, actor=current_user, common_name=form.custom_common_name.data or "",
+                scientific_name=form.custom_scientific_name.data or "",
+                category=form.custom_category.data or "")
+            species_id = species.id
+        return plant_service.add_plants(
+            session, experiment_id=experiment_id, actor=current_user,
+            species_id=int_or_none(species_id), quantity=form.quantity.data,
+            cultivar=form.cultivar.data or "", plant_code=form.plant_code.data or None,
+            grade=form.grade.data or None)
+
+    def success(plants):
+        message = f"Added {len(plants)} plant{'s' if len(plants) != 1 else ''}: " \
+                  f"{plants[0].plant_code}" + (f" … {plants[-1].plant_code}"
+                                              if len(plants) > 1 else "") + "."
+        if wants_fragment():
+            ctx = _context(experiment_id, form=_add_form(session), new_plants=plants,
+                           message=message)
+            return render_template("plants/_add_success.html", **ctx), 201
+        flash(message, "success")
+        return redirect(url_for("plants.index", experiment_id=experiment_id), code=303)
+
+    def rerender(status):
+        return render("plants/index.html", "plants/_add_form.html", status=status,
+                      **_context(experiment_id, form=form))
+
+    return run_form(form, action, on_success=success, rerender=rerender)
+
+
+@bp.post("/<uuid:plant_uuid>")
+def update(experiment_id: int, plant_uuid):
+    session = db.session
+    plant = plant_service.get_plant(session, plant_uuid)
+    form = PlantRowForm()
+
+    def action():
+        fields = {"grade": form.grade.data or None}
+        if form.plant_code.data:
+            fields["plant_code"] = form.plant_code.data
+        return plant_service.update_plant(session, plant_uuid=plant.uuid, actor=current_user,
+                                          **fields)
+
+    def success(updated):
+        if wants_fragment():
+            ctx = _context(experiment_id)
+            return render_template("plants/_row.html", plant=updated, saved=True,
+                                   **{k: ctx[k] for k in ("experiment", "editable_codes")})
+        flash(f"Saved {updated.plant_code}.", "success")
+        return redirect(url_for("plants.index", experiment_id=experiment_id), code=303)
+
+    def rerender(status):
+        session.refresh(plant)
+        ctx = _context(experiment_id)
+        if wants_fragment():
+            return render_template("plants/_row.html", plant=plant, row_form=form,
+                                   experiment=ctx["experiment"],
+                                   editable_codes=ctx["editable_codes"]), status
+        return render_template("plants/index.html", row_errors={plant.id: form}, **ctx), status
+
+    return run_form(form, action, on_success=success, rerender=rerender)
+
+
+@bp.post("/import")
+def import_csv(experiment_id: int):
+    """Dry run by default; ``confirm=1`` imports the same text all-or-nothing."""
+    session = db.session
+    form = ImportForm()
+    confirm = request.form.get("confirm") == "1"
+    upload = request.files.get("file")
+    data = upload.read() if upload and upload.filename else \
+        (form.csv_text.data or "").encode("utf-8")
+    status = 200
+    result = None
+    try:
+        if not data.strip():
+            raise Invalid("Choose a CSV file first.", {"file": ["No file was chosen."]})
+        result = import_plants(session, experiment_id=experiment_id, data=data,
+                               actor=current_user, dry_run=not confirm)
+    except ImportRejected as exc:
+        session.rollback()
+        result, status = exc.result, 422
+        problem = exc.detail
+    except Invalid as exc:
+        session.rollback()
+        status = 422
+        problem = exc.detail + " " + " ".join(sum(exc.errors.values(), []))
+    else:
+        problem = None
+        if confirm:
+            session.commit()
+            flash(f"Imported {result.created} plants.", "success")
+            target = url_for("plants.index", experiment_id=experiment_id)
+            if wants_fragment():  # the whole list changed: load the page again
+                return "", 204, {"HX-Redirect": target}
+            return redirect(target, code=303)
+    csv_text = data.decode("utf-8-sig", errors="replace") if result else ""
+    return render("plants/index.html", "plants/_import.html", status=status,
+                  **_context(experiment_id, import_result=result, import_problem=problem,
+                             csv_text=csv_text))
