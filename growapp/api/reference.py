@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import MetricTemplate, Species
-from ..services.errors import NotFound
+from ..services import species as species_service
+from ..services.errors import Forbidden, NotFound
 from .framework import endpoint, envelope
-from .schemas import CategoryQuery, MetricTemplateOut, SpeciesOut
+from .schemas import CategoryQuery, MetricTemplateOut, SpeciesIn, SpeciesOut
 
 TAG = "Species"
 
@@ -37,3 +39,12 @@ def get_metric_templates(session: Session, query: CategoryQuery):
     results = [MetricTemplateOut.model_validate(t, from_attributes=True).model_dump()
                for t in rows]
     return envelope(results, count=len(results), limit=len(results), offset=0)
+
+
+@endpoint("/species", "POST", summary="Add a species (admin)", tag=TAG, body=SpeciesIn,
+          response=SpeciesOut, status=201, role="admin", errors=(409,))
+def create_species(session: Session, body: SpeciesIn):
+    if not current_user.has_role("admin"):
+        raise Forbidden("Only an admin can add species through the API.")
+    species = species_service.create_species(session, actor=current_user, **body.model_dump())
+    return SpeciesOut.model_validate(species, from_attributes=True).model_dump()

@@ -10,4 +10,4 @@ def _admins_only():
         abort(403)
 
 
-from . import routes  # noqa: E402,F401
+from . import routes, species  # noqa: E402,F401

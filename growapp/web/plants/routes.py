@@ -30,8 +30,8 @@ def _species_choices(session) -> dict:
     return groups
 
 
-def _add_form(session) -> AddPlantsForm:
-    form = AddPlantsForm()
+def _add_form(session, fresh: bool = False) -> AddPlantsForm:
+    form = AddPlantsForm(formdata=None) if fresh else AddPlantsForm()
     form.species_id.choices = _species_choices(session)
     form.custom_category.choices = [(c, c.title()) for c in species_service.categories(session)]
     return form
@@ -45,9 +45,9 @@ def _context(experiment_id: int, **extra) -> dict:
                                               limit=PAGE, offset=(page - 1) * PAGE)
     ctx = {"experiment": experiment, "summary": status_summary(session, experiment_id),
            "plants": plants, "total": total, "page": page,
-           "pages": max((total + PAGE - 1) // PAGE, 1), "import_form": ImportForm(),
+           "pages": max((total + PAGE - 1) // PAGE, 1),
            "columns": COLUMNS, "editable_codes": experiment.status == "draft"}
-    ctx.setdefault("form", extra.pop("form", None) or _add_form(session))
+    ctx.setdefault("form", extra.pop("form", None) or _add_form(session, fresh=True))
     ctx.update(extra)
     return ctx
 
@@ -81,8 +81,12 @@ def add(experiment_id: int):
                   f"{plants[0].plant_code}" + (f" … {plants[-1].plant_code}"
                                               if len(plants) > 1 else "") + "."
         if wants_fragment():
-            ctx = _context(experiment_id, form=_add_form(session), new_plants=plants,
-                           message=message)
+            fresh = _add_form(session, fresh=True)  # keep species and cultivar for the next batch
+            fresh.species_id.data, fresh.cultivar.data = form.species_id.data, form.cultivar.data
+            if form.species_id.data == "new":
+                fresh.species_id.data = str(plants[0].species_id)
+                fresh.species_id.choices = _species_choices(session)
+            ctx = _context(experiment_id, form=fresh, new_plants=plants, message=message)
             return render_template("plants/_add_success.html", **ctx), 201
         flash(message, "success")
         return redirect(url_for("plants.index", experiment_id=experiment_id), code=303)

@@ -29,7 +29,7 @@ def _recipe_fields(form: RecipeForm) -> dict:
 def _context(experiment_id: int, **extra) -> dict:
     session = db.session
     experiment = exp_service.get_experiment(session, experiment_id)
-    form = extra.pop("form", None) or RecipeForm()
+    form = extra.pop("form", None) or RecipeForm(formdata=None)
     if not form.code.data:
         form.code.data = recipe_service.suggest_recipe_code(session, experiment_id)
     return {"experiment": experiment, "summary": status_summary(session, experiment_id),
@@ -70,7 +70,7 @@ def create(experiment_id: int):
 
 @bp.post("/recipes/<int:recipe_id>")
 def update(experiment_id: int, recipe_id: int):
-    form = RecipeForm()
+    form = RecipeForm(prefix=f"r{recipe_id}")
 
     def action():
         return recipe_service.update_recipe(db.session, recipe_id=recipe_id, actor=current_user,
@@ -95,7 +95,7 @@ def _lot_context(experiment_id: int, **extra) -> dict:
     session = db.session
     experiment = exp_service.get_experiment(session, experiment_id)
     recipes = recipe_service.list_recipes(session, experiment_id)
-    form = extra.pop("form", None) or LotForm()
+    form = extra.pop("form", None) or LotForm(formdata=None)
     form.recipe_id.choices = [(r.id, f"{r.code} · {r.name}") for r in recipes]
     return {"experiment": experiment, "summary": status_summary(session, experiment_id),
             "lots": recipe_service.list_lots(session, experiment_id), "form": form,

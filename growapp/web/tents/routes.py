@@ -44,7 +44,7 @@ def _context(experiment_id: int, **extra) -> dict:
     tents = tent_service.list_tents(session, experiment_id)
     trays_by_slot = {row.slot.id: row for row in tray_service.list_trays(session, experiment_id)
                      if row.slot}
-    form = extra.pop("form", None) or TentForm()
+    form = extra.pop("form", None) or TentForm(formdata=None)
     form.allowed_species.choices = _species_choices(session)
     return {"experiment": experiment, "summary": status_summary(session, experiment_id),
             "tents": tents, "trays_by_slot": trays_by_slot, "form": form,

@@ -30,7 +30,7 @@ def _context(experiment_id: int, **extra) -> dict:
     rows = tray_service.list_trays(session, experiment_id)
     recipes = recipe_service.list_recipes(session, experiment_id)
     free, options = tray_service.slot_options(session, experiment_id, rows)
-    form = extra.pop("form", None) or TrayForm()
+    form = extra.pop("form", None) or TrayForm(formdata=None)
     form.slot_id.choices = _slot_choices(free)
     form.recipe_id.choices = _recipe_choices(recipes)
     slot_choices = {tray_id: _slot_choices(slots) for tray_id, slots in options.items()}

@@ -1,0 +1,111 @@
+"""Plants: list with filters, batch create, CSV import, detail, edit."""
+
+from __future__ import annotations
+
+from flask import request
+from flask_login import current_user
+from sqlalchemy.orm import Session
+
+from ..models import Plant
+from ..services import plants as plant_service
+from ..services.errors import Invalid
+from ..services.plant_import import ImportRejected, import_plants
+from .framework import endpoint, envelope, require_fresh
+from .schemas import ImportOut, ImportQuery, PlantOut, PlantPatch, PlantQuery, PlantsIn
+
+TAG = "Plants"
+
+
+def _location(loc: plant_service.Location) -> dict:
+    return {
+        "status": "placed" if loc.placed else "unplaced",
+        "tent": {"id": loc.tent.id, "code": loc.tent.code, "name": loc.tent.name}
+        if loc.tent else None,
+        "slot": {"id": loc.slot.id, "code": loc.slot.code, "shelf_index": loc.slot.shelf_index,
+                 "position": loc.slot.position} if loc.slot else None,
+        "tray": {"id": loc.tray.id, "uuid": str(loc.tray.uuid), "code": loc.tray.code}
+        if loc.tray else None,
+    }
+
+
+def plants_out(session: Session, plants: list[Plant]) -> list[dict]:
+    """Serialise plants with location, recipe and replacement links in two queries."""
+    locs = plant_service.locations(session, [p.id for p in plants])
+    links = plant_service.replacement_links(session, plants)
+    out = []
+    for p in plants:
+        loc = locs[p.id]
+        link = links.get(p.id, {})
+        out.append({
+            "id": p.id, "uuid": str(p.uuid), "experiment_id": p.experiment_id,
+            "plant_code": p.plant_code,
+            "species": {"id": p.species.id, "common_name": p.species.common_name,
+                        "scientific_name": p.species.scientific_name,
+                        "category": p.species.category},
+            "cultivar": p.cultivar, "grade": p.grade, "status": p.status, "notes": p.notes,
+            "location": _location(loc),
+            "recipe": {"id": loc.recipe.id, "code": loc.recipe.code, "name": loc.recipe.name}
+            if loc.recipe else None,
+            "replaced_by": str(link["replaced_by"]) if link.get("replaced_by") else None,
+            "replaces": str(link["replaces"]) if link.get("replaces") else None,
+            "removed_at": p.removed_at.isoformat() if p.removed_at else None,
+            "removed_reason": p.removed_reason,
+            "created_at": p.created_at.isoformat(), "updated_at": p.updated_at.isoformat(),
+        })
+    return out
+
+
+def plant_out(session: Session, plant: Plant) -> dict:
+    return plants_out(session, [plant])[0]
+
+
+@endpoint("/experiments/<int:experiment_id>/plants", "GET", summary="List plants", tag=TAG,
+          query=PlantQuery, response=PlantOut, many=True, errors=(404,))
+def list_plants(session: Session, experiment_id: int, query: PlantQuery):
+    total, rows = plant_service.list_plants(
+        session, experiment_id=experiment_id, status=query.status, q=query.q,
+        needs=query.needs, limit=query.limit, offset=query.offset)
+    return envelope(plants_out(session, rows), count=total, limit=query.limit,
+                    offset=query.offset)
+
+
+@endpoint("/experiments/<int:experiment_id>/plants", "POST", tag=TAG, body=PlantsIn,
+          summary="Add plants (quantity × species, codes suggested)", response=PlantOut,
+          many=True, status=201, idempotent=True, errors=(404, 409))
+def create_plants(session: Session, experiment_id: int, body: PlantsIn):
+    plants = plant_service.add_plants(session, experiment_id=experiment_id, actor=current_user,
+                                      **body.model_dump())
+    return envelope(plants_out(session, plants), count=len(plants), limit=len(plants),
+                    offset=0)
+
+
+@endpoint("/experiments/<int:experiment_id>/plants/import", "POST", tag=TAG,
+          summary="CSV import (multipart `file`); dry_run=1 by default, all-or-nothing",
+          query=ImportQuery, response=ImportOut, errors=(404, 409, 413))
+def import_plants_csv(session: Session, experiment_id: int, query: ImportQuery):
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise Invalid("Send the CSV as multipart form field 'file'.",
+                      {"file": ["No file was sent."]})
+    try:
+        result = import_plants(session, experiment_id=experiment_id, data=upload.read(),
+                               actor=current_user, dry_run=query.dry_run)
+    except ImportRejected as exc:
+        session.rollback()
+        return {"detail": exc.detail, "errors": exc.errors, **exc.result.as_dict()}, 422
+    return result.as_dict(), (200 if query.dry_run else 201)
+
+
+@endpoint("/plants/<uuid:plant_uuid>", "GET", summary="One plant", tag=TAG, response=PlantOut,
+          etag=True, errors=(404,))
+def get_plant(session: Session, plant_uuid):
+    return plant_out(session, plant_service.get_plant(session, plant_uuid))
+
+
+@endpoint("/plants/<uuid:plant_uuid>", "PATCH", summary="Edit grade, notes, cultivar, code",
+          tag=TAG, body=PlantPatch, response=PlantOut, errors=(404, 409, 412))
+def patch_plant(session: Session, plant_uuid, body: PlantPatch):
+    require_fresh(plant_out(session, plant_service.get_plant(session, plant_uuid)))
+    plant = plant_service.update_plant(session, plant_uuid=plant_uuid, actor=current_user,
+                                       **body.model_dump(exclude_unset=True))
+    return plant_out(session, plant)

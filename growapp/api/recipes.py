@@ -1,0 +1,77 @@
+"""Recipes and lots."""
+
+from __future__ import annotations
+
+from flask import Response
+from flask_login import current_user
+from sqlalchemy.orm import Session
+
+from ..models import Lot, Recipe
+from ..services import experiments as exp_service
+from ..services import recipes as recipe_service
+from .framework import endpoint, envelope, require_fresh
+from .schemas import LotIn, LotOut, RecipeIn, RecipeOut, RecipePatch
+
+TAG = "Recipes and lots"
+
+
+def recipe_out(recipe: Recipe) -> dict:
+    return RecipeOut.model_validate(recipe, from_attributes=True).model_dump(mode="json")
+
+
+def lot_out(lot: Lot) -> dict:
+    return LotOut.model_validate(lot, from_attributes=True).model_dump(mode="json")
+
+
+@endpoint("/experiments/<int:experiment_id>/recipes", "GET", summary="Recipes", tag=TAG,
+          response=RecipeOut, many=True, errors=(404,))
+def list_recipes(session: Session, experiment_id: int):
+    exp_service.get_experiment(session, experiment_id)
+    rows = recipe_service.list_recipes(session, experiment_id)
+    return envelope([recipe_out(r) for r in rows], count=len(rows), limit=len(rows), offset=0)
+
+
+@endpoint("/experiments/<int:experiment_id>/recipes", "POST", tag=TAG, body=RecipeIn,
+          summary="Add a recipe (code suggested: R0, R1…)", response=RecipeOut, status=201,
+          errors=(404, 409))
+def create_recipe(session: Session, experiment_id: int, body: RecipeIn):
+    return recipe_out(recipe_service.create_recipe(
+        session, experiment_id=experiment_id, actor=current_user, **body.model_dump()))
+
+
+@endpoint("/recipes/<int:recipe_id>", "GET", summary="One recipe", tag=TAG, response=RecipeOut,
+          etag=True, errors=(404,))
+def get_recipe(session: Session, recipe_id: int):
+    return recipe_out(recipe_service.get_recipe(session, recipe_id))
+
+
+@endpoint("/recipes/<int:recipe_id>", "PATCH", summary="Edit a recipe", tag=TAG,
+          body=RecipePatch, response=RecipeOut, errors=(404, 409, 412))
+def patch_recipe(session: Session, recipe_id: int, body: RecipePatch):
+    require_fresh(recipe_out(recipe_service.get_recipe(session, recipe_id)))
+    return recipe_out(recipe_service.update_recipe(
+        session, recipe_id=recipe_id, actor=current_user, **body.model_dump(exclude_unset=True)))
+
+
+@endpoint("/recipes/<int:recipe_id>", "DELETE", summary="Delete an unused recipe", tag=TAG,
+          status=204, errors=(404, 409, 412))
+def delete_recipe(session: Session, recipe_id: int):
+    require_fresh(recipe_out(recipe_service.get_recipe(session, recipe_id)))
+    recipe_service.delete_recipe(session, recipe_id=recipe_id, actor=current_user)
+    return Response(status=204)
+
+
+@endpoint("/experiments/<int:experiment_id>/lots", "GET", summary="Lots, newest first",
+          tag=TAG, response=LotOut, many=True, errors=(404,))
+def list_lots(session: Session, experiment_id: int):
+    exp_service.get_experiment(session, experiment_id)
+    rows = recipe_service.list_lots(session, experiment_id)
+    return envelope([lot_out(lot) for lot in rows], count=len(rows), limit=len(rows),
+                    offset=0)
+
+
+@endpoint("/experiments/<int:experiment_id>/lots", "POST", summary="Record a mixed lot",
+          tag=TAG, body=LotIn, response=LotOut, status=201, errors=(404,))
+def create_lot(session: Session, experiment_id: int, body: LotIn):
+    return lot_out(recipe_service.create_lot(session, experiment_id=experiment_id,
+                                             actor=current_user, **body.model_dump()))
