@@ -129,10 +129,9 @@ def validate_fields(fields) -> list[dict]:
         if isinstance(lo, int | float) and isinstance(hi, int | float) and lo > hi:
             errors.append(f"{where}: min is above max.")
         choices = raw.get("choices")
-        if ftype == "choice":
-            if not isinstance(choices, list) or not choices or not all(
-                    isinstance(c, str) and c.strip() for c in choices):
-                errors.append(f"{where}: a choice field needs a list of choices.")
+        if ftype == "choice" and (not isinstance(choices, list) or not choices or not all(
+                isinstance(c, str) and c.strip() for c in choices)):
+            errors.append(f"{where}: a choice field needs a list of choices.")
         clean.append({"key": key, "label": label, "type": ftype,
                       "unit": (str(raw.get("unit")).strip() or None) if raw.get("unit") else None,
                       "min": lo, "max": hi,

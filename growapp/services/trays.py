@@ -175,9 +175,9 @@ def create_tray(session: Session, *, experiment_id: int, actor: User, capacity,
                 slot_id=slot.id if slot else None, recipe_id=recipe.id if recipe else None)
     session.add(tray)
     _flush(session, slot)
+    where = (f" in {slot.code}" if slot else "") + (f" with {recipe.code}" if recipe else "")
     record_event(session, kind="tray.created", actor=actor, experiment_id=experiment.id,
-                 tray_id=tray.id, summary=f"Created tray {tray.code} (capacity {capacity})"
-                 + (f" in {slot.code}" if slot else "") + (f" with {recipe.code}" if recipe else ""))
+                 tray_id=tray.id, summary=f"Created tray {tray.code} (capacity {capacity}){where}")
     return tray
 
 
@@ -248,7 +248,8 @@ def slot_options(session: Session, experiment_id: int,
         restrictions.setdefault(tent_id, set()).add(species_id)
     tray_species: dict[int, set[int]] = {}
     for tray_id, species_id in session.execute(
-            select(TrayPlant.tray_id, Plant.species_id).join(Plant, Plant.id == TrayPlant.plant_id)
+            select(TrayPlant.tray_id, Plant.species_id)
+            .join(Plant, Plant.id == TrayPlant.plant_id)
             .join(Tray, Tray.id == TrayPlant.tray_id).where(Tray.experiment_id == experiment_id)):
         tray_species.setdefault(tray_id, set()).add(species_id)
     options = {}

@@ -5,6 +5,7 @@ Skips loudly when no Chromium is found; fails instead when GROWAPP_REQUIRE_BROWS
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import threading
@@ -74,6 +75,7 @@ def live_server(tmp_path_factory):
             create_user(session, email=f"{role}@example.com", password=PASSWORD, role=role,
                         display_name=f"{role.title()} Browser")
         session.commit()
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request is noise
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
