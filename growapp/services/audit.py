@@ -124,6 +124,7 @@ def _after_flush(session: Session, _ctx) -> None:
         rows.append(row)
     for row in rows:  # one by one so ids follow the chain order
         conn.execute(insert(AuditLog), row)
+    info.pop("reason", None)  # a reason explains one change, not the rest of the session
 
 
 def _after_end(session: Session, _tx) -> None:

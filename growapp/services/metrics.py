@@ -1,0 +1,193 @@
+"""Measurements: template-validated values per plant per week; the baseline (week 0)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import Session, selectinload
+
+from ..models import MetricTemplate, Plant, PlantMetric, User, utcnow
+from .errors import Conflict, Invalid
+from .events import record_event
+from .experiments import get_experiment
+from .plants import GRADES, get_plant
+
+MAX_WEEK = 520
+TRUE = {"true", "1", "yes", "on", "y"}
+FALSE = {"false", "0", "no", "off", "n", ""}
+
+
+def _number(raw, kind: str):
+    if isinstance(raw, bool):
+        raise ValueError
+    if isinstance(raw, int | float):
+        value = raw
+    else:
+        text = str(raw).strip().replace(",", ".")
+        value = int(text) if kind == "int" else float(text)
+    if kind == "int":
+        if isinstance(value, float):
+            if not value.is_integer():
+                raise ValueError
+            value = int(value)
+    elif not math.isfinite(float(value)):
+        raise ValueError
+    return value
+
+
+def validate_values(fields: list[dict], values: dict, *, partial_ok: bool = False) -> dict:
+    """Check ``values`` against a template's fields. Empty strings count as missing.
+
+    Returns the cleaned dict (typed values, missing optional fields left out).
+    Raises Invalid with one message list per field key.
+    """
+    if not isinstance(values, dict):
+        raise Invalid(errors={"values": ["Send the measurements as an object."]})
+    errors: dict[str, list[str]] = {}
+    known = {f["key"]: f for f in fields}
+    for key in values:
+        if key not in known:
+            errors[key] = [f"Unknown measurement {key!r} for this species."]
+    clean: dict = {}
+    for f in fields:
+        key, kind = f["key"], f["type"]
+        raw = values.get(key)
+        missing = raw is None or (isinstance(raw, str) and not raw.strip())
+        if missing and kind != "bool":
+            if f.get("required") and not partial_ok:
+                errors[key] = [f"{f['label']} is required."]
+            continue
+        try:
+            if kind in ("int", "float"):
+                value = _number(raw, kind)
+                lo, hi = f.get("min"), f.get("max")
+                if lo is not None and value < lo or hi is not None and value > hi:
+                    unit = f" {f['unit']}" if f.get("unit") and f["unit"] != "1–5" else ""
+                    errors[key] = [f"{f['label']} must be between {lo:g} and {hi:g}{unit}."
+                                   if lo is not None and hi is not None else
+                                   f"{f['label']} is out of range."]
+                    continue
+            elif kind == "bool":
+                if isinstance(raw, bool):
+                    value = raw
+                elif raw is None:
+                    value = False
+                elif str(raw).strip().lower() in TRUE:
+                    value = True
+                elif str(raw).strip().lower() in FALSE:
+                    value = False
+                else:
+                    raise ValueError
+            elif kind == "choice":
+                value = str(raw).strip()
+                if value not in (f.get("choices") or []):
+                    errors[key] = [f"{f['label']}: choose one of "
+                                   f"{', '.join(f.get('choices') or [])}."]
+                    continue
+            else:
+                value = str(raw).strip()
+                if len(value) > 2000:
+                    errors[key] = [f"{f['label']}: at most 2,000 characters."]
+                    continue
+        except (TypeError, ValueError):
+            expected = {"int": "a whole number", "float": "a number",
+                        "bool": "yes or no"}.get(kind, "a value")
+            errors[key] = [f"{f['label']} must be {expected}."]
+            continue
+        clean[key] = value
+    if errors:
+        raise Invalid("Some measurements need fixing.", errors)
+    return clean
+
+
+def template_fields(session: Session, category: str) -> list[dict]:
+    fields = session.scalar(select(MetricTemplate.fields).where(
+        MetricTemplate.category == category))
+    return list(fields or [])
+
+
+def record_metrics(session: Session, *, plant_uuid, week_number, values: dict, actor: User,
+                   grade: str | None = None, reason: str | None = None) -> PlantMetric:
+    """Create or replace one plant's measurements for one week.
+
+    Raises Invalid (template, week, grade), Conflict (removed plant, locked baseline),
+    Forbidden (baseline change by a non-admin once running).
+    """
+    plant = get_plant(session, plant_uuid, lock=True)
+    experiment = get_experiment(session, plant.experiment_id)
+    if isinstance(week_number, bool) or not isinstance(week_number, int) \
+            or not 0 <= week_number <= MAX_WEEK:
+        raise Invalid(errors={"week_number": [f"Week is a whole number from 0 to {MAX_WEEK}."]})
+    if grade not in (None, "", *GRADES):
+        raise Invalid(errors={"grade": ["Grade is A, B or C."]})
+    if plant.status != "active":
+        raise Conflict(f"{plant.plant_code} was removed; it takes no more measurements.",
+                       {"plant_status": plant.status})
+    clean = validate_values(template_fields(session, plant.species.category), values)
+    existing = session.scalar(select(PlantMetric).where(
+        PlantMetric.plant_id == plant.id, PlantMetric.week_number == week_number))
+    if week_number == 0 and existing is not None and experiment.status != "draft":
+        if not actor.has_role("admin"):
+            raise Conflict(f"The baseline of {plant.plant_code} is locked since the experiment "
+                           "started. An admin can correct it with a reason.",
+                           {"locked": True, "week_number": 0})
+        if not (reason or "").strip():
+            raise Invalid("Give a reason for changing a locked baseline.",
+                          {"reason": ["Say why the baseline is being corrected."]})
+        session.info["reason"] = reason.strip()[:500]  # written into the audit rows
+    if week_number > 0 and experiment.status == "draft":
+        raise Conflict("Weekly measurements start once the experiment is running; "
+                       "use week 0 for the baseline.", {"status": experiment.status})
+    if existing is None:
+        existing = PlantMetric(plant_id=plant.id, week_number=week_number)
+        session.add(existing)
+    existing.values = clean
+    existing.recorded_at = utcnow()
+    existing.recorded_by_id = actor.id
+    summary_bits = ", ".join(f"{k} {v}" for k, v in list(clean.items())[:4])
+    if grade:
+        if grade != plant.grade:
+            plant.grade = grade
+        summary_bits = f"grade {grade}; " + summary_bits
+    label = "Baseline" if week_number == 0 else f"Week {week_number}"
+    session.flush()
+    record_event(session, kind="plant.measured", actor=actor, experiment_id=experiment.id,
+                 plant_id=plant.id, summary=f"{label}: {summary_bits}"[:500],
+                 payload={"week_number": week_number, "values": clean,
+                          **({"reason": reason} if reason else {})})
+    return existing
+
+
+@dataclass
+class BaselineQueue:
+    plants: list[Plant]  # active plants still needing week 0 or a grade, in code order
+    done: int
+    total: int
+
+
+def baseline_queue(session: Session, experiment_id: int) -> BaselineQueue:
+    """The plants still missing a baseline or grade, and progress; three queries."""
+    has_baseline = exists().where(PlantMetric.plant_id == Plant.id, PlantMetric.week_number == 0)
+    active = (Plant.experiment_id == experiment_id) & (Plant.status == "active")
+    plants = list(session.scalars(
+        select(Plant).where(active, (~has_baseline) | Plant.grade.is_(None))
+        .options(selectinload(Plant.species)).order_by(Plant.plant_code)))
+    total = session.scalar(select(func.count(Plant.id)).where(active)) or 0
+    return BaselineQueue(plants=plants, done=total - len(plants), total=total)
+
+
+def week_values(session: Session, plant_id: int, week_number: int) -> dict | None:
+    return session.scalar(select(PlantMetric.values).where(
+        PlantMetric.plant_id == plant_id, PlantMetric.week_number == week_number))
+
+
+def species_fields(session: Session, plants: list[Plant]) -> dict[int, list[dict]]:
+    """Template fields per species id for these plants (one query)."""
+    cats = {p.species_id: p.species.category for p in plants}
+    rows = dict(session.execute(select(MetricTemplate.category, MetricTemplate.fields).where(
+        MetricTemplate.category.in_(set(cats.values())))).all())
+    return {sid: list(rows.get(cat) or []) for sid, cat in cats.items()}
+
+
