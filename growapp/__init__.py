@@ -36,16 +36,19 @@ def create_app(config: dict | None = None) -> Flask:
     from .api import bp as api_bp
     from .web.admin import bp as admin_bp
     from .web.auth import bp as auth_bp
+    from .web.baseline import bp as baseline_bp
     from .web.experiments import bp as experiments_bp
+    from .web.floor import bp as floor_bp
     from .web.health import bp as health_bp
+    from .web.placement import bp as placement_bp
     from .web.plants import bp as plants_bp
     from .web.profile import bp as profile_bp
     from .web.recipes import bp as recipes_bp
     from .web.tents import bp as tents_bp
     from .web.trays import bp as trays_bp
 
-    for bp in (auth_bp, experiments_bp, plants_bp, tents_bp, recipes_bp, trays_bp, admin_bp,
-               profile_bp, health_bp, api_bp):
+    for bp in (auth_bp, experiments_bp, plants_bp, tents_bp, recipes_bp, trays_bp, baseline_bp,
+               placement_bp, floor_bp, admin_bp, profile_bp, health_bp, api_bp):
         app.register_blueprint(bp)
 
     from .cli import register_cli

@@ -8,7 +8,10 @@ from flask_login import current_user
 from ...extensions import db
 from ...services import experiments as exp_service
 from ...services.errors import Conflict, Invalid
+from ...services.overview import FILTERS, roster, tent_map
 from ...services.readiness import status_summaries, status_summary
+from ...services.tents import list_tents
+from ...services.trays import list_trays
 from ..forms import merge_errors
 from ..htmx import render, wants_fragment
 from . import bp
@@ -80,13 +83,27 @@ def setup(experiment_id: int):
     return render_template("experiments/setup.html", experiment=experiment, summary=summary)
 
 
-@bp.get("/experiments/<int:experiment_id>/overview")
-def overview(experiment_id: int):
+def _overview_context(experiment_id: int, **extra) -> dict:
     session = db.session
     experiment = exp_service.get_experiment(session, experiment_id)
     summary = status_summary(session, experiment_id)
-    return render_template("experiments/overview.html", experiment=experiment,
-                           summary=summary)
+    filter_ = request.args.get("filter") or "active"
+    if filter_ not in FILTERS:
+        filter_ = "active"
+    q = (request.args.get("q") or "").strip()[:100]
+    tents = list_tents(session, experiment_id)
+    trays = list_trays(session, experiment_id)
+    return {"experiment": experiment, "summary": summary, "filter": filter_, "q": q,
+            "roster": roster(session, experiment_id, filter_=filter_, q=q, tents=tents,
+                             trays=trays),
+            "tent_map": tent_map(tents, trays), **extra}
+
+
+@bp.get("/experiments/<int:experiment_id>/overview")
+def overview(experiment_id: int):
+    """The hub: readiness chips filter the roster in place; the URL keeps the filter."""
+    return render("experiments/overview.html", "experiments/_roster.html",
+                  **_overview_context(experiment_id))
 
 
 def _lifecycle(experiment_id: int, action):
@@ -95,12 +112,14 @@ def _lifecycle(experiment_id: int, action):
         experiment = action(session, experiment_id=experiment_id, actor=current_user)
     except Conflict as exc:
         session.rollback()
-        experiment = exp_service.get_experiment(session, experiment_id)
-        summary = status_summary(session, experiment_id)
-        ctx = {"experiment": experiment, "summary": summary, "problem": exc.detail,
-               "problems": summary.problems()}
         if wants_fragment():
-            return render_template("experiments/_status_panel.html", **ctx), 409
+            experiment = exp_service.get_experiment(session, experiment_id)
+            summary = status_summary(session, experiment_id)
+            return render_template("experiments/_status_panel.html", experiment=experiment,
+                                   summary=summary, problem=exc.detail,
+                                   problems=summary.problems()), 409
+        ctx = _overview_context(experiment_id, problem=exc.detail)
+        ctx["problems"] = ctx["summary"].problems()
         return render_template("experiments/overview.html", **ctx), 409
     session.commit()
     verb = {"running": "is running", "stopped": "is stopped"}[experiment.status]

@@ -1,0 +1,59 @@
+"""Read models for the tent floor: one plant (what a QR scan opens) and one tray."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from ..models import Event, Experiment, Plant, Tray, TrayPlant
+from .errors import NotFound
+from .plants import Location, get_plant, locations, replacement_links
+from .trays import TrayRow, list_trays
+
+RECENT = 20
+
+
+@dataclass
+class PlantView:
+    plant: Plant
+    experiment: Experiment
+    location: Location
+    links: dict
+    recent: list[Event]
+
+
+def plant_view(session: Session, plant_uuid) -> PlantView:
+    plant = get_plant(session, plant_uuid)
+    experiment = session.get(Experiment, plant.experiment_id)
+    recent = list(session.scalars(select(Event).where(Event.plant_id == plant.id)
+                                  .order_by(Event.at.desc(), Event.id.desc()).limit(RECENT)))
+    return PlantView(plant=plant, experiment=experiment,
+                     location=locations(session, [plant.id])[plant.id],
+                     links=replacement_links(session, [plant])[plant.id], recent=recent)
+
+
+@dataclass
+class TrayView:
+    row: TrayRow
+    experiment: Experiment
+    plants: list[Plant]
+
+
+def get_tray_by_uuid(session: Session, tray_uuid) -> Tray:
+    tray = session.scalar(select(Tray).where(Tray.uuid == tray_uuid))
+    if tray is None:
+        raise NotFound("No tray has that code.")
+    return tray
+
+
+def tray_view(session: Session, tray_uuid) -> TrayView:
+    tray = get_tray_by_uuid(session, tray_uuid)
+    row = next(r for r in list_trays(session, tray.experiment_id) if r.tray.id == tray.id)
+    plants = list(session.scalars(
+        select(Plant).join(TrayPlant, TrayPlant.plant_id == Plant.id)
+        .where(TrayPlant.tray_id == tray.id).options(selectinload(Plant.species))
+        .order_by(Plant.plant_code)))
+    return TrayView(row=row, experiment=session.get(Experiment, tray.experiment_id),
+                    plants=plants)

@@ -1,0 +1,74 @@
+"""Baseline capture: the queue of plants without week 0 or a grade, "Save and next"."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ...extensions import db
+from ...services import experiments as exp_service
+from ...services import metrics as metric_service
+from ...services.errors import Conflict, Invalid
+from ...services.plants import get_plant
+from ...services.readiness import status_summary
+from ..htmx import render, wants_fragment
+from . import bp
+
+FIELD_PREFIX = "m_"
+
+
+def _context(experiment_id: int, plant_uuid=None, **extra) -> dict:
+    session = db.session
+    experiment = exp_service.get_experiment(session, experiment_id)
+    queue = metric_service.baseline_queue(session, experiment_id)
+    plant = None
+    if plant_uuid:
+        plant = get_plant(session, plant_uuid)
+        if plant.experiment_id != experiment.id:
+            plant = None
+    if plant is None and queue.plants:
+        plant = queue.plants[0]
+    fields = metric_service.template_fields(session, plant.species.category) if plant else []
+    existing = metric_service.week_values(session, plant.id, 0) if plant else None
+    locked = experiment.status != "draft" and existing is not None
+    ctx = {"experiment": experiment, "summary": status_summary(session, experiment_id),
+           "queue": queue, "plant": plant, "fields": fields, "values": existing or {},
+           "grade": plant.grade if plant else None, "errors": {}, "locked": locked,
+           "can_unlock": locked and current_user.has_role("admin"), "prefix": FIELD_PREFIX}
+    ctx.update(extra)
+    return ctx
+
+
+@bp.get("")
+def index(experiment_id: int):
+    return render_template("baseline/index.html",
+                           **_context(experiment_id, request.args.get("plant")))
+
+
+@bp.post("/<uuid:plant_uuid>")
+def save(experiment_id: int, plant_uuid):
+    session = db.session
+    # A checkbox sends a hidden "false" then "true" when ticked: the last value wins.
+    values = {k.removeprefix(FIELD_PREFIX): request.form.getlist(k)[-1] for k in request.form
+              if k.startswith(FIELD_PREFIX)}
+    grade = request.form.get("grade") or None
+    try:
+        plant = get_plant(session, plant_uuid)
+        metric_service.record_metrics(session, plant_uuid=plant_uuid, week_number=0,
+                                      values=values, grade=grade, actor=current_user,
+                                      reason=request.form.get("reason"))
+        if grade is None and plant.grade is None:
+            raise Invalid("Give the plant a grade too.", {"grade": ["Choose A, B or C."]})
+    except (Invalid, Conflict) as exc:
+        session.rollback()
+        status = 422 if isinstance(exc, Invalid) else 409
+        ctx = _context(experiment_id, plant_uuid, values=values, grade=grade,
+                       errors=getattr(exc, "errors", {}), problem=exc.detail)
+        return render("baseline/index.html", "baseline/_panel.html", status=status, **ctx)
+    session.commit()
+    message = f"Saved baseline of {plant.plant_code}."
+    if wants_fragment():
+        return render_template("baseline/_panel.html",
+                               **_context(experiment_id, message=message, oob=True))
+    flash(message, "success")
+    return redirect(url_for("baseline.index", experiment_id=experiment_id), code=303)
