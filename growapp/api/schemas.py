@@ -352,3 +352,52 @@ class LotOut(BaseModel):
     ph: float | None
     temperature_c: float | None
     notes: str
+
+
+# Measurements and placement --------------------------------------------------------------
+
+class MetricsIn(StrictIn):
+    week_number: int = Field(ge=0, le=520)
+    values: dict
+    grade: Grade | None = None
+    reason: str | None = Field(None, max_length=500)
+
+
+class MetricOut(BaseModel):
+    id: int
+    plant_uuid: str
+    week_number: int
+    values: dict
+    recorded_at: datetime
+    recorded_by_id: int | None
+
+
+class TrayPlantIn(StrictIn):
+    plant_uuid: str = Field(min_length=1, max_length=64)
+
+
+class TrayPlantOut(BaseModel):
+    tray_id: int
+    tray_code: str
+    plant_uuid: str
+    plant_code: str
+    occupancy: int
+    capacity: int
+
+
+class AutoPlaceIn(StrictIn):
+    mode: Literal["fill", "randomized"]
+    seed: int | None = Field(None, ge=0, lt=2**31)
+    dry_run: bool = False
+    allow_partial: bool = False
+
+
+class AutoPlaceOut(BaseModel):
+    mode: str
+    seed: int | None
+    applied: bool
+    placed: list[dict]
+    placed_count: int
+    reason_counts: dict[str, int]
+    unplaceable_plants: list[dict]
+    strata: list[dict]

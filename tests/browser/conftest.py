@@ -118,10 +118,11 @@ def sign_in(page, base: str, role: str = "operator", next_path: str = "/") -> No
 
 
 def small_targets(page) -> list[str]:
-    """Visible interactive elements under 44 px tall (gloved thumbs need more)."""
+    """Visible interactive elements under 44 px tall (gloved thumbs need more).
+    A control inside a label is measured by its label, which is what the thumb hits."""
     return page.evaluate("""() => [...document.querySelectorAll(
         'main a.btn, main button, main input:not([type=hidden]), main select,'
         + ' header a, header button')]
       .filter(el => el.offsetParent !== null)
-      .filter(el => el.getBoundingClientRect().height < 44)
+      .filter(el => (el.closest('label') || el).getBoundingClientRect().height < 44)
       .map(el => el.outerHTML.slice(0, 80))""")

@@ -55,7 +55,7 @@ def _setup(session, plants_per_stratum=(("flytrap", "A", 7), ("flytrap", "B", 5)
     tent = f.make_tent(session, exp, positions=recipes * trays_per_recipe)
     rs = [f.make_recipe(session, exp, f"R{i}") for i in range(recipes)]
     n = 0
-    for i in range(trays_per_recipe):
+    for _ in range(trays_per_recipe):
         for r in rs:
             f.make_tray(session, exp, f"TR{n + 1}", capacity=capacity, slot=tent.slots[n],
                         recipe=r)

@@ -1,0 +1,42 @@
+"""Pages are served with a fixed number of SQL statements whatever the data size."""
+
+import pytest
+
+from tests import factories as f
+from tests.sqlcount import count_statements
+
+
+def _build(session, plants: int):
+    exp = f.make_experiment(session)
+    tent = f.make_tent(session, exp, shelves=2, positions=5)
+    recipes = [f.make_recipe(session, exp, f"R{i}") for i in range(4)]
+    trays = [f.make_tray(session, exp, f"TR{i + 1}", capacity=max(plants // 10 + 1, 2),
+                         slot=tent.slots[i], recipe=recipes[i % 4]) for i in range(10)]
+    vft, dro = f.species(session), f.species(session, "Cape sundew")
+    for i in range(plants):
+        f.make_plant(session, exp, sp=vft if i % 2 else dro, grade="AB"[i % 2] if i % 3 else None,
+                     baseline=i % 4 == 0, tray=trays[i % 10] if i % 5 else None)
+    session.commit()
+    return exp
+
+
+PAGES = ["/experiments/{id}/overview", "/experiments/{id}/overview?filter=needs_baseline",
+         "/experiments/{id}/overview?q=VFT", "/experiments/{id}/baseline",
+         "/experiments/{id}/placement", "/experiments/{id}/trays", "/"]
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_statement_count_is_independent_of_plant_count(login_as, session, connection, path):
+    client = login_as("viewer")
+    counts = []
+    for n in (10, 200):
+        exp = _build(session, n)
+        url = path.format(id=exp.id)
+        client.get(url)  # warm caches (template compile, user loader)
+        with count_statements(connection) as statements:
+            resp = client.get(url)
+        assert resp.status_code == 200
+        counts.append(len(statements))
+    assert counts[0] == counts[1], f"{path}: {counts}"
+    assert counts[0] <= 25, f"{path}: {counts[0]} statements"
+    print(f"{path}: {counts[0]} statements")
