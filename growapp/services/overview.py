@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
-from ..models import Plant, PlantMetric, Recipe, Slot, Species, Tent, Tray, TrayPlant
+from ..models import Plant, PlantMetric, Slot, Species, Tent, Tray, TrayPlant
 from .errors import Invalid
 from .plants import Location, needs_clause
 from .tents import list_tents
@@ -17,9 +17,23 @@ FILTERS = ("active", "removed", "needs_baseline", "needs_grade", "needs_placemen
            "needs_tray_recipe", "needs_tent_restriction")
 
 
-@dataclass
+@dataclass(slots=True)
+class PlantLine:
+    """The columns a roster row shows (plain tuples: 1,000 rows must stay cheap)."""
+
+    id: int
+    uuid: str
+    plant_code: str
+    cultivar: str
+    grade: str | None
+    status: str
+    species_id: int
+    species_name: str
+
+
+@dataclass(slots=True)
 class RosterRow:
-    plant: Plant
+    plant: PlantLine
     location: Location
     has_baseline: bool
 
@@ -56,16 +70,14 @@ class MapTent:
     shelves: list[list[MapSlot]]
 
 
-def experiment_locations(session: Session, experiment_id: int) -> dict[int, Location]:
-    """{plant_id: Location} for every placed plant of the experiment (one query)."""
+def experiment_locations(session: Session, experiment_id: int,
+                         trays: list[TrayRow]) -> dict[int, Location]:
+    """{plant_id: Location} for every placed plant, reusing the loaded trays (one query)."""
+    by_tray = {r.tray.id: Location(r.tray, r.slot, r.tent, r.recipe) for r in trays}
     rows = session.execute(
-        select(TrayPlant.plant_id, Tray, Slot, Tent, Recipe)
-        .join(Tray, Tray.id == TrayPlant.tray_id)
-        .outerjoin(Slot, Slot.id == Tray.slot_id)
-        .outerjoin(Tent, Tent.id == Slot.tent_id)
-        .outerjoin(Recipe, Recipe.id == Tray.recipe_id)
+        select(TrayPlant.plant_id, TrayPlant.tray_id).join(Tray, Tray.id == TrayPlant.tray_id)
         .where(Tray.experiment_id == experiment_id)).all()
-    return {pid: Location(tray, slot, tent, recipe) for pid, tray, slot, tent, recipe in rows}
+    return {pid: by_tray[tid] for pid, tid in rows}
 
 
 def tent_map(tents: list[Tent], trays: list[TrayRow]) -> list[MapTent]:
@@ -86,8 +98,10 @@ def roster(session: Session, experiment_id: int, *, filter_: str | None = None,
     filter_ = filter_ or "active"
     if filter_ not in FILTERS:
         raise Invalid(errors={"filter": [f"Use one of {', '.join(FILTERS)}."]})
-    stmt = (select(Plant).join(Species, Species.id == Plant.species_id)
-            .options(joinedload(Plant.species)).where(Plant.experiment_id == experiment_id))
+    stmt = (select(Plant.id, Plant.uuid, Plant.plant_code, Plant.cultivar, Plant.grade,
+                   Plant.status, Plant.species_id, Species.common_name)
+            .join(Species, Species.id == Plant.species_id)
+            .where(Plant.experiment_id == experiment_id))
     if filter_ == "removed":
         stmt = stmt.where(Plant.status == "removed")
     elif filter_ == "active":
@@ -99,15 +113,17 @@ def roster(session: Session, experiment_id: int, *, filter_: str | None = None,
         stmt = stmt.where(or_(func.lower(Plant.plant_code).like(like),
                               func.lower(Plant.cultivar).like(like),
                               func.lower(Species.common_name).like(like)))
-    plants = list(session.scalars(stmt.order_by(Plant.plant_code)).unique())
-    locations = experiment_locations(session, experiment_id)
+    plants = [PlantLine(pid, str(puuid), code, cultivar, grade, status, sid, name)
+              for pid, puuid, code, cultivar, grade, status, sid, name
+              in session.execute(stmt.order_by(Plant.plant_code))]
+    tents = tents if tents is not None else list_tents(session, experiment_id)
+    trays = trays if trays is not None else list_trays(session, experiment_id)
+    locations = experiment_locations(session, experiment_id, trays)
     with_baseline = set(session.scalars(
         select(PlantMetric.plant_id).join(Plant, Plant.id == PlantMetric.plant_id)
         .where(Plant.experiment_id == experiment_id, PlantMetric.week_number == 0)))
     removed_count = session.scalar(select(func.count(Plant.id)).where(
         Plant.experiment_id == experiment_id, Plant.status == "removed")) or 0
-    tents = tents if tents is not None else list_tents(session, experiment_id)
-    trays = trays if trays is not None else list_trays(session, experiment_id)
 
     groups: dict[int | None, TentGroup] = {t.id: TentGroup(t) for t in tents}
     tray_groups: dict[int, TrayGroup] = {}

@@ -79,6 +79,19 @@ def place_plant(session: Session, *, tray_id: int, plant_uuid, actor: User) -> T
     return link
 
 
+def uuid_for_code(session: Session, *, experiment_id: int, plant_code: str | None) -> str:
+    """Resolve a typed plant code within one experiment. Raises Invalid."""
+    code = (plant_code or "").strip()
+    if not code:
+        raise Invalid("Choose a plant to add.", {"plant_code": ["Type or pick a plant code."]})
+    found = session.scalar(select(Plant.uuid).where(Plant.experiment_id == experiment_id,
+                                                    func.lower(Plant.plant_code) == code.lower()))
+    if found is None:
+        raise Invalid(f"No plant {code} in this experiment.",
+                      {"plant_code": [f"No plant {code} in this experiment."]})
+    return str(found)
+
+
 def unplace_plant(session: Session, *, tray_id: int, plant_uuid, actor: User) -> None:
     tray = get_tray(session, tray_id, lock=True)
     experiment = get_experiment(session, tray.experiment_id)

@@ -96,13 +96,19 @@ def test_placement_add_remove_and_full(hx_client, login_as, session):
     assert full.status_code == 409 and b"Tray TR1 is full (2/2)" in full.data
     assert b"<html" not in full.data
     assert b"TR1 is full (2/2)." in full.data  # the picker says why it offers nothing
-    out = client.post(f"/experiments/{exp.id}/placement/trays/{trays[0].id}/remove/"
-                      f"{plants[0].uuid}")
+    out = client.post(f"/experiments/{exp.id}/placement/trays/{trays[0].id}/remove",
+                      data={"plant_uuid": str(plants[0].uuid)})
     assert out.status_code == 200
     assert session.scalar(select(func.count(TrayPlant.id)).where(
         TrayPlant.tray_id == trays[0].id)) == 1
     empty = client.post(f"/experiments/{exp.id}/placement/trays/{trays[0].id}/add", data={})
     assert empty.status_code == 422
+    by_code = client.post(f"/experiments/{exp.id}/placement/trays/{trays[1].id}/add",
+                          data={"plant_code": "vft-003"})
+    assert by_code.status_code == 200
+    unknown = client.post(f"/experiments/{exp.id}/placement/trays/{trays[1].id}/add",
+                          data={"plant_code": "NOPE-1"})
+    assert unknown.status_code == 422 and b"No plant NOPE-1" in unknown.data
 
 
 def test_auto_place_preview_then_apply(hx_client, login_as, session):
@@ -146,3 +152,12 @@ def test_plant_and_tray_pages_honour_safe_from(login_as, session):
     assert b"evil.example" not in evil.data
     assert client.get(f"/t/{trays[0].uuid}").status_code == 200
     assert client.get("/p/00000000-0000-0000-0000-000000000000").status_code == 404
+
+
+def test_roster_escapes_user_text(login_as, session):
+    client = login_as("viewer")
+    exp, _trays, plants = _draft(session, plants=1)
+    plants[0].cultivar = '<script>alert(1)</script>"'
+    session.commit()
+    html = client.get(f"/experiments/{exp.id}/overview").get_data(as_text=True)
+    assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html

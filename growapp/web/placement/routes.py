@@ -42,11 +42,11 @@ def _respond(experiment_id: int, *, message: str | None = None, problem: str | N
 
 @bp.post("/trays/<int:tray_id>/add")
 def add(experiment_id: int, tray_id: int):
+    """Add by plant code (typed or picked from the list) or by uuid."""
     session = db.session
-    plant_uuid = request.form.get("plant_uuid") or ""
     try:
-        if not plant_uuid:
-            raise Invalid("Choose a plant to add.", {"plant_uuid": ["Choose a plant."]})
+        plant_uuid = request.form.get("plant_uuid") or placement_service.uuid_for_code(
+            session, experiment_id=experiment_id, plant_code=request.form.get("plant_code"))
         link = placement_service.place_plant(session, tray_id=tray_id, plant_uuid=plant_uuid,
                                              actor=current_user)
     except (Conflict, Invalid) as exc:
@@ -57,15 +57,20 @@ def add(experiment_id: int, tray_id: int):
     return _respond(experiment_id, message="Placed.", placed_tray=link.tray_id)
 
 
-@bp.post("/trays/<int:tray_id>/remove/<uuid:plant_uuid>")
-def remove(experiment_id: int, tray_id: int, plant_uuid):
+@bp.post("/trays/<int:tray_id>/remove")
+def remove(experiment_id: int, tray_id: int):
+    """One form per tray; the tapped button carries the plant's uuid."""
     session = db.session
     try:
+        plant_uuid = request.form.get("plant_uuid") or ""
+        if not plant_uuid:
+            raise Invalid("Choose a plant to take out.", {"plant_uuid": ["Choose a plant."]})
         placement_service.unplace_plant(session, tray_id=tray_id, plant_uuid=plant_uuid,
                                         actor=current_user)
-    except Conflict as exc:
+    except (Conflict, Invalid) as exc:
         session.rollback()
-        return _respond(experiment_id, problem=exc.detail, status=409)
+        return _respond(experiment_id, problem=exc.detail,
+                        status=409 if isinstance(exc, Conflict) else 422)
     session.commit()
     return _respond(experiment_id, message="Taken out of the tray.")
 

@@ -1,0 +1,131 @@
+"""Server-time benchmark: 1,000 plants (10 tents × 10 trays × 10 plants, 4 recipes).
+
+Prints p50/p95 per page and the SQL statements each page costs. Not a test: run it with
+`make bench` (SQLite in a temp file) or BENCH_DATABASE_URL=postgresql+psycopg://… (a fresh
+database is created on that server and dropped afterwards).
+
+Targets (2-core machine): overview p50 ≤ 30 ms, placement p50 ≤ 40 ms.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import event, select  # noqa: E402
+from sqlalchemy.orm import Session  # noqa: E402
+
+from growapp import create_app  # noqa: E402
+from growapp.models import Experiment, Species  # noqa: E402
+from growapp.services import metrics, placement, plants, recipes, tents, trays  # noqa: E402
+from growapp.services.presets import ensure_presets  # noqa: E402
+from growapp.services.users import create_user  # noqa: E402
+
+os.environ.setdefault("TEST_DATABASE_URL", os.environ.get("BENCH_DATABASE_URL", ""))
+from tests.dbutil import fresh_database  # noqa: E402
+
+RUNS = int(os.environ.get("BENCH_RUNS", "40"))
+
+
+def build(app) -> int:
+    engine = app.extensions["growapp_db"].engine
+    with Session(engine) as s:
+        ensure_presets(s)
+        admin = create_user(s, email="bench@example.com", password="bench-password-1",
+                            role="admin")
+        exp = Experiment(name="Bench 1000", short_name="B1K")
+        s.add(exp)
+        s.flush()
+        rs = [recipes.create_recipe(s, experiment_id=exp.id, actor=admin, name=f"Recipe {i}")
+              for i in range(4)]
+        n = 0
+        for t in range(10):
+            tent = tents.create_tent(s, experiment_id=exp.id, actor=admin, name=f"Tent {t + 1}",
+                                     layout=tents.uniform_layout(2, 5))
+            for slot in tent.slots:
+                trays.create_tray(s, experiment_id=exp.id, actor=admin, capacity=10,
+                                  slot_id=slot.id, recipe_id=rs[n % 4].id)
+                n += 1
+        vft = s.scalar(select(Species).where(Species.common_name == "Venus flytrap"))
+        dro = s.scalar(select(Species).where(Species.common_name == "Cape sundew"))
+        made = plants.add_plants(s, experiment_id=exp.id, actor=admin, species_id=vft.id,
+                                 quantity=500)
+        made += plants.add_plants(s, experiment_id=exp.id, actor=admin, species_id=dro.id,
+                                  quantity=500)
+        for i, plant in enumerate(made):
+            if i % 3:  # two thirds measured and graded, the rest still in the queue
+                metrics.record_metrics(s, plant_uuid=plant.uuid, week_number=0,
+                                       values={"vigour": 3, "leaf_count": 6}, grade="AB"[i % 2],
+                                       actor=admin)
+        placement.auto_place(s, experiment_id=exp.id, actor=admin, mode="randomized", seed=1)
+        s.commit()
+        return exp.id, admin.id
+
+
+def measure(client, url: str, engine) -> tuple[float, float, int]:
+    statements = []
+
+    def count(*_a):
+        statements.append(1)
+
+    client.get(url)  # warm-up
+    times = []
+    for _ in range(RUNS):
+        start = time.perf_counter()
+        resp = client.get(url)
+        times.append((time.perf_counter() - start) * 1000)
+        assert resp.status_code == 200, (url, resp.status_code)
+    event.listen(engine, "before_cursor_execute", count)
+    client.get(url)
+    event.remove(engine, "before_cursor_execute", count)
+    times.sort()
+    return statistics.median(times), times[int(len(times) * 0.95) - 1], len(statements)
+
+
+def main() -> None:
+    url, drop = fresh_database("bench")
+    try:
+        app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "TESTING": False})
+        t0 = time.perf_counter()
+        exp_id, admin_id = build(app)
+        print(f"built 1,000 plants in {time.perf_counter() - t0:.1f} s on "
+              f"{app.extensions['growapp_db'].engine.dialect.name}")
+        if os.environ.get("BENCH_GC_FREEZE", "1") == "1":
+            gc.collect()
+            gc.freeze()  # what wsgi.py does after start-up: the long-lived heap leaves GC scans
+        client = app.test_client()
+        with client.session_transaction() as sess:
+            sess["_user_id"] = str(admin_id)
+        pages = [("overview", f"/experiments/{exp_id}/overview")]
+        for flt in ("needs_baseline", "needs_grade", "needs_placement", "needs_tray_recipe",
+                    "needs_tent_restriction", "removed"):
+            pages.append((f"overview ?filter={flt}",
+                          f"/experiments/{exp_id}/overview?filter={flt}"))
+        pages += [("overview ?q=VFT-01", f"/experiments/{exp_id}/overview?q=VFT-01"),
+                  ("baseline", f"/experiments/{exp_id}/baseline"),
+                  ("placement", f"/experiments/{exp_id}/placement"),
+                  ("trays", f"/experiments/{exp_id}/trays"),
+                  ("api status summary", f"/api/v1/experiments/{exp_id}/status/summary"),
+                  ("api plants (100)", f"/api/v1/experiments/{exp_id}/plants?limit=100")]
+        engine = app.extensions["growapp_db"].engine
+        cpu = platform.processor() or platform.machine()
+        print(f"machine: {os.cpu_count()} cores, {cpu}, Python {platform.python_version()}; "
+              f"{RUNS} runs per page (Flask test client, server time)")
+        print(f"{'page':34} {'p50 ms':>8} {'p95 ms':>8} {'SQL':>5}")
+        for name, path in pages:
+            p50, p95, n = measure(client, path, engine)
+            print(f"{name:34} {p50:8.1f} {p95:8.1f} {n:5d}")
+        engine.dispose()
+    finally:
+        drop()
+
+
+if __name__ == "__main__":
+    main()
