@@ -14,13 +14,10 @@ from dataclasses import dataclass, field
 from functools import wraps
 
 from flask import Response, jsonify, request
-from flask_login import current_user
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
-from ..models import IdempotencyRecord
+from ..idempotency import run_idempotent
 from ..services.errors import Invalid, PreconditionFailed
 from . import bp
 
@@ -118,62 +115,6 @@ def _serialise(result, spec: EndpointSpec):
     return resp
 
 
-def _request_hash() -> str:
-    h = hashlib.sha256()
-    h.update(request.method.encode())
-    h.update(request.path.encode())
-    h.update(request.get_data(cache=True))
-    return h.hexdigest()
-
-
-def _replay(record: IdempotencyRecord, request_hash: str):
-    if record.request_hash != request_hash or record.path != request.path:
-        raise Invalid("This Idempotency-Key was already used for a different request.",
-                      {"Idempotency-Key": ["Use a new key for a new request."]})
-    resp = Response(record.body, status=record.status_code, mimetype=record.content_type)
-    resp.headers["Idempotent-Replayed"] = "true"
-    if record.location:
-        resp.headers["Location"] = record.location
-    return resp
-
-
-def _find_record(session, key: str) -> IdempotencyRecord | None:
-    return session.scalar(select(IdempotencyRecord).where(
-        IdempotencyRecord.user_id == current_user.id, IdempotencyRecord.key == key))
-
-
-def _run_idempotent(spec: EndpointSpec, call: Callable[[], Response]) -> Response:
-    key = request.headers.get("Idempotency-Key", "").strip()
-    session = db.session
-    if not key:
-        resp = call()
-        session.commit()
-        return resp
-    if len(key) > 128:
-        raise Invalid(errors={"Idempotency-Key": ["Use at most 128 characters."]})
-    request_hash = _request_hash()
-    existing = _find_record(session, key)
-    if existing is not None:
-        return _replay(existing, request_hash)
-    resp = call()
-    if 200 <= resp.status_code < 300:
-        session.add(IdempotencyRecord(
-            user_id=current_user.id, key=key, method=request.method, path=request.path,
-            request_hash=request_hash, status_code=resp.status_code,
-            body=resp.get_data(as_text=True), content_type=resp.mimetype,
-            location=resp.headers.get("Location", "")))
-    try:
-        session.commit()
-    except IntegrityError:
-        # A concurrent retry with the same key won the race: answer with its result.
-        session.rollback()
-        existing = _find_record(session, key)
-        if existing is None:
-            raise
-        return _replay(existing, request_hash)
-    return resp
-
-
 def endpoint(rule: str, method: str, *, summary: str, tag: str,
              body: type[BaseModel] | None = None, query: type[BaseModel] | None = None,
              response: type[BaseModel] | None = None, status: int | None = None,
@@ -204,7 +145,7 @@ def endpoint(rule: str, method: str, *, summary: str, tag: str,
             if method not in UNSAFE:
                 return call()
             if idempotent:
-                return _run_idempotent(spec, call)
+                return run_idempotent(request.headers.get("Idempotency-Key"), call)
             resp = call()
             session.commit()
             return resp

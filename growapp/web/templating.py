@@ -6,6 +6,7 @@ from datetime import datetime
 
 from flask import Flask
 
+from ..idempotency import new_key
 from .roster_rows import roster_rows
 
 HTMX_VERSION = "2.0.11"
@@ -24,5 +25,6 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["HTMX_VERSION"] = HTMX_VERSION
     app.jinja_env.globals["STATUS_LABELS"] = STATUS_LABELS
     app.jinja_env.globals["roster_rows"] = roster_rows
+    app.jinja_env.globals["new_idempotency_key"] = new_key
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -1,26 +1,49 @@
-"""What a QR label opens: the plant page (/p/<uuid>) and the tray page (/t/<uuid>)."""
+"""What a QR label opens: the plant cockpit (/p/<uuid>) and the tray page (/t/<uuid>)."""
 
 from __future__ import annotations
 
 from flask import render_template, request, url_for
 
 from ...extensions import db
-from ...services.floor import plant_view, tray_view
+from ...services.cockpit import cockpit
+from ...services.floor import tray_view
+from ...services.metrics import template_fields
+from ...services.rotation import rotation_history
+from ...services.trays import slot_options
 from ..htmx import safe_next
 from . import bp
 
 
+def back_link(experiment_id: int) -> str:
+    return safe_next(request.args.get("from") or request.form.get("from"),
+                     url_for("experiments.overview", experiment_id=experiment_id))
+
+
+def cockpit_context(plant_uuid, **extra) -> dict:
+    session = db.session
+    view = cockpit(session, plant_uuid)
+    return {"view": view, "back": back_link(view.experiment.id),
+            "fields": template_fields(session, view.plant.species.category)
+            if view.week >= 1 and view.week not in view.weeks else [], **extra}
+
+
 @bp.get("/p/<uuid:plant_uuid>")
 def plant(plant_uuid):
-    view = plant_view(db.session, plant_uuid)
-    back = safe_next(request.args.get("from"),
-                     url_for("experiments.overview", experiment_id=view.experiment.id))
-    return render_template("floor/plant.html", view=view, back=back)
+    return render_template("floor/plant.html", **cockpit_context(plant_uuid))
+
+
+def tray_context(tray_uuid, **extra) -> dict:
+    session = db.session
+    view = tray_view(session, tray_uuid)
+    _free, options = slot_options(session, view.experiment.id, [view.row])
+    return {"view": view, "back": back_link(view.experiment.id),
+            "destinations": options[view.row.tray.id],
+            "history": rotation_history(session, tray_id=view.row.tray.id, limit=10), **extra}
 
 
 @bp.get("/t/<uuid:tray_uuid>")
 def tray(tray_uuid):
-    view = tray_view(db.session, tray_uuid)
-    back = safe_next(request.args.get("from"),
-                     url_for("experiments.overview", experiment_id=view.experiment.id))
-    return render_template("floor/tray.html", view=view, back=back)
+    return render_template("floor/tray.html", **tray_context(tray_uuid))
+
+
+from . import actions  # noqa: E402,F401

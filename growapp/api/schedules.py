@@ -1,0 +1,231 @@
+"""Schedules: rules of recurring work, marking occurrences, and the plan."""
+
+from __future__ import annotations
+
+import datetime as dt
+from datetime import date, datetime, time
+from typing import Annotated, Literal
+
+from flask import Response
+from flask_login import current_user
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.orm import Session
+
+from ..models import utcnow
+from ..services import experiments as exp_service
+from ..services import schedules as schedule_service
+from .framework import endpoint, envelope, require_fresh
+from .schemas import StrictIn
+
+TAG = "Schedules"
+
+ActionType = Literal["feed", "rotate", "observe", "photo", "water", "custom"]
+Timeframe = Literal["morning", "afternoon", "evening"]
+RowId = Annotated[int, Field(ge=1, le=2**31 - 1)]
+
+
+class RuleIn(StrictIn):
+    """``{"kind": "weekly", "weekdays": [0..6]}`` (0 = Monday) or
+    ``{"kind": "interval", "every_days": n}`` (1–365, counted from start_date)."""
+
+    kind: Literal["weekly", "interval"]
+    weekdays: list[int] = Field(default_factory=list, max_length=50)
+    every_days: int | None = None
+
+
+class ScopeIn(StrictIn):
+    type: Literal["tent", "tray", "plant"]
+    ids: list[RowId] = Field(max_length=5000)
+
+
+class ScheduleIn(StrictIn):
+    action_type: ActionType
+    title: str = Field(min_length=1, max_length=120)
+    notes: str = Field("", max_length=5000)
+    timeframe: Timeframe | None = None
+    exact_time: time | None = None
+    rule: RuleIn
+    start_date: date
+    end_date: date | None = None
+    scope: ScopeIn
+
+
+class SchedulePatch(StrictIn):
+    title: str | None = Field(None, min_length=1, max_length=120)
+    notes: str | None = Field(None, max_length=5000)
+    timeframe: Timeframe | None = None
+    exact_time: time | None = None
+    is_active: bool | None = None
+    end_date: date | None = None
+
+
+class OccurrenceIn(StrictIn):
+    date: dt.date
+    status: Literal["done", "skipped"]
+    reason: str | None = Field(None, max_length=500)
+
+
+class PlanQuery(StrictIn):
+    model_config = ConfigDict(populate_by_name=True)
+
+    from_: date | None = Field(None, alias="from",
+                               description="First day (YYYY-MM-DD, UTC); default today.")
+    days: int = Field(14, ge=1, le=62)
+
+
+class RuleOut(BaseModel):
+    kind: Literal["weekly", "interval"]
+    weekdays: list[int]
+    every_days: int | None
+
+
+class ScopeOut(BaseModel):
+    type: Literal["tent", "tray", "plant"]
+    ids: list[int]
+    codes: list[str]
+
+
+class ScheduleOut(BaseModel):
+    id: int
+    experiment_id: int
+    action_type: ActionType
+    title: str
+    notes: str
+    timeframe: Timeframe | None
+    exact_time: str | None
+    is_active: bool
+    rule: RuleOut
+    start_date: date
+    end_date: date | None
+    scope: ScopeOut
+    description: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class CompletionOut(BaseModel):
+    schedule_id: int
+    date: dt.date
+    status: Literal["done", "skipped"]
+    reason: str
+    automatic: bool
+    user_id: int | None
+    completed_at: datetime
+
+
+class PlanScopeOut(ScopeOut):
+    plant_count: int
+    tray_count: int
+
+
+class PlanCompletionOut(BaseModel):
+    status: Literal["done", "skipped"]
+    reason: str
+    automatic: bool
+    completed_at: str | None
+    user_id: int | None
+    user_name: str | None
+
+
+class PlanActionOut(BaseModel):
+    schedule_id: int
+    action_type: ActionType
+    title: str
+    notes: str
+    scope: PlanScopeOut
+    status: Literal["due", "done", "skipped", "overdue"]
+    automatic: bool
+    blockers: list[str]
+    completion: PlanCompletionOut | None
+
+
+class PlanGroupOut(BaseModel):
+    key: str
+    timeframe: Timeframe | None
+    time: str | None
+    actions: list[PlanActionOut]
+
+
+class PlanDayOut(BaseModel):
+    date: str
+    groups: list[PlanGroupOut]
+
+
+class PlanOut(BaseModel):
+    days: list[PlanDayOut]
+
+
+def schedule_out(session: Session, schedule_id: int) -> dict:
+    action = schedule_service.get_schedule(session, schedule_id)
+    return _out(session, action)
+
+
+def _out(session: Session, action) -> dict:
+    summary = schedule_service.schedule_summaries(session, [action])[0]
+    return ScheduleOut.model_validate(summary).model_dump(mode="json")
+
+
+@endpoint("/experiments/<int:experiment_id>/schedules", "GET", summary="Schedules", tag=TAG,
+          response=ScheduleOut, many=True, errors=(404,))
+def list_schedules(session: Session, experiment_id: int):
+    exp_service.get_experiment(session, experiment_id)
+    rows = schedule_service.schedule_summaries(
+        session, schedule_service.list_schedules(session, experiment_id))
+    results = [ScheduleOut.model_validate(r).model_dump(mode="json") for r in rows]
+    return envelope(results, count=len(results), limit=len(results), offset=0)
+
+
+@endpoint("/experiments/<int:experiment_id>/schedules", "POST", tag=TAG, body=ScheduleIn,
+          summary="Plan recurring work (weekly days or every N days)", response=ScheduleOut,
+          status=201, errors=(404,))
+def create_schedule(session: Session, experiment_id: int, body: ScheduleIn):
+    data = body.model_dump()
+    action = schedule_service.create_schedule(
+        session, experiment_id=experiment_id, actor=current_user, **data)
+    return _out(session, action)
+
+
+@endpoint("/schedules/<int:schedule_id>", "GET", summary="One schedule", tag=TAG,
+          response=ScheduleOut, etag=True, errors=(404,))
+def get_schedule(session: Session, schedule_id: int):
+    return schedule_out(session, schedule_id)
+
+
+@endpoint("/schedules/<int:schedule_id>", "PATCH", tag=TAG, body=SchedulePatch,
+          summary="Edit, pause (is_active false) or resume a schedule", response=ScheduleOut,
+          errors=(404, 412))
+def patch_schedule(session: Session, schedule_id: int, body: SchedulePatch):
+    require_fresh(schedule_out(session, schedule_id))
+    action = schedule_service.update_schedule(
+        session, schedule_id=schedule_id, actor=current_user,
+        **body.model_dump(exclude_unset=True))
+    return _out(session, action)
+
+
+@endpoint("/schedules/<int:schedule_id>", "DELETE", tag=TAG, status=204, errors=(404, 412),
+          summary="Delete a schedule and its completions")
+def delete_schedule(session: Session, schedule_id: int):
+    require_fresh(schedule_out(session, schedule_id))
+    schedule_service.delete_schedule(session, schedule_id=schedule_id, actor=current_user)
+    return Response(status=204)
+
+
+@endpoint("/schedules/<int:schedule_id>/occurrences", "POST", tag=TAG, body=OccurrenceIn,
+          summary="Mark a planned occurrence done or skipped (skipped needs a reason)",
+          response=CompletionOut, errors=(404,))
+def mark_occurrence(session: Session, schedule_id: int, body: OccurrenceIn):
+    row = schedule_service.mark_occurrence(
+        session, schedule_id=schedule_id, actor=current_user, date=body.date,
+        status=body.status, reason=body.reason)
+    return CompletionOut(schedule_id=row.action_id, date=row.occurrence_date,
+                         status=row.status, reason=row.reason, automatic=row.automatic,
+                         user_id=row.user_id, completed_at=row.completed_at)
+
+
+@endpoint("/experiments/<int:experiment_id>/schedules/plan", "GET", tag=TAG, query=PlanQuery,
+          summary="The plan: occurrences by day and timeframe, with status and blockers",
+          response=PlanOut, errors=(404,))
+def schedule_plan(session: Session, experiment_id: int, query: PlanQuery):
+    today = utcnow().date()
+    return schedule_service.plan(session, experiment_id=experiment_id,
+                                 start=query.from_ or today, days=query.days, today=today)

@@ -1,0 +1,94 @@
+"""Idempotent writes for the web and the API: the first response to a key is stored in the
+same transaction as the write, and a retry with that key gets it back, writing nothing.
+
+Keys come from the `Idempotency-Key` header (API) or a hidden `idempotency_key` field that
+every logging form renders fresh (web), so a double tap or a retry after a dropped
+connection never logs twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Callable
+
+from flask import Response, request
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from .extensions import db
+from .models import IdempotencyRecord
+from .services.errors import Invalid
+
+FORM_FIELD = "idempotency_key"
+
+
+def new_key() -> str:
+    return uuid.uuid4().hex
+
+
+def _request_hash() -> str:
+    h = hashlib.sha256()
+    h.update(request.method.encode())
+    h.update(request.path.encode())
+    if request.form:  # form posts: the fields, minus the per-render CSRF token
+        for key in sorted(request.form):
+            if key != "csrf_token":
+                h.update(f"{key}={request.form.getlist(key)}".encode())
+    else:
+        h.update(request.get_data(cache=True))
+    return h.hexdigest()
+
+
+def _replay(record: IdempotencyRecord, request_hash: str) -> Response:
+    if record.request_hash != request_hash or record.path != request.path:
+        raise Invalid("This Idempotency-Key was already used for a different request.",
+                      {"Idempotency-Key": ["Use a new key for a new request."]})
+    resp = Response(record.body, status=record.status_code, mimetype=record.content_type)
+    resp.headers["Idempotent-Replayed"] = "true"
+    if record.location:
+        resp.headers["Location"] = record.location
+    return resp
+
+
+def _find(session, key: str) -> IdempotencyRecord | None:
+    return session.scalar(select(IdempotencyRecord).where(
+        IdempotencyRecord.user_id == current_user.id, IdempotencyRecord.key == key))
+
+
+def run_idempotent(key: str | None, call: Callable[[], Response]) -> Response:
+    """Run ``call`` (which writes but does not commit) once per key, then commit."""
+    session = db.session
+    key = (key or "").strip()
+    if not key:
+        resp = call()
+        session.commit()
+        return resp
+    if len(key) > 128:
+        raise Invalid(errors={"Idempotency-Key": ["Use at most 128 characters."]})
+    request_hash = _request_hash()
+    existing = _find(session, key)
+    if existing is not None:
+        return _replay(existing, request_hash)
+    resp = call()
+    if 200 <= resp.status_code < 400:
+        session.add(IdempotencyRecord(
+            user_id=current_user.id, key=key, method=request.method, path=request.path,
+            request_hash=request_hash, status_code=resp.status_code,
+            body=resp.get_data(as_text=True), content_type=resp.mimetype,
+            location=resp.headers.get("Location", "")))
+    try:
+        session.commit()
+    except IntegrityError:
+        # A concurrent retry with the same key won the race: answer with its result.
+        session.rollback()
+        existing = _find(session, key)
+        if existing is None:
+            raise
+        return _replay(existing, request_hash)
+    return resp
+
+
+def form_key() -> str | None:
+    return request.form.get(FORM_FIELD)

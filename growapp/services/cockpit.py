@@ -1,0 +1,96 @@
+"""The plant cockpit: what a QR scan opens. One read model, a fixed number of queries
+(history length does not matter), and the next actions in priority order."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..models import AdverseEvent, Event, Experiment, FeedingLog, Lot, PlantMetric, utcnow
+from .floor import RECENT, PlantView
+from .observations import current_week
+from .plants import get_plant, locations, replacement_links
+
+
+@dataclass
+class NextAction:
+    key: str  # baseline | grade | place | tray_recipe | feed | measure | adverse
+    label: str
+    url: str
+    detail: str = ""
+
+
+@dataclass
+class Cockpit(PlantView):
+    last_fed_at: datetime | None = None
+    weeks: set[int] = field(default_factory=set)
+    open_adverse: list[AdverseEvent] = field(default_factory=list)
+    lots: list[Lot] = field(default_factory=list)
+    week: int = 0
+    actions: list[NextAction] = field(default_factory=list)
+
+    @property
+    def days_since_fed(self) -> int | None:
+        return None if self.last_fed_at is None else (utcnow() - self.last_fed_at).days
+
+
+def _ago(days: int | None) -> str:
+    if days is None:
+        return "never fed"
+    return {0: "last fed today", 1: "last fed yesterday"}.get(days, f"last fed {days} days ago")
+
+
+def next_actions(c: Cockpit) -> list[NextAction]:
+    p, exp, loc = c.plant, c.experiment, c.location
+    if p.status != "active":
+        return []
+    base = f"/experiments/{exp.id}"
+    out: list[NextAction] = []
+    if 0 not in c.weeks:
+        out.append(NextAction("baseline", "Capture baseline", f"{base}/baseline?plant={p.uuid}"))
+    if p.grade is None:
+        out.append(NextAction("grade", "Set a grade", f"{base}/baseline?plant={p.uuid}"))
+    if not loc.placed:
+        out.append(NextAction("place", "Place in a tray", f"{base}/placement"))
+    elif loc.recipe is None:
+        out.append(NextAction("tray_recipe", f"Give tray {loc.tray.code} a recipe",
+                              f"{base}/trays"))
+    if exp.status == "running":
+        due = c.days_since_fed is None or c.days_since_fed >= exp.feeding_window_days
+        if loc.placed and loc.recipe is not None and due:
+            out.append(NextAction("feed", f"Feed — {_ago(c.days_since_fed)}", "#feed",
+                                  detail=f"{loc.recipe.code} · window {exp.feeding_window_days} d"))
+        if c.week >= 1 and c.week not in c.weeks:
+            out.append(NextAction("measure", f"Weekly measurement (week {c.week}) due",
+                                  f"{base}/observe?week={c.week}&plant={p.uuid}"))
+    for event in c.open_adverse:
+        out.append(NextAction("adverse", f"Resolve {event.kind} report", "#adverse",
+                              detail=f"severity {event.severity}, "
+                                     f"{event.observed_at:%Y-%m-%d}"))
+    return out
+
+
+def cockpit(session: Session, plant_uuid, *, now: datetime | None = None) -> Cockpit:
+    plant = get_plant(session, plant_uuid)
+    experiment = session.get(Experiment, plant.experiment_id)
+    loc = locations(session, [plant.id])[plant.id]
+    recent = list(session.scalars(select(Event).where(Event.plant_id == plant.id)
+                                  .order_by(Event.at.desc(), Event.id.desc()).limit(RECENT)))
+    last_fed = session.scalar(select(func.max(FeedingLog.fed_at)).where(
+        FeedingLog.plant_id == plant.id, FeedingLog.status == "fed"))
+    weeks = set(session.scalars(select(PlantMetric.week_number).where(
+        PlantMetric.plant_id == plant.id)))
+    adverse = list(session.scalars(select(AdverseEvent).where(
+        AdverseEvent.plant_id == plant.id, AdverseEvent.resolved_at.is_(None))
+        .order_by(AdverseEvent.observed_at.desc()).limit(5)))
+    lots = list(session.scalars(select(Lot).where(Lot.recipe_id == loc.recipe.id)
+                                .order_by(Lot.prepared_at.desc()).limit(5))) if loc.recipe else []
+    c = Cockpit(plant=plant, experiment=experiment, location=loc,
+                links=replacement_links(session, [plant])[plant.id], recent=recent,
+                last_fed_at=last_fed, weeks=weeks, open_adverse=adverse, lots=lots,
+                week=current_week(experiment, now))
+    c.actions = next_actions(c)
+    return c

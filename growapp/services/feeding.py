@@ -1,0 +1,260 @@
+"""Feeding: log a feed (or a skip with a reason), feed a whole tray, undo, and the queue.
+
+Feeding needs a running experiment and a plant placed in a tray with a recipe; the recipe
+is resolved from the tray at the moment of feeding and stored on the log.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..models import (
+    Event,
+    Experiment,
+    FeedingLog,
+    Lot,
+    Plant,
+    Recipe,
+    Slot,
+    Species,
+    Tent,
+    Tray,
+    TrayPlant,
+    User,
+    utcnow,
+)
+from .errors import Conflict, Forbidden, Invalid, NotFound
+from .events import record_event
+from .experiments import get_experiment, require_running
+from .plants import get_plant
+from .trays import get_tray
+
+UNDO_SECONDS = 60
+MAX_NOTES = 2000
+
+
+def _check_inputs(*, status: str, reason: str | None, amount_ml, notes: str | None) -> dict:
+    errors: dict[str, list[str]] = {}
+    if status not in ("fed", "skipped"):
+        errors["status"] = ["Use fed or skipped."]
+    if status == "skipped" and not (reason or "").strip():
+        errors["reason"] = ["Say why this feed is skipped."]
+    if reason and len(reason) > 500:
+        errors["reason"] = ["Use at most 500 characters."]
+    if notes and len(notes) > MAX_NOTES:
+        errors["notes"] = [f"Use at most {MAX_NOTES:,} characters."]
+    amount = None
+    if amount_ml not in (None, ""):
+        try:
+            amount = float(amount_ml)
+        except (TypeError, ValueError):
+            errors["amount"] = ["Enter the amount in ml as a number."]
+        else:
+            if not 0 <= amount <= 100_000:
+                errors["amount"] = ["Enter an amount from 0 to 100,000 ml."]
+    if errors:
+        raise Invalid(errors=errors)
+    return {"amount": amount}
+
+
+def _lot(session: Session, lot_id, recipe: Recipe) -> Lot | None:
+    if lot_id in (None, ""):
+        return None
+    lot = session.get(Lot, lot_id) if isinstance(lot_id, int) else None
+    if lot is None or lot.experiment_id != recipe.experiment_id:
+        raise Invalid(errors={"lot_id": ["Choose a lot of this experiment."]})
+    if lot.recipe_id != recipe.id:
+        raise Conflict(f"Lot {lot.code} was mixed for another recipe, not {recipe.code}.",
+                       {"lot": lot.code, "recipe": recipe.code})
+    return lot
+
+
+def _placement(session: Session, plant: Plant) -> tuple[Tray, Recipe]:
+    """The plant's tray and its recipe, or Conflict naming what is missing."""
+    tray = session.scalar(select(Tray).join(TrayPlant, TrayPlant.tray_id == Tray.id)
+                          .where(TrayPlant.plant_id == plant.id))
+    if tray is None:
+        raise Conflict(f"{plant.plant_code} is not in a tray, so it has no recipe to feed.",
+                       {"missing": "tray"})
+    if tray.recipe_id is None:
+        raise Conflict(f"Tray {tray.code} has no recipe; assign one before feeding.",
+                       {"missing": "recipe", "tray": tray.code})
+    return tray, session.get(Recipe, tray.recipe_id)
+
+
+def log_feeding(session: Session, *, plant_uuid, actor: User, status: str = "fed",
+                amount_ml=None, lot_id=None, notes: str | None = None,
+                reason: str | None = None, when: datetime | None = None) -> FeedingLog:
+    """Feed (or skip) one plant. Raises NotFound, Invalid, Conflict (not running, removed,
+    unplaced, no recipe, lot of another recipe)."""
+    clean = _check_inputs(status=status, reason=reason, amount_ml=amount_ml, notes=notes)
+    plant = get_plant(session, plant_uuid)
+    experiment = get_experiment(session, plant.experiment_id)
+    require_running(experiment, "Feeding is possible")
+    if plant.status != "active":
+        raise Conflict(f"{plant.plant_code} was removed; it is not fed any more.",
+                       {"plant_status": plant.status})
+    tray, recipe = _placement(session, plant)
+    lot = _lot(session, lot_id, recipe)
+    amount = clean["amount"]
+    if amount is None and status == "fed":
+        amount = recipe.volume_ml
+    log = FeedingLog(plant_id=plant.id, recipe_id=recipe.id, tray_id=tray.id,
+                     lot_id=lot.id if lot else None, amount_ml=amount, status=status,
+                     reason=(reason or "").strip(), notes=(notes or "").strip(),
+                     fed_at=when or utcnow(), user_id=actor.id)
+    session.add(log)
+    session.flush()
+    what = (f"Fed {recipe.code}" + (f" (lot {lot.code})" if lot else "")
+            + (f", {amount:g} ml" if amount else "")) if status == "fed" \
+        else f"Skipped feed: {log.reason}"
+    record_event(session, kind="plant.fed" if status == "fed" else "plant.feed_skipped",
+                 actor=actor, experiment_id=experiment.id, plant_id=plant.id, tray_id=tray.id,
+                 summary=what, payload={"feeding_log_id": log.id, "recipe": recipe.code,
+                                        "lot": lot.code if lot else None})
+    return log
+
+
+def feed_tray(session: Session, *, tray_id: int, actor: User, amount_ml=None, lot_id=None,
+              notes: str | None = None) -> list[FeedingLog]:
+    """Feed every active plant in a tray, as one action. Raises Conflict (not running, no
+    recipe, empty tray), Invalid."""
+    clean = _check_inputs(status="fed", reason=None, amount_ml=amount_ml, notes=notes)
+    tray = get_tray(session, tray_id)
+    experiment = get_experiment(session, tray.experiment_id)
+    require_running(experiment, "Feeding is possible")
+    if tray.recipe_id is None:
+        raise Conflict(f"Tray {tray.code} has no recipe; assign one before feeding.",
+                       {"missing": "recipe", "tray": tray.code})
+    recipe = session.get(Recipe, tray.recipe_id)
+    lot = _lot(session, lot_id, recipe)
+    plants = list(session.scalars(select(Plant).join(TrayPlant, TrayPlant.plant_id == Plant.id)
+                                  .where(TrayPlant.tray_id == tray.id, Plant.status == "active")
+                                  .order_by(Plant.plant_code)))
+    if not plants:
+        raise Conflict(f"Tray {tray.code} has no active plants to feed.", {"tray": tray.code})
+    amount = clean["amount"] if clean["amount"] is not None else recipe.volume_ml
+    now = utcnow()
+    logs = [FeedingLog(plant_id=p.id, recipe_id=recipe.id, tray_id=tray.id,
+                       lot_id=lot.id if lot else None, amount_ml=amount, status="fed",
+                       notes=(notes or "").strip(), fed_at=now, user_id=actor.id)
+            for p in plants]
+    session.add_all(logs)
+    session.flush()
+    for p, log in zip(plants, logs, strict=True):
+        record_event(session, kind="plant.fed", actor=actor, experiment_id=experiment.id,
+                     plant_id=p.id, tray_id=tray.id,
+                     summary=f"Fed {recipe.code} with tray {tray.code}"
+                             + (f" (lot {lot.code})" if lot else ""),
+                     payload={"feeding_log_id": log.id, "recipe": recipe.code, "tray_feed": True})
+    return logs
+
+
+def undo_feeding(session: Session, *, log_ids: list[int], actor: User,
+                 now: datetime | None = None) -> int:
+    """Take back feeding logs within a minute of logging them (same person or an admin)."""
+    now = now or utcnow()
+    logs = list(session.scalars(select(FeedingLog).where(FeedingLog.id.in_(log_ids))))
+    if not logs:
+        raise NotFound("Nothing to undo.")
+    for log in logs:
+        if log.user_id != actor.id and not actor.has_role("admin"):
+            raise Forbidden("Only the person who logged a feed can undo it.")
+        if now - log.created_at > timedelta(seconds=UNDO_SECONDS):
+            raise Conflict("Too late to undo: feeds can be taken back within a minute.",
+                           {"seconds": UNDO_SECONDS})
+    ids = [log.id for log in logs]
+    plant_ids = [lg.plant_id for lg in logs]
+    for event in session.scalars(select(Event).where(
+            Event.kind.in_(["plant.fed", "plant.feed_skipped"]), Event.plant_id.in_(plant_ids))):
+        if event.payload.get("feeding_log_id") in ids:
+            session.delete(event)
+    for log in logs:
+        session.delete(log)
+    session.flush()
+    return len(logs)
+
+
+@dataclass(slots=True)
+class QueueItem:
+    plant_id: int
+    plant_uuid: str
+    plant_code: str
+    species_name: str
+    tray_id: int
+    tray_code: str
+    tray_uuid: str
+    tent_code: str | None
+    slot_code: str | None
+    recipe_code: str | None
+    recipe_colour: str | None
+    last_fed_at: datetime | None
+
+
+@dataclass
+class FeedingQueue:
+    experiment: Experiment
+    due: list[QueueItem]
+    blockers: list[str]
+    window_days: int
+
+
+def feeding_queue(session: Session, experiment_id: int, *,
+                  now: datetime | None = None) -> FeedingQueue:
+    """Active, placed plants not fed within the window (a skip counts for its day),
+    ordered by tent, tray, plant code. Three queries."""
+    experiment = get_experiment(session, experiment_id)
+    now = now or utcnow()
+    since = now - timedelta(days=experiment.feeding_window_days)
+    day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    last_fed = (select(FeedingLog.plant_id, func.max(FeedingLog.fed_at).label("at"))
+                .where(FeedingLog.status == "fed").group_by(FeedingLog.plant_id).subquery())
+    skipped_today = (select(FeedingLog.plant_id).where(FeedingLog.status == "skipped",
+                                                       FeedingLog.fed_at >= day_start))
+    rows = session.execute(
+        select(Plant.id, Plant.uuid, Plant.plant_code, Species.common_name, Tray.id, Tray.code,
+               Tray.uuid, Tent.code, Slot.code, Recipe.code, Recipe.colour, last_fed.c.at)
+        .join(Species, Species.id == Plant.species_id)
+        .join(TrayPlant, TrayPlant.plant_id == Plant.id)
+        .join(Tray, Tray.id == TrayPlant.tray_id)
+        .outerjoin(Slot, Slot.id == Tray.slot_id).outerjoin(Tent, Tent.id == Slot.tent_id)
+        .outerjoin(Recipe, Recipe.id == Tray.recipe_id)
+        .outerjoin(last_fed, last_fed.c.plant_id == Plant.id)
+        .where(Plant.experiment_id == experiment.id, Plant.status == "active",
+               (last_fed.c.at.is_(None)) | (last_fed.c.at < since),
+               Plant.id.not_in(skipped_today))
+        .order_by(Tent.code, func.length(Tray.code), Tray.code, Plant.plant_code)).all()
+    due = [QueueItem(r[0], str(r[1]), r[2], r[3], r[4], r[5], str(r[6]), r[7], r[8], r[9], r[10],
+                     r[11]) for r in rows]
+    blockers = []
+    if experiment.status != "running":
+        blockers.append(f"The experiment is {experiment.status}: feeding is logged only while it "
+                        "runs.")
+    unplaced = session.scalar(select(func.count(Plant.id)).where(
+        Plant.experiment_id == experiment.id, Plant.status == "active",
+        ~Plant.id.in_(select(TrayPlant.plant_id)))) or 0
+    if unplaced:
+        blockers.append(f"{unplaced} active plant{'s are' if unplaced != 1 else ' is'} not in a "
+                        "tray and cannot be fed.")
+    no_recipe = sorted({i.tray_code for i in due if i.recipe_code is None})
+    if no_recipe:
+        blockers.append("Tray" + ("s " if len(no_recipe) > 1 else " ") + ", ".join(no_recipe)
+                        + " ha" + ("ve" if len(no_recipe) > 1 else "s") + " no recipe.")
+    return FeedingQueue(experiment=experiment, due=due, blockers=blockers,
+                        window_days=experiment.feeding_window_days)
+
+
+def last_feedings(session: Session, plant_id: int, limit: int = 10) -> list[FeedingLog]:
+    return list(session.scalars(select(FeedingLog).where(FeedingLog.plant_id == plant_id)
+                                .order_by(FeedingLog.fed_at.desc()).limit(limit)))
+
+
+def lots_for_recipe(session: Session, recipe_id: int, limit: int = 5) -> list[Lot]:
+    return list(session.scalars(select(Lot).where(Lot.recipe_id == recipe_id)
+                                .order_by(Lot.prepared_at.desc()).limit(limit)))
+
+

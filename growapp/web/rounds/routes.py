@@ -1,0 +1,183 @@
+"""Feeding queue (one tap per plant or tray, undo), rotation on the tent map, weekly round."""
+
+from __future__ import annotations
+
+from flask import flash, make_response, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ...extensions import db
+from ...idempotency import form_key, run_idempotent
+from ...services import experiments as exp_service
+from ...services import feeding as feeding_service
+from ...services import observations as obs_service
+from ...services.errors import Conflict, Invalid
+from ...services.metrics import record_metrics, template_fields
+from ...services.overview import tent_map
+from ...services.plants import get_plant
+from ...services.readiness import status_summary
+from ...services.rotation import rotate_tray, rotation_history
+from ...services.tents import list_tents
+from ...services.trays import list_trays
+from ..forms import int_or_none
+from ..htmx import render, wants_fragment
+from . import bp
+
+
+def _base(experiment_id: int) -> dict:
+    session = db.session
+    return {"experiment": exp_service.get_experiment(session, experiment_id),
+            "summary": status_summary(session, experiment_id)}
+
+
+# Feeding ---------------------------------------------------------------------------------
+
+def _feeding_context(experiment_id: int, **extra) -> dict:
+    queue = feeding_service.feeding_queue(db.session, experiment_id)
+    groups: dict = {}
+    for item in queue.due:
+        groups.setdefault((item.tent_code, item.tray_code), []).append(item)
+    return {**_base(experiment_id), "queue": queue, "groups": groups, **extra}
+
+
+@bp.get("/feeding")
+def feeding(experiment_id: int):
+    return render_template("rounds/feeding.html", **_feeding_context(experiment_id))
+
+
+def _feeding_write(experiment_id: int, write, message):
+    def call():
+        result = write()
+        logs = result if isinstance(result, list) else [result]
+        text = message(logs)
+        if wants_fragment():
+            return make_response(render_template(
+                "rounds/_feeding_queue.html", toast=text, undo_ids=[lg.id for lg in logs],
+                **_feeding_context(experiment_id)))
+        flash(text, "success")
+        return redirect(url_for("rounds.feeding", experiment_id=experiment_id), code=303)
+
+    try:
+        return run_idempotent(form_key(), call)
+    except (Conflict, Invalid) as exc:
+        db.session.rollback()
+        return render("rounds/feeding.html", "rounds/_feeding_queue.html",
+                      status=409 if isinstance(exc, Conflict) else 422,
+                      **_feeding_context(experiment_id, problem=exc.detail))
+
+
+@bp.post("/feeding/plants/<uuid:plant_uuid>")
+def feed_plant(experiment_id: int, plant_uuid):
+    return _feeding_write(experiment_id, lambda: feeding_service.log_feeding(
+        db.session, plant_uuid=plant_uuid, actor=current_user,
+        lot_id=int_or_none(request.form.get("lot_id"))),
+        lambda logs: f"Fed {get_plant(db.session, plant_uuid).plant_code}.")
+
+
+@bp.post("/feeding/trays/<int:tray_id>")
+def feed_tray(experiment_id: int, tray_id: int):
+    return _feeding_write(experiment_id, lambda: feeding_service.feed_tray(
+        db.session, tray_id=tray_id, actor=current_user,
+        lot_id=int_or_none(request.form.get("lot_id"))),
+        lambda logs: f"Fed {len(logs)} plants.")
+
+
+# Rotation --------------------------------------------------------------------------------
+
+def _rotation_context(experiment_id: int, **extra) -> dict:
+    session = db.session
+    tents, trays = list_tents(session, experiment_id), list_trays(session, experiment_id)
+    picked = int_or_none(request.values.get("tray"))
+    return {**_base(experiment_id), "tent_map": tent_map(tents, trays),
+            "trays": [r for r in trays if r.slot], "picked": next(
+                (r for r in trays if r.tray.id == picked), None),
+            "history": rotation_history(session, experiment_id=experiment_id, limit=20), **extra}
+
+
+@bp.get("/rotation")
+def rotation(experiment_id: int):
+    return render("rounds/rotation.html", "rounds/_rotation.html",
+                  **_rotation_context(experiment_id))
+
+
+@bp.post("/rotation")
+def rotate(experiment_id: int):
+    form = request.form
+
+    def call():
+        tray_id = int_or_none(form.get("tray"))
+        if tray_id is None:
+            raise Invalid("Pick a tray first.", {"tray": ["Pick a tray on the map."]})
+        # The map offers occupied slots only as "swap", so a tap on one means swap.
+        logs = rotate_tray(db.session, tray_id=tray_id,
+                           to_slot_id=int_or_none(form.get("to_slot_id")), swap=True,
+                           note=form.get("note", ""), actor=current_user)
+        text = "Swapped." if len(logs) > 1 else "Moved."
+        if wants_fragment():
+            return make_response(render_template("rounds/_rotation.html", message=text,
+                                                 **_rotation_context(experiment_id)))
+        flash(text, "success")
+        return redirect(url_for("rounds.rotation", experiment_id=experiment_id), code=303)
+
+    try:
+        return run_idempotent(form_key(), call)
+    except (Conflict, Invalid) as exc:
+        db.session.rollback()
+        return render("rounds/rotation.html", "rounds/_rotation.html",
+                      status=409 if isinstance(exc, Conflict) else 422,
+                      **_rotation_context(experiment_id, problem=exc.detail))
+
+
+# Weekly round ----------------------------------------------------------------------------
+
+def _observe_context(experiment_id: int, week: int | None = None, plant_uuid=None,
+                     **extra) -> dict:
+    session = db.session
+    base = _base(experiment_id)
+    exp = base["experiment"]
+    week = week if week is not None else int_or_none(request.values.get("week"))
+    if week is None or week < 1:
+        week = max(obs_service.current_week(exp), 1)
+    queue = obs_service.observe_queue(session, experiment_id, week)
+    plant = None
+    if plant_uuid:
+        plant = get_plant(session, plant_uuid)
+        if plant.experiment_id != exp.id or plant.status != "active":
+            plant = None
+    plant = plant or (queue.plants[0] if queue.plants else None)
+    return {**base, "week": week, "queue": queue, "plant": plant,
+            "fields": template_fields(session, plant.species.category) if plant else [],
+            "values": {}, "errors": {}, "current_week": obs_service.current_week(exp),
+            **extra}
+
+
+@bp.get("/observe")
+def observe(experiment_id: int):
+    return render_template("rounds/observe.html", **_observe_context(
+        experiment_id, plant_uuid=request.args.get("plant")))
+
+
+@bp.post("/observe/<int:week>/<uuid:plant_uuid>")
+def observe_save(experiment_id: int, week: int, plant_uuid):
+    values = {k.removeprefix("m_"): request.form.getlist(k)[-1] for k in request.form
+              if k.startswith("m_")}
+
+    def call():
+        plant = get_plant(db.session, plant_uuid)
+        record_metrics(db.session, plant_uuid=plant_uuid, week_number=week, values=values,
+                       actor=current_user)
+        text = f"Saved week {week} of {plant.plant_code}."
+        if wants_fragment():
+            return make_response(render_template("rounds/_observe.html", message=text,
+                                                 **_observe_context(experiment_id, week)))
+        flash(text, "success")
+        return redirect(url_for("rounds.observe", experiment_id=experiment_id, week=week),
+                        code=303)
+
+    try:
+        return run_idempotent(form_key(), call)
+    except (Conflict, Invalid) as exc:
+        db.session.rollback()
+        ctx = _observe_context(experiment_id, week, plant_uuid, values=values,
+                               errors=getattr(exc, "errors", {}), problem=exc.detail)
+        return render("rounds/observe.html", "rounds/_observe.html",
+                      status=409 if isinstance(exc, Conflict) else 422, **ctx)

@@ -1,0 +1,227 @@
+"""Photos: re-encoding (orientation, no EXIF/GPS, size caps), rules, files on disk, paths."""
+
+import io
+import struct
+import zlib
+from datetime import UTC, datetime
+
+import pytest
+from PIL import ExifTags, Image
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from growapp.models import Event, Photo
+from growapp.services import photos as svc
+from growapp.services.errors import Conflict, Invalid, NotFound
+from tests import factories as f
+
+EXIF_IFD, GPS_IFD = ExifTags.IFD.Exif, ExifTags.IFD.GPSInfo
+
+
+def jpeg_bytes(size=(600, 400), orientation: int | None = 6, gps: bool = True,
+               taken: str | None = "2024:05:01 10:30:00", offset: str | None = None) -> bytes:
+    """Left half red, right half blue, with the EXIF a phone would write."""
+    img = Image.new("RGB", size, (220, 20, 20))
+    img.paste((20, 20, 220), (size[0] // 2, 0, size[0], size[1]))
+    exif = Image.Exif()
+    if orientation:
+        exif[ExifTags.Base.Orientation] = orientation
+    exif[ExifTags.Base.Make] = "PhoneCo"
+    sub = {}
+    if taken:
+        sub[ExifTags.Base.DateTimeOriginal] = taken
+    if offset:
+        sub[ExifTags.Base.OffsetTimeOriginal] = offset
+    if sub:
+        exif[EXIF_IFD] = sub
+    if gps:
+        exif[GPS_IFD] = {ExifTags.GPS.GPSLatitudeRef: "N",
+                         ExifTags.GPS.GPSLatitude: (52.0, 22.0, 1.0),
+                         ExifTags.GPS.GPSLongitudeRef: "E",
+                         ExifTags.GPS.GPSLongitude: (4.0, 53.0, 2.0)}
+    buf = io.BytesIO()
+    img.save(buf, "JPEG", quality=90, exif=exif, comment=b"taken at home")
+    return buf.getvalue()
+
+
+def png_bytes(size=(10, 10), mode="RGB") -> bytes:
+    buf = io.BytesIO()
+    Image.new(mode, size).save(buf, "PNG")
+    return buf.getvalue()
+
+
+def bomb_png(width: int = 20_000, height: int = 20_000) -> bytes:
+    """A valid 1×1 PNG whose IHDR (CRC fixed up) claims a huge size."""
+    data = bytearray(png_bytes((1, 1)))
+    ihdr = 8  # after the signature: length(4) type(4) data(13) crc(4)
+    data[ihdr + 8:ihdr + 16] = struct.pack(">II", width, height)
+    crc = zlib.crc32(bytes(data[ihdr + 4:ihdr + 21]))
+    data[ihdr + 21:ihdr + 25] = struct.pack(">I", crc)
+    return bytes(data)
+
+
+def files_under(root) -> set[str]:
+    return {str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()}
+
+
+@pytest.fixture
+def op(session):
+    return f.make_user(session, "operator")
+
+
+@pytest.fixture
+def plant(session):
+    exp = f.make_experiment(session, status="running")
+    return f.make_plant(session, exp, code="VFT-001")
+
+
+def save(session, plant, op, upload_dir, data=None, **kwargs):
+    return svc.save_photo(session, plant_uuid=plant.uuid, data=data or jpeg_bytes(),
+                          filename="IMG_0001.jpg", upload_dir=str(upload_dir), actor=op,
+                          **kwargs)
+
+
+def test_photo_is_rotated_reencoded_and_stripped(session, op, plant, tmp_path):
+    source = Image.open(io.BytesIO(jpeg_bytes()))
+    assert source.getexif().get_ifd(GPS_IFD)  # the fixture really carries GPS
+
+    photo = save(session, plant, op, tmp_path, caption="  first leaf  ", week_number=3)
+
+    assert photo.file_path == f"photos/{plant.experiment_id}/{photo.uuid}.jpg"
+    assert photo.thumb_path == f"photos/{plant.experiment_id}/{photo.uuid}_thumb.jpg"
+    assert (photo.width, photo.height) == (400, 600)
+    assert photo.caption == "first leaf" and photo.week_number == 3
+    assert photo.taken_at == datetime(2024, 5, 1, 10, 30, tzinfo=UTC)
+    assert photo.user_id == op.id and photo.content_type == "image/jpeg"
+    full_path = tmp_path / photo.file_path
+    assert photo.size_bytes == full_path.stat().st_size
+    with Image.open(full_path) as stored:
+        assert stored.format == "JPEG" and stored.size == (400, 600)
+        assert stored.mode == "RGB"
+        assert not stored.getexif() and "exif" not in stored.info
+        assert not stored.getexif().get_ifd(GPS_IFD)
+        assert "comment" not in stored.info and "xmp" not in stored.info
+        # Orientation 6 = rotate 90° clockwise: the red left half ends up on top.
+        top, bottom = stored.getpixel((200, 100)), stored.getpixel((200, 500))
+        assert top[0] > 150 > top[2] and bottom[2] > 150 > bottom[0]
+    assert b"Exif" not in full_path.read_bytes() and b"PhoneCo" not in full_path.read_bytes()
+    with Image.open(tmp_path / photo.thumb_path) as thumb:
+        assert thumb.format == "JPEG" and max(thumb.size) == 320 and thumb.size[1] == 320
+        assert not thumb.getexif()
+    assert files_under(tmp_path) == {photo.file_path, photo.thumb_path}  # no temp files
+
+    event = session.scalar(select(Event).where(Event.kind == "plant.photographed"))
+    assert event.summary == "Photo of VFT-001 (week 3)"
+    assert event.plant_id == plant.id and event.experiment_id == plant.experiment_id
+    assert event.payload["photo_uuid"] == str(photo.uuid)
+
+
+def test_taken_at_uses_the_exif_offset_or_none(session, op, plant, tmp_path):
+    local = save(session, plant, op, tmp_path, data=jpeg_bytes(offset="+02:00"))
+    assert local.taken_at == datetime(2024, 5, 1, 8, 30, tzinfo=UTC)
+    bare = save(session, plant, op, tmp_path, data=jpeg_bytes(taken=None, orientation=None))
+    assert bare.taken_at is None and (bare.width, bare.height) == (600, 400)
+    broken = save(session, plant, op, tmp_path, data=jpeg_bytes(taken="0000:00:00 00:00:00"))
+    assert broken.taken_at is None
+    event = session.scalars(select(Event).where(Event.plant_id == plant.id)
+                          .order_by(Event.id.desc())).first()
+    assert event.summary == "Photo of VFT-001"
+
+
+def test_long_side_is_capped_and_alpha_flattened(session, op, plant, tmp_path):
+    wide = save(session, plant, op, tmp_path, data=png_bytes((3000, 1000)))
+    assert (wide.width, wide.height) == (2560, 853)
+    with Image.open(tmp_path / wide.thumb_path) as thumb:
+        assert thumb.size == (320, 107)
+    clear = save(session, plant, op, tmp_path, data=png_bytes((50, 40), mode="RGBA"))
+    with Image.open(tmp_path / clear.file_path) as stored:
+        assert stored.mode == "RGB" and min(stored.getpixel((5, 5))) >= 250
+
+
+@pytest.mark.parametrize("data", [
+    b"Shopping list: peat, perlite, distilled water\n",
+    b"",
+    jpeg_bytes()[:300],  # truncated
+    b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 10 10\n",
+], ids=["text", "empty", "truncated", "eps"])
+def test_not_a_photo_is_invalid_and_writes_nothing(session, op, plant, tmp_path, data):
+    with pytest.raises(Invalid) as exc:
+        svc.save_photo(session, plant_uuid=plant.uuid, data=data, filename="notes.jpg",
+                       upload_dir=str(tmp_path), actor=op)
+    assert list(exc.value.errors) == ["file"]
+    assert files_under(tmp_path) == set()
+    assert session.scalar(select(Photo).where(Photo.plant_id == plant.id)) is None
+
+
+def test_decompression_bombs_are_refused(session, op, plant, tmp_path, monkeypatch):
+    with pytest.raises(Invalid) as exc:
+        save(session, plant, op, tmp_path, data=bomb_png())
+    assert "too large" in exc.value.errors["file"][0]
+    monkeypatch.setattr(svc, "MAX_PIXELS", 600 * 400 - 1)
+    with pytest.raises(Invalid) as exc:
+        save(session, plant, op, tmp_path)
+    assert "too large" in exc.value.errors["file"][0]
+    assert files_under(tmp_path) == set()
+
+
+def test_rules_on_plant_caption_and_week(session, op, plant, tmp_path):
+    with pytest.raises(NotFound):
+        svc.save_photo(session, plant_uuid="8d8a4a36-0000-4000-8000-000000000000",
+                       data=jpeg_bytes(), filename="a.jpg", upload_dir=str(tmp_path), actor=op)
+    with pytest.raises(Invalid) as exc:
+        save(session, plant, op, tmp_path, caption="x" * 501, week_number=521,
+             data=b"not an image")
+    assert set(exc.value.errors) == {"caption", "week_number", "file"}
+    with pytest.raises(Invalid) as exc:
+        save(session, plant, op, tmp_path, week_number=-1)
+    assert set(exc.value.errors) == {"week_number"}
+    assert save(session, plant, op, tmp_path, caption="x" * 500, week_number=520).caption
+    plant.status = "removed"
+    session.flush()
+    with pytest.raises(Conflict, match="VFT-001 was removed") as exc:
+        save(session, plant, op, tmp_path)
+    assert exc.value.diagnostics == {"plant_status": "removed"}
+
+
+def test_failed_flush_removes_the_files(session, op, plant, tmp_path, monkeypatch):
+    real_flush = session.flush
+
+    def flush(*args, **kwargs):
+        if any(isinstance(obj, Photo) for obj in session.new):
+            raise IntegrityError("INSERT INTO photos", {}, Exception("disk full"))
+        return real_flush(*args, **kwargs)
+
+    monkeypatch.setattr(session, "flush", flush)
+    with pytest.raises(IntegrityError):
+        save(session, plant, op, tmp_path)
+    assert files_under(tmp_path) == set()
+
+
+def test_photo_path_stays_inside_the_upload_dir(session, op, plant, tmp_path):
+    photo = save(session, plant, op, tmp_path)
+    path, row = svc.photo_path(session, photo_uuid=photo.uuid, upload_dir=str(tmp_path))
+    assert row is photo and path == (tmp_path / photo.file_path).resolve()
+    thumb, _ = svc.photo_path(session, photo_uuid=str(photo.uuid), upload_dir=str(tmp_path),
+                              thumb=True)
+    assert thumb.name.endswith("_thumb.jpg")
+    with pytest.raises(NotFound):
+        svc.photo_path(session, photo_uuid="not-a-uuid", upload_dir=str(tmp_path))
+    outside = tmp_path.parent / f"{tmp_path.name}-secret.jpg"
+    outside.write_bytes(b"secret")
+    for bad in (f"../{outside.name}", str(outside)):
+        photo.file_path = bad
+        with pytest.raises(NotFound):
+            svc.photo_path(session, photo_uuid=photo.uuid, upload_dir=str(tmp_path))
+    (tmp_path / photo.thumb_path).unlink()
+    with pytest.raises(NotFound):
+        svc.photo_path(session, photo_uuid=photo.uuid, upload_dir=str(tmp_path), thumb=True)
+
+
+def test_list_photos_newest_first(session, op, plant, tmp_path):
+    made = [save(session, plant, op, tmp_path, week_number=w) for w in range(3)]
+    other = f.make_plant(session, f.make_experiment(session))
+    save(session, other, op, tmp_path)
+    assert [p.id for p in svc.list_photos(session, plant.id)] == [p.id for p in made[::-1]]
+    assert [p.id for p in svc.list_photos(session, plant.id, 2, offset=1)] == [
+        made[1].id, made[0].id]
+    assert svc.count_photos(session, plant.id) == 3
