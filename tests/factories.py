@@ -105,3 +105,20 @@ def make_ready_experiment(session: Session, plants: int = 2) -> Experiment:
     for _ in range(plants):
         make_plant(session, exp, grade="A", baseline=True, tray=tray)
     return exp
+
+
+def make_running_experiment(session: Session, plants: int = 2, trays: int = 1,
+                            capacity: int | None = None):
+    """Running, placed, fed nothing yet: (experiment, trays, plants, recipe)."""
+    from growapp.models import utcnow
+
+    exp = make_experiment(session, status="running")
+    exp.started_at = utcnow()
+    tent = make_tent(session, exp, positions=trays + 1)
+    recipe = make_recipe(session, exp, "R1")
+    recipe.volume_ml = 50
+    made_trays = [make_tray(session, exp, f"TR{i + 1}", capacity=capacity or max(plants, 1),
+                            slot=tent.slots[i], recipe=recipe) for i in range(trays)]
+    made = [make_plant(session, exp, code=f"VFT-{i + 1:03d}", grade="A", baseline=True,
+                       tray=made_trays[i % trays]) for i in range(plants)]
+    return exp, made_trays, made, recipe

@@ -4,4 +4,13 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from . import experiments, layout, openapi, placement, plants, recipes, reference  # noqa: E402,F401
+from . import (  # noqa: E402,F401
+    experiments,
+    floor,
+    layout,
+    openapi,
+    placement,
+    plants,
+    recipes,
+    reference,
+)

@@ -6,7 +6,7 @@ import uuid as uuid_mod
 from dataclasses import dataclass
 
 from sqlalchemy import and_, exists, func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from ..models import (
     MetricTemplate,
@@ -71,9 +71,10 @@ def get_plant(session: Session, plant_uuid, *, lock: bool = False) -> Plant:
             str(plant_uuid))
     except ValueError as exc:
         raise NotFound("No plant has that code.") from exc
-    stmt = select(Plant).where(Plant.uuid == key).options(selectinload(Plant.species))
-    if lock:
-        stmt = stmt.with_for_update()
+    stmt = select(Plant).where(Plant.uuid == key).options(
+        joinedload(Plant.species, innerjoin=True))
+    if lock:  # lock the plant row only, never the species every plant shares
+        stmt = stmt.with_for_update(of=Plant)
     plant = session.scalar(stmt)
     if plant is None:
         raise NotFound("No plant has that code.")

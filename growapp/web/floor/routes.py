@@ -6,7 +6,8 @@ from flask import render_template, request, url_for
 
 from ...extensions import db
 from ...services.cockpit import cockpit
-from ...services.floor import tray_view
+from ...services.errors import NotFound
+from ...services.floor import find_by_code, tray_view
 from ...services.metrics import template_fields
 from ...services.rotation import rotation_history
 from ...services.trays import slot_options
@@ -29,7 +30,18 @@ def cockpit_context(plant_uuid, **extra) -> dict:
 
 @bp.get("/p/<uuid:plant_uuid>")
 def plant(plant_uuid):
-    return render_template("floor/plant.html", **cockpit_context(plant_uuid))
+    try:
+        ctx = cockpit_context(plant_uuid)
+    except NotFound:  # a damaged or foreign label: offer the scanner a search
+        return render_template("floor/find.html", q="", results=None, unknown=True), 404
+    return render_template("floor/plant.html", **ctx)
+
+
+@bp.get("/find")
+def find():
+    q = request.args.get("q", "")
+    return render_template("floor/find.html", q=q, results=find_by_code(db.session, q),
+                           unknown=False)
 
 
 def tray_context(tray_uuid, **extra) -> dict:

@@ -1,0 +1,244 @@
+"""Tent-floor API: cockpit, feeding (plant, tray, queue), notes, adverse events,
+remove/replace, rotation, and the experiment's event stream."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from flask_login import current_user
+from pydantic import BaseModel, Field
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..models import Event, FeedingLog, Tray
+from ..services import experiments as exp_service
+from ..services import feeding as feeding_service
+from ..services import observations as obs_service
+from ..services.cockpit import cockpit
+from ..services.errors import NotFound
+from ..services.plants import get_plant
+from ..services.rotation import rotate_tray, rotation_history
+from ..services.trays import list_trays
+from .framework import endpoint, envelope
+from .plants import plant_out
+from .schemas import Page, PlantOut, StrictIn
+
+TAG = "Tent floor"
+
+
+class FeedIn(StrictIn):
+    amount: float | None = Field(None, ge=0, le=100_000)
+    notes: str | None = Field(None, max_length=2000)
+    lot_id: int | None = None
+    status: Literal["fed", "skipped"] = "fed"
+    reason: str | None = Field(None, max_length=500)
+
+
+class TrayFeedIn(StrictIn):
+    amount: float | None = Field(None, ge=0, le=100_000)
+    notes: str | None = Field(None, max_length=2000)
+    lot_id: int | None = None
+
+
+class FeedingOut(BaseModel):
+    id: int
+    plant_id: int
+    recipe_id: int | None
+    lot_id: int | None
+    tray_id: int | None
+    amount_ml: float | None
+    status: str
+    reason: str
+    notes: str
+    fed_at: str
+    user_id: int | None
+
+
+class NoteIn(StrictIn):
+    text: str = Field(max_length=100_000)  # the service gives the friendly 10,000 limit
+
+
+class RemoveIn(StrictIn):
+    reason: str = Field(max_length=1000)
+
+
+class ReplaceIn(StrictIn):
+    reason: str | None = Field(None, max_length=1000)
+    inherit_tray: bool = True
+
+
+class AdverseIn(StrictIn):
+    kind: Literal["pest", "disease", "damage", "stress", "other"]
+    severity: int = Field(ge=1, le=3)
+    notes: str = Field("", max_length=5000)
+
+
+class AdversePatch(StrictIn):
+    resolved: bool
+
+
+class RotationIn(StrictIn):
+    tray_id: int
+    to_slot_id: int
+    note: str = Field("", max_length=1000)
+    swap: bool = False
+
+
+class EventQuery(Page):
+    plant: str | None = Field(None, max_length=64)
+    kind: str | None = Field(None, max_length=32)
+
+
+def feeding_out(log: FeedingLog) -> dict:
+    return {"id": log.id, "plant_id": log.plant_id, "recipe_id": log.recipe_id,
+            "lot_id": log.lot_id, "tray_id": log.tray_id, "amount_ml": log.amount_ml,
+            "status": log.status, "reason": log.reason, "notes": log.notes,
+            "fed_at": log.fed_at.isoformat(), "user_id": log.user_id}
+
+
+def event_out(e: Event) -> dict:
+    return {"id": e.id, "experiment_id": e.experiment_id, "plant_id": e.plant_id,
+            "tray_id": e.tray_id, "kind": e.kind, "summary": e.summary, "payload": e.payload,
+            "user_id": e.user_id, "at": e.at.isoformat()}
+
+
+@endpoint("/plants/<uuid:plant_uuid>/cockpit", "GET", tag=TAG, errors=(404,),
+          summary="Plant, location, recipe, next actions in priority order, recent activity")
+def get_cockpit(session: Session, plant_uuid):
+    c = cockpit(session, plant_uuid)
+    plant = plant_out(session, c.plant)
+    return {"plant": plant, "location": plant["location"], "recipe": plant["recipe"],
+            "week": c.week, "last_fed_at": c.last_fed_at.isoformat() if c.last_fed_at else None,
+            "next_actions": [{"key": a.key, "label": a.label, "url": a.url, "detail": a.detail}
+                             for a in c.actions],
+            "recent_activity": [event_out(e) for e in c.recent]}
+
+
+@endpoint("/plants/<uuid:plant_uuid>/feed", "POST", tag=TAG, body=FeedIn, response=FeedingOut,
+          summary="Log a feed (or a skip with a reason); 409 when not running, unplaced or "
+                  "without recipe", status=201, idempotent=True, errors=(404, 409))
+def feed_plant(session: Session, plant_uuid, body: FeedIn):
+    log = feeding_service.log_feeding(session, plant_uuid=plant_uuid, actor=current_user,
+                                      status=body.status, amount_ml=body.amount,
+                                      lot_id=body.lot_id, notes=body.notes, reason=body.reason)
+    return feeding_out(log)
+
+
+@endpoint("/plants/<uuid:plant_uuid>/feeding/recent", "GET", tag=TAG, response=FeedingOut,
+          many=True, summary="The plant's last ten feeding logs", errors=(404,))
+def recent_feedings(session: Session, plant_uuid):
+    plant = get_plant(session, plant_uuid)
+    logs = feeding_service.last_feedings(session, plant.id)
+    return envelope([feeding_out(lg) for lg in logs], count=len(logs), limit=10, offset=0)
+
+
+@endpoint("/trays/<int:tray_id>/feed", "POST", tag=TAG, body=TrayFeedIn, response=FeedingOut,
+          many=True, summary="Feed every active plant in the tray", status=201,
+          idempotent=True, errors=(404, 409))
+def feed_tray(session: Session, tray_id: int, body: TrayFeedIn):
+    logs = feeding_service.feed_tray(session, tray_id=tray_id, actor=current_user,
+                                     amount_ml=body.amount, lot_id=body.lot_id, notes=body.notes)
+    return envelope([feeding_out(lg) for lg in logs], count=len(logs), limit=len(logs),
+                    offset=0)
+
+
+@endpoint("/experiments/<int:experiment_id>/feeding/queue", "GET", tag=TAG, query=Page,
+          summary="Plants due for feeding (tent, tray, code order) and blockers", many=True,
+          errors=(404,))
+def feeding_queue(session: Session, experiment_id: int, query: Page):
+    queue = feeding_service.feeding_queue(session, experiment_id)
+    items = queue.due[query.offset:query.offset + query.limit]
+    return envelope([{"plant_uuid": i.plant_uuid, "plant_code": i.plant_code,
+                      "species": i.species_name, "tray": {"id": i.tray_id, "code": i.tray_code},
+                      "tent": i.tent_code, "slot": i.slot_code, "recipe": i.recipe_code,
+                      "last_fed_at": i.last_fed_at.isoformat() if i.last_fed_at else None}
+                     for i in items], count=len(queue.due), limit=query.limit,
+                    offset=query.offset, blockers=queue.blockers,
+                    window_days=queue.window_days)
+
+
+@endpoint("/plants/<uuid:plant_uuid>/notes", "POST", tag=TAG, body=NoteIn, status=201,
+          summary="Add a note", idempotent=True, errors=(404,))
+def add_note(session: Session, plant_uuid, body: NoteIn):
+    note = obs_service.add_note(session, plant_uuid=plant_uuid, text=body.text,
+                                actor=current_user)
+    return {"id": note.id, "plant_uuid": str(plant_uuid), "text": note.text,
+            "created_at": note.created_at.isoformat()}
+
+
+@endpoint("/plants/<uuid:plant_uuid>/remove", "POST", tag=TAG, body=RemoveIn,
+          response=PlantOut, summary="Remove a plant (with a reason)", errors=(404, 409))
+def remove_plant(session: Session, plant_uuid, body: RemoveIn):
+    return plant_out(session, obs_service.remove_plant(session, plant_uuid=plant_uuid,
+                                                       reason=body.reason, actor=current_user))
+
+
+@endpoint("/plants/<uuid:plant_uuid>/replace", "POST", tag=TAG, body=ReplaceIn,
+          response=PlantOut, status=201, errors=(404, 409),
+          summary="Replace a plant by a new one (new code and uuid, linked both ways)")
+def replace_plant(session: Session, plant_uuid, body: ReplaceIn):
+    new = obs_service.replace_plant(session, plant_uuid=plant_uuid, actor=current_user,
+                                    reason=body.reason or "", inherit_tray=body.inherit_tray)
+    return plant_out(session, new)
+
+
+@endpoint("/plants/<uuid:plant_uuid>/adverse-events", "POST", tag=TAG, body=AdverseIn,
+          status=201, summary="Report a pest, disease, damage or stress", errors=(404, 409))
+def report_adverse(session: Session, plant_uuid, body: AdverseIn):
+    e = obs_service.report_adverse(session, plant_uuid=plant_uuid, actor=current_user,
+                                   **body.model_dump())
+    return {"id": e.id, "plant_uuid": str(plant_uuid), "kind": e.kind, "severity": e.severity,
+            "notes": e.notes, "observed_at": e.observed_at.isoformat(), "resolved_at": None}
+
+
+@endpoint("/adverse-events/<int:adverse_id>", "PATCH", tag=TAG, body=AdversePatch,
+          summary="Resolve (or reopen) an adverse event", errors=(404,))
+def patch_adverse(session: Session, adverse_id: int, body: AdversePatch):
+    e = obs_service.resolve_adverse(session, adverse_id=adverse_id, actor=current_user,
+                                    resolved=body.resolved)
+    return {"id": e.id, "kind": e.kind, "severity": e.severity, "notes": e.notes,
+            "observed_at": e.observed_at.isoformat(),
+            "resolved_at": e.resolved_at.isoformat() if e.resolved_at else None}
+
+
+@endpoint("/experiments/<int:experiment_id>/rotation/summary", "GET", tag=TAG, errors=(404,),
+          summary="Trays with their slots and the recent moves")
+def rotation_summary(session: Session, experiment_id: int):
+    exp_service.get_experiment(session, experiment_id)
+    trays = list_trays(session, experiment_id)
+    return {"trays": [{"id": r.tray.id, "code": r.tray.code,
+                       "slot": {"id": r.slot.id, "code": r.slot.code} if r.slot else None,
+                       "tent": r.tent.code if r.tent else None} for r in trays],
+            "history": [{"tray": h.tray_code, "from": h.from_code, "to": h.to_code,
+                         "moved_at": h.moved_at.isoformat(), "note": h.note}
+                        for h in rotation_history(session, experiment_id=experiment_id)]}
+
+
+@endpoint("/experiments/<int:experiment_id>/rotation/log", "POST", tag=TAG, body=RotationIn,
+          status=201, idempotent=True, errors=(404, 409),
+          summary="Move a tray to a slot (swap=true exchanges with the tray there)")
+def rotation_log(session: Session, experiment_id: int, body: RotationIn):
+    tray = session.get(Tray, body.tray_id)
+    if tray is None or tray.experiment_id != experiment_id:
+        raise NotFound(f"Tray {body.tray_id} is not in experiment {experiment_id}.")
+    logs = rotate_tray(session, tray_id=body.tray_id, to_slot_id=body.to_slot_id,
+                       note=body.note, swap=body.swap, actor=current_user)
+    return {"moves": [{"id": lg.id, "tray_id": lg.tray_id, "from_slot_id": lg.from_slot_id,
+                       "to_slot_id": lg.to_slot_id, "moved_at": lg.moved_at.isoformat(),
+                       "note": lg.note} for lg in logs]}
+
+
+@endpoint("/experiments/<int:experiment_id>/events", "GET", tag=TAG, query=EventQuery,
+          many=True, summary="The activity stream, newest first", errors=(404,))
+def list_events(session: Session, experiment_id: int, query: EventQuery):
+    exp_service.get_experiment(session, experiment_id)
+    stmt = select(Event).where(Event.experiment_id == experiment_id)
+    if query.plant:
+        stmt = stmt.where(Event.plant_id == get_plant(session, query.plant).id)
+    if query.kind:
+        stmt = stmt.where(Event.kind == query.kind)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = session.scalars(stmt.order_by(Event.at.desc(), Event.id.desc())
+                           .limit(query.limit).offset(query.offset))
+    return envelope([event_out(e) for e in rows], count=total, limit=query.limit,
+                    offset=query.offset)
