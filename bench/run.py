@@ -4,7 +4,9 @@ Prints p50/p95 per page and the SQL statements each page costs. Not a test: run 
 `make bench` (SQLite in a temp file) or BENCH_DATABASE_URL=postgresql+psycopg://… (a fresh
 database is created on that server and dropped afterwards).
 
-Targets (2-core machine): overview p50 ≤ 30 ms, placement p50 ≤ 40 ms.
+Targets (2-core machine): overview p50 ≤ 30 ms, placement p50 ≤ 40 ms; once running:
+cockpit p50 ≤ 10 ms and ≤ 10 SQL (a plant with 500 events), feed POST p50 ≤ 15 ms,
+feeding queue of 1,000 plants ≤ 30 ms.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from sqlalchemy import event, select  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from growapp import create_app  # noqa: E402
-from growapp.models import Experiment, Species  # noqa: E402
+from growapp.models import Experiment, Species, User  # noqa: E402
 from growapp.services import metrics, placement, plants, recipes, tents, trays  # noqa: E402
 from growapp.services.presets import ensure_presets  # noqa: E402
 from growapp.services.users import create_user  # noqa: E402
@@ -69,6 +71,41 @@ def build(app) -> int:
         return exp.id, admin.id
 
 
+def start_trial(app, exp_id: int, admin_id: int) -> str:
+    """Finish the baseline, start, and give one plant a long history; returns its uuid."""
+    from datetime import timedelta
+
+    from growapp.models import Event, FeedingLog, Plant, utcnow
+    from growapp.services.experiments import start_experiment
+
+    with Session(app.extensions["growapp_db"].engine) as s:
+        admin = s.get(User, admin_id)
+        for plant in metrics.baseline_queue(s, exp_id).plants:
+            metrics.record_metrics(s, plant_uuid=plant.uuid, week_number=0,
+                                   values={"vigour": 3}, grade="A", actor=admin)
+        start_experiment(s, experiment_id=exp_id, actor=admin)
+        busy = s.scalar(select(Plant).where(Plant.experiment_id == exp_id)
+                        .order_by(Plant.plant_code))
+        for i in range(500):
+            s.add(FeedingLog(plant_id=busy.id, status="fed", user_id=admin_id,
+                             fed_at=utcnow() - timedelta(days=8, hours=i)))
+            s.add(Event(experiment_id=exp_id, plant_id=busy.id, kind="plant.noted",
+                        summary=f"note {i}", user_id=admin_id))
+        s.commit()
+        return str(busy.uuid)
+
+
+def measure_posts(client, urls: list[str]) -> tuple[float, float]:
+    times = []
+    for url in urls:
+        start = time.perf_counter()
+        resp = client.post(url, data={"status": "fed"})
+        times.append((time.perf_counter() - start) * 1000)
+        assert resp.status_code in (200, 303), (url, resp.status_code)
+    times.sort()
+    return statistics.median(times), times[int(len(times) * 0.95) - 1]
+
+
 def measure(client, url: str, engine) -> tuple[float, float, int]:
     statements = []
 
@@ -92,7 +129,8 @@ def measure(client, url: str, engine) -> tuple[float, float, int]:
 def main() -> None:
     url, drop = fresh_database("bench")
     try:
-        app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "TESTING": False})
+        app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "TESTING": False,
+                          "WTF_CSRF_ENABLED": False})
         t0 = time.perf_counter()
         exp_id, admin_id = build(app)
         print(f"built 1,000 plants in {time.perf_counter() - t0:.1f} s on "
@@ -122,6 +160,21 @@ def main() -> None:
         for name, path in pages:
             p50, p95, n = measure(client, path, engine)
             print(f"{name:34} {p50:8.1f} {p95:8.1f} {n:5d}")
+        busy = start_trial(app, exp_id, admin_id)
+        print("-- running (one plant has 500 feedings and 500 events)")
+        for name, path in [("cockpit (500-event plant)", f"/p/{busy}"),
+                           ("api cockpit", f"/api/v1/plants/{busy}/cockpit"),
+                           ("feeding queue (1,000 due)", f"/experiments/{exp_id}/feeding"),
+                           ("api feeding queue", f"/api/v1/experiments/{exp_id}/feeding/queue")]:
+            p50, p95, n = measure(client, path, engine)
+            print(f"{name:34} {p50:8.1f} {p95:8.1f} {n:5d}")
+        with Session(engine) as s:
+            from growapp.models import Plant
+
+            uuids = [str(u) for u in s.scalars(select(Plant.uuid).where(
+                Plant.experiment_id == exp_id).order_by(Plant.plant_code).offset(1).limit(RUNS))]
+        p50, p95 = measure_posts(client, [f"/p/{u}/feed" for u in uuids])
+        print(f"{'feed POST (plain form, 303)':34} {p50:8.1f} {p95:8.1f}")
         engine.dispose()
     finally:
         drop()

@@ -32,10 +32,15 @@ def _request_hash() -> str:
     h = hashlib.sha256()
     h.update(request.method.encode())
     h.update(request.path.encode())
-    if request.form:  # form posts: the fields, minus the per-render CSRF token
+    if request.form or request.files:  # form posts: the fields, minus the CSRF token
         for key in sorted(request.form):
             if key != "csrf_token":
                 h.update(f"{key}={request.form.getlist(key)}".encode())
+        for key in sorted(request.files):  # parsing used up the body: hash the files
+            for upload in request.files.getlist(key):
+                h.update(f"{key}={upload.filename}:".encode())
+                h.update(hashlib.sha256(upload.stream.read()).digest())
+                upload.stream.seek(0)
     else:
         h.update(request.get_data(cache=True))
     return h.hexdigest()

@@ -9,6 +9,7 @@ from . import (  # noqa: E402,F401
     floor,
     layout,
     openapi,
+    photos,
     placement,
     plants,
     recipes,

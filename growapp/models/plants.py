@@ -35,6 +35,7 @@ class Plant(Timestamped, Base):
     notes: Mapped[str] = mapped_column(Text, default="")
 
     species: Mapped[Species] = relationship()
+    experiment: Mapped[Experiment] = relationship()  # noqa: F821
     replaced_by: Mapped[Plant | None] = relationship(
         remote_side="Plant.id", foreign_keys=[replaced_by_id], back_populates="replaces"
     )

@@ -3,16 +3,18 @@
 
 from __future__ import annotations
 
+import uuid as uuid_mod
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import String, cast, func, select
+from sqlalchemy.orm import Session, aliased, joinedload
 
-from ..models import AdverseEvent, Event, Experiment, FeedingLog, Lot, PlantMetric, utcnow
+from ..models import AdverseEvent, Event, FeedingLog, Lot, Plant, PlantMetric, utcnow
+from .errors import NotFound
 from .floor import RECENT, PlantView
 from .observations import current_week
-from .plants import get_plant, locations, replacement_links
+from .plants import locations
 
 
 @dataclass
@@ -73,23 +75,51 @@ def next_actions(c: Cockpit) -> list[NextAction]:
     return out
 
 
+def _plant(session: Session, plant_uuid) -> Plant:
+    """The plant with its species and experiment, in one query."""
+    try:
+        key = uuid_mod.UUID(str(plant_uuid))
+    except ValueError as exc:
+        raise NotFound("No plant has that code.") from exc
+    plant = session.scalar(select(Plant).where(Plant.uuid == key).options(
+        joinedload(Plant.species, innerjoin=True), joinedload(Plant.experiment, innerjoin=True)))
+    if plant is None:
+        raise NotFound("No plant has that code.")
+    return plant
+
+
+def _facts(session: Session, plant: Plant) -> tuple[datetime | None, set[int], dict]:
+    """Last feed, measured weeks and replacement links: one query of scalar subqueries."""
+    other = aliased(Plant)
+    last_fed, weeks, replaced_by, replaces = session.execute(select(
+        select(func.max(FeedingLog.fed_at)).where(
+            FeedingLog.plant_id == plant.id, FeedingLog.status == "fed").scalar_subquery(),
+        select(func.aggregate_strings(cast(PlantMetric.week_number, String), ",")).where(
+            PlantMetric.plant_id == plant.id).scalar_subquery(),
+        select(other.uuid).where(other.id == plant.replaced_by_id).scalar_subquery(),
+        select(other.uuid).where(other.replaced_by_id == plant.id).scalar_subquery(),
+    )).one()
+    if last_fed is not None and last_fed.tzinfo is None:  # scalar subqueries lose the type
+        last_fed = last_fed.replace(tzinfo=UTC)
+    elif isinstance(last_fed, str):
+        last_fed = datetime.fromisoformat(last_fed).replace(tzinfo=UTC)
+    return (last_fed, {int(w) for w in (weeks or "").split(",") if w},
+            {"replaced_by": replaced_by, "replaces": replaces})
+
+
 def cockpit(session: Session, plant_uuid, *, now: datetime | None = None) -> Cockpit:
-    plant = get_plant(session, plant_uuid)
-    experiment = session.get(Experiment, plant.experiment_id)
+    plant = _plant(session, plant_uuid)
+    experiment = plant.experiment
     loc = locations(session, [plant.id])[plant.id]
     recent = list(session.scalars(select(Event).where(Event.plant_id == plant.id)
                                   .order_by(Event.at.desc(), Event.id.desc()).limit(RECENT)))
-    last_fed = session.scalar(select(func.max(FeedingLog.fed_at)).where(
-        FeedingLog.plant_id == plant.id, FeedingLog.status == "fed"))
-    weeks = set(session.scalars(select(PlantMetric.week_number).where(
-        PlantMetric.plant_id == plant.id)))
+    last_fed, weeks, links = _facts(session, plant)
     adverse = list(session.scalars(select(AdverseEvent).where(
         AdverseEvent.plant_id == plant.id, AdverseEvent.resolved_at.is_(None))
         .order_by(AdverseEvent.observed_at.desc()).limit(5)))
     lots = list(session.scalars(select(Lot).where(Lot.recipe_id == loc.recipe.id)
                                 .order_by(Lot.prepared_at.desc()).limit(5))) if loc.recipe else []
-    c = Cockpit(plant=plant, experiment=experiment, location=loc,
-                links=replacement_links(session, [plant])[plant.id], recent=recent,
+    c = Cockpit(plant=plant, experiment=experiment, location=loc, links=links, recent=recent,
                 last_fed_at=last_fed, weeks=weeks, open_adverse=adverse, lots=lots,
                 week=current_week(experiment, now))
     c.actions = next_actions(c)

@@ -30,9 +30,9 @@ JPEG_QUALITY = 85
 # than in the process-wide Image.MAX_IMAGE_PIXELS so other Pillow users (WeasyPrint) keep
 # their own limit.
 MAX_PIXELS = 40_000_000
-# Only what phones and cameras send. Untrusted bytes never reach Pillow's other parsers
-# (EPS, for one, hands the file to Ghostscript).
-FORMATS = ("JPEG", "MPO", "PNG", "WEBP")
+# Only what phones and cameras send (the JPEG opener also returns multi-picture MPO files).
+# Untrusted bytes never reach Pillow's other parsers (EPS, for one, runs Ghostscript).
+FORMATS = ("JPEG", "PNG", "WEBP")
 NOT_A_PHOTO = "That file is not a photo we can read. Send a JPEG, PNG or WebP image."
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Flask, abort, g, jsonify, redirect, request, url_for
+from flask import Flask, abort, current_app, g, jsonify, redirect, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
@@ -71,7 +71,8 @@ def _begin_request():
             return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
         info["actor_id"] = current_user.id
 
-    if request.method in UNSAFE and not g.get("auth_via_token"):
+    if request.method in UNSAFE and not g.get("auth_via_token") \
+            and current_app.config.get("WTF_CSRF_ENABLED", True):
         csrf.protect()
 
     if current_user.is_authenticated:

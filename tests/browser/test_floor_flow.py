@@ -81,3 +81,28 @@ def test_feeding_queue_for_one_tray(page, live_server):
     page.wait_for_load_state("networkidle")
     assert page.locator("#feeding-remaining").inner_text() == "3"
     assert page.console_errors == []
+
+
+def test_upload_a_photo_and_see_its_thumbnail(page, live_server, tmp_path):
+    from PIL import Image
+
+    base, app = live_server
+    _exp_id, uuids = _running(app, "Photo round")
+    photo = tmp_path / "leaf.jpg"
+    Image.new("RGB", (640, 480), (40, 140, 60)).save(photo, "JPEG")
+    page.goto(f"{base}/login?next=/p/{uuids[1]}")
+    page.get_by_label("Email").fill("operator@example.com")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").tap()
+    page.wait_for_url(f"{base}/p/{uuids[1]}")
+    page.locator("summary", has_text="Photo").tap()
+    page.locator("#photo-file").set_input_files(str(photo))
+    page.get_by_label("Caption").fill("first leaf")
+    page.get_by_role("button", name="Upload photo").tap()
+    thumb = page.locator("#plant-photos img").first
+    thumb.wait_for()
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=thumb.element_handle())
+    assert thumb.evaluate("img => img.naturalWidth") == 320
+    assert thumb.get_attribute("alt") == "first leaf"
+    assert "Photo of VFT-002" in page.locator("#plant-activity").inner_text()
+    assert page.console_errors == []

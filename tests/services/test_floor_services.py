@@ -190,4 +190,4 @@ def test_cockpit_statements_do_not_grow_with_history(session, connection, op):
             c = cockpit(session, session.get(Plant, plant.id).uuid)
         counts.append(len(statements))
         assert len(c.recent) <= 20
-    assert counts[0] == counts[1] <= 10, counts
+    assert counts[0] == counts[1] <= 7, counts

@@ -44,9 +44,9 @@ def jpeg_bytes(size=(600, 400), orientation: int | None = 6, gps: bool = True,
     return buf.getvalue()
 
 
-def png_bytes(size=(10, 10), mode="RGB") -> bytes:
+def png_bytes(size=(10, 10), mode="RGB", fmt="PNG") -> bytes:
     buf = io.BytesIO()
-    Image.new(mode, size).save(buf, "PNG")
+    Image.new(mode, size).save(buf, fmt)
     return buf.getvalue()
 
 
@@ -136,6 +136,8 @@ def test_long_side_is_capped_and_alpha_flattened(session, op, plant, tmp_path):
     clear = save(session, plant, op, tmp_path, data=png_bytes((50, 40), mode="RGBA"))
     with Image.open(tmp_path / clear.file_path) as stored:
         assert stored.mode == "RGB" and min(stored.getpixel((5, 5))) >= 250
+    webp = save(session, plant, op, tmp_path, data=png_bytes((64, 48), fmt="WEBP"))
+    assert (webp.width, webp.height) == (64, 48)
 
 
 @pytest.mark.parametrize("data", [

@@ -3,7 +3,15 @@ key (a double tap or a retry logs once); errors re-render the panel in place (40
 
 from __future__ import annotations
 
-from flask import flash, make_response, redirect, render_template, request, url_for
+from flask import (
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 
 from ...extensions import db
@@ -13,6 +21,7 @@ from ...services import observations as obs_service
 from ...services.errors import Conflict, Forbidden, Invalid
 from ...services.floor import get_tray_by_uuid
 from ...services.metrics import record_metrics
+from ...services.photos import save_photo
 from ...services.rotation import rotate_tray
 from ..forms import int_or_none
 from ..htmx import wants_fragment
@@ -106,6 +115,29 @@ def measure(plant_uuid):
         return run_idempotent(form_key(), write)
     except (Conflict, Invalid) as exc:
         return _cockpit_problem(plant_uuid, exc, values=values)
+
+
+@bp.post("/p/<uuid:plant_uuid>/photo")
+def photo(plant_uuid):
+    """Camera capture on phones; Pillow re-encodes it (orientation applied, GPS gone)."""
+    upload = request.files.get("file")
+    week = int_or_none(request.form.get("week_number"))
+
+    def write():
+        if upload is None or not upload.filename:
+            raise Invalid("Take or choose a photo first.", {"file": ["No photo was sent."]})
+        saved = save_photo(db.session, plant_uuid=plant_uuid, data=upload.read(),
+                           filename=upload.filename, actor=current_user,
+                           upload_dir=current_app.config["UPLOAD_DIR"],
+                           caption=request.form.get("caption", ""), week_number=week)
+        return make_response(_cockpit_done(plant_uuid, "Photo saved."
+                                           + (f" (week {saved.week_number})"
+                                              if saved.week_number is not None else "")))
+
+    try:
+        return run_idempotent(form_key(), write)
+    except (Conflict, Invalid) as exc:
+        return _cockpit_problem(plant_uuid, exc)
 
 
 @bp.post("/p/<uuid:plant_uuid>/remove")

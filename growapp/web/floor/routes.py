@@ -9,6 +9,7 @@ from ...services.cockpit import cockpit
 from ...services.errors import NotFound
 from ...services.floor import find_by_code, tray_view
 from ...services.metrics import template_fields
+from ...services.photos import list_photos
 from ...services.rotation import rotation_history
 from ...services.trays import slot_options
 from ..htmx import safe_next
@@ -25,7 +26,8 @@ def cockpit_context(plant_uuid, **extra) -> dict:
     view = cockpit(session, plant_uuid)
     return {"view": view, "back": back_link(view.experiment.id),
             "fields": template_fields(session, view.plant.species.category)
-            if view.week >= 1 and view.week not in view.weeks else [], **extra}
+            if view.week >= 1 and view.week not in view.weeks else [],
+            "photos": list_photos(session, view.plant.id, limit=6), **extra}
 
 
 @bp.get("/p/<uuid:plant_uuid>")
