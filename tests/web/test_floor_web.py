@@ -181,3 +181,18 @@ def test_find_by_code(login_as, session):
     session.commit()
     html = client.get("/find?q=vft-00").get_data(as_text=True)
     assert f"/p/{plants[0].uuid}" in html and f"/p/{plants[1].uuid}" in html
+
+
+def test_weekly_round_reports_an_issue_and_returns(login_as, session):
+    client = login_as("operator")
+    exp, _t, plants, _r = f.make_running_experiment(session)
+    session.commit()
+    back = f"/experiments/{exp.id}/observe?week=1&plant={plants[0].uuid}"
+    page = client.get(back).get_data(as_text=True)
+    assert 'name="next"' in page and "Issue" in page
+    resp = client.post(f"/p/{plants[0].uuid}/adverse",
+                       data={"kind": "pest", "severity": "2", "next": back})
+    assert resp.status_code == 303 and resp.headers["Location"] == back
+    evil = client.post(f"/p/{plants[0].uuid}/note",
+                       data={"text": "x", "next": "https://evil.example/"})
+    assert evil.headers["Location"].startswith(f"/p/{plants[0].uuid}")

@@ -24,7 +24,7 @@ from ...services.metrics import record_metrics
 from ...services.photos import save_photo
 from ...services.rotation import rotate_tray
 from ..forms import int_or_none
-from ..htmx import wants_fragment
+from ..htmx import safe_next, wants_fragment
 from . import bp
 from .routes import cockpit_context, tray_context
 
@@ -40,8 +40,9 @@ def _cockpit_done(plant_uuid, message: str, *, undo_ids: list[int] | None = None
                                              undo_ids=undo_ids, **cockpit_context(target)))
         return resp
     flash(message, "success")
-    return redirect(url_for("floor.plant", plant_uuid=target, **{"from": request.form.get(
-        "from") or None}), code=303)
+    next_url = safe_next(request.form.get("next"), "")  # e.g. back to the weekly round
+    return redirect(next_url or url_for("floor.plant", plant_uuid=target, **{
+        "from": request.form.get("from") or None}), code=303)
 
 
 def _cockpit_problem(plant_uuid, exc, **extra):
