@@ -10,7 +10,7 @@ import hashlib
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import wraps
 
 from flask import Response, jsonify, request
@@ -40,7 +40,7 @@ class EndpointSpec:
     etag: bool = False
     role: str = "viewer"
     errors: tuple[int, ...] = ()
-    extra: dict = field(default_factory=dict)
+    multipart: dict | None = None  # JSON Schema of a multipart/form-data body
 
 
 REGISTRY: list[EndpointSpec] = []
@@ -119,7 +119,8 @@ def endpoint(rule: str, method: str, *, summary: str, tag: str,
              body: type[BaseModel] | None = None, query: type[BaseModel] | None = None,
              response: type[BaseModel] | None = None, status: int | None = None,
              many: bool = False, idempotent: bool = False, etag: bool = False,
-             role: str | None = None, errors: tuple[int, ...] = ()):
+             role: str | None = None, errors: tuple[int, ...] = (),
+             multipart: dict | None = None):
     method = method.upper()
 
     def decorate(fn: Callable):
@@ -128,7 +129,8 @@ def endpoint(rule: str, method: str, *, summary: str, tag: str,
             query=query, response=response,
             status=status or 200, many=many,
             idempotent=idempotent, etag=etag,
-            role=role or ("operator" if method in UNSAFE else "viewer"), errors=errors)
+            role=role or ("operator" if method in UNSAFE else "viewer"), errors=errors,
+            multipart=multipart)
         REGISTRY.append(spec)
 
         @wraps(fn)

@@ -79,11 +79,14 @@ def build_document() -> dict:
         if spec.body is not None:
             op["requestBody"] = {"required": True, "content": {
                 "application/json": {"schema": _ref(spec.body)}}}
+        elif spec.multipart is not None:
+            op["requestBody"] = {"required": True, "content": {
+                "multipart/form-data": {"schema": spec.multipart}}}
         codes = {401, 403, *spec.errors}
         if spec.body is not None or spec.query is not None:
             codes.add(422)
-        if spec.body is not None:
-            codes.add(413)
+        if spec.body is not None or spec.multipart is not None:
+            codes.update((413, 422))
         for code in sorted(codes):
             op["responses"][str(code)] = {
                 "description": ERROR_TEXT[code],

@@ -59,7 +59,11 @@ def _week_number(raw: str | None) -> int | None:
 @endpoint("/plants/<uuid:plant_uuid>/photos", "POST", tag=TAG,
           summary="Upload a photo (multipart `file`, `caption?`, `week_number?`); re-encoded "
                   "as JPEG with orientation applied and EXIF/GPS removed",
-          response=PhotoOut, status=201, idempotent=True, errors=(404, 409, 413, 422))
+          response=PhotoOut, status=201, idempotent=True, errors=(404, 409, 413, 422),
+          multipart={"type": "object", "required": ["file"], "properties": {
+              "file": {"type": "string", "format": "binary"},
+              "caption": {"type": "string", "maxLength": 500},
+              "week_number": {"type": "integer", "minimum": 0, "maximum": 520}}})
 def create_photo(session: Session, plant_uuid):
     upload = request.files.get("file")
     if upload is None or not upload.filename:

@@ -81,7 +81,10 @@ def create_plants(session: Session, experiment_id: int, body: PlantsIn):
 
 @endpoint("/experiments/<int:experiment_id>/plants/import", "POST", tag=TAG,
           summary="CSV import (multipart `file`); dry_run=1 by default, all-or-nothing",
-          query=ImportQuery, response=ImportOut, errors=(404, 409, 413))
+          query=ImportQuery, response=ImportOut, errors=(404, 409, 413),
+          multipart={"type": "object", "required": ["file"], "properties": {
+              "file": {"type": "string", "format": "binary",
+                       "description": "CSV: plant_code,species,cultivar,grade,notes"}}})
 def import_plants_csv(session: Session, experiment_id: int, query: ImportQuery):
     upload = request.files.get("file")
     if upload is None or not upload.filename:

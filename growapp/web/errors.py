@@ -6,7 +6,7 @@ import logging
 
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from ..extensions import db
@@ -85,6 +85,13 @@ def init_app(app: Flask) -> None:
         log.warning("integrity error: %s", exc.orig)
         return problem_response(409, "That change conflicts with existing data.",
                                 diagnostics={})
+
+    @app.errorhandler(DataError)
+    def _data(exc: DataError):
+        _rollback()
+        log.warning("data error: %s", exc.orig)
+        return problem_response(422, "A value is out of range or of the wrong kind.",
+                                errors={"body": ["A value is out of range."]})
 
     @app.errorhandler(OperationalError)
     def _operational(exc: OperationalError):

@@ -183,3 +183,11 @@ def test_openapi_document(client):
     assert "ExperimentIn" in doc["components"]["schemas"]
     start = paths["/api/v1/experiments/{experiment_id}/start"]["post"]
     assert "409" in start["responses"]
+
+
+def test_openapi_documents_multipart_uploads(client):
+    paths = client.get("/api/v1/openapi.json").json["paths"]
+    photo = paths["/api/v1/plants/{plant_uuid}/photos"]["post"]["requestBody"]["content"]
+    assert photo["multipart/form-data"]["schema"]["properties"]["file"]["format"] == "binary"
+    assert "multipart/form-data" in paths["/api/v1/experiments/{experiment_id}/plants/import"][
+        "post"]["requestBody"]["content"]

@@ -101,7 +101,8 @@ def test_upload_a_photo_and_see_its_thumbnail(page, live_server, tmp_path):
     page.get_by_role("button", name="Upload photo").tap()
     thumb = page.locator("#plant-photos img").first
     thumb.wait_for()
-    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=thumb.element_handle())
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0",
+                           arg=thumb.element_handle())
     assert thumb.evaluate("img => img.naturalWidth") == 320
     assert thumb.get_attribute("alt") == "first leaf"
     assert "Photo of VFT-002" in page.locator("#plant-activity").inner_text()
