@@ -15,7 +15,7 @@ from ..models import utcnow
 from ..services import experiments as exp_service
 from ..services import schedules as schedule_service
 from .framework import endpoint, envelope, require_fresh
-from .schemas import StrictIn
+from .schemas import Page, StrictIn
 
 TAG = "Schedules"
 
@@ -166,13 +166,14 @@ def _out(session: Session, action) -> dict:
 
 
 @endpoint("/experiments/<int:experiment_id>/schedules", "GET", summary="Schedules", tag=TAG,
-          response=ScheduleOut, many=True, errors=(404,))
-def list_schedules(session: Session, experiment_id: int):
+          query=Page, response=ScheduleOut, many=True, errors=(404,))
+def list_schedules(session: Session, experiment_id: int, query: Page):
     exp_service.get_experiment(session, experiment_id)
-    rows = schedule_service.schedule_summaries(
-        session, schedule_service.list_schedules(session, experiment_id))
-    results = [ScheduleOut.model_validate(r).model_dump(mode="json") for r in rows]
-    return envelope(results, count=len(results), limit=len(results), offset=0)
+    actions = schedule_service.list_schedules(session, experiment_id)
+    page = actions[query.offset:query.offset + query.limit]
+    results = [ScheduleOut.model_validate(r).model_dump(mode="json")
+               for r in schedule_service.schedule_summaries(session, page)]
+    return envelope(results, count=len(actions), limit=query.limit, offset=query.offset)
 
 
 @endpoint("/experiments/<int:experiment_id>/schedules", "POST", tag=TAG, body=ScheduleIn,

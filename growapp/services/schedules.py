@@ -108,6 +108,9 @@ def _clean_text(fields: dict, errors: dict) -> dict:
         if len(notes) > 5000:
             errors["notes"] = ["Use at most 5,000 characters."]
         clean["notes"] = notes
+    for key, value in clean.items():
+        if "\x00" in value:  # PostgreSQL refuses NUL in text
+            errors[key] = ["Remove the invisible control characters."]
     return clean
 
 
@@ -430,8 +433,8 @@ def mark_occurrence(session: Session, *, schedule_id: int, actor: User, date: da
     reason = (reason or "").strip()
     if status == "skipped" and not reason:
         errors["reason"] = ["Say why it was skipped."]
-    elif len(reason) > 500:
-        errors["reason"] = ["Use at most 500 characters."]
+    elif len(reason) > 500 or "\x00" in reason:
+        errors["reason"] = ["Use at most 500 characters, without control characters."]
     if day is not None and "date" not in errors and not occurs_on(action.rule, day):
         errors["date"] = [f"{action.title} is not planned on {day.isoformat()}."]
     if errors:
@@ -554,10 +557,11 @@ def _as_day(value) -> date:
     return date.fromisoformat(str(value)[:10])
 
 
-def _logged(session: Session, experiment_id: int, types: set[str], lo: datetime,
+def _logged(session: Session, experiment_id: int, lo: datetime,
             hi: datetime) -> dict[str, dict[date, set[int]]]:
     """Per action type, per UTC date: plant ids (feed, observe, photo) or tray ids (rotate)
-    that had the matching work logged. One grouped query per type in use."""
+    that had the matching work logged. One grouped query per type, always all four, so the
+    plan's statement count does not depend on which types are scheduled."""
     dialect = session.get_bind().dialect.name
     queries = {
         "feed": (FeedingLog.plant_id, FeedingLog.fed_at,
@@ -571,7 +575,7 @@ def _logged(session: Session, experiment_id: int, types: set[str], lo: datetime,
                    lambda s: s.join(Tray, Tray.id == RotationLog.tray_id)),
     }
     out: dict[str, dict[date, set[int]]] = {}
-    for kind in sorted(types & set(queries)):
+    for kind in sorted(queries):
         key, at, join = queries[kind]
         day = _utc_day(at, dialect)
         owner = Tray if kind == "rotate" else Plant
@@ -660,7 +664,7 @@ def plan(session: Session, *, experiment_id: int, start: date, days: int = 14,
                    TaskCompletion.occurrence_date >= start,
                    TaskCompletion.occurrence_date <= end)):
         completions[(row.action_id, row.occurrence_date)] = _completion_out(row, user_name)
-    logged = _logged(session, experiment_id, {a.action_type for a in actions}, lo, hi)
+    logged = _logged(session, experiment_id, lo, hi)
 
     running = experiment.status == "running"
     resolved = {a.id: _resolve(a, places) for a in actions}

@@ -43,9 +43,3 @@ class ScheduleForm(FlaskForm):
     scope_tray_ids = SelectMultipleField("Trays", coerce=int, validate_choice=False)
     scope_plant_ids = SelectMultipleField("Plants", coerce=int, validate_choice=False)
 
-
-class OccurrenceForm(FlaskForm):
-    date = DateField("Date")
-    status = RadioField("Status", choices=[("done", "Done"), ("skipped", "Skipped")],
-                        validate_choice=False)
-    reason = StringField("Reason", validators=[Optional(), Length(max=500)])
