@@ -14,4 +14,6 @@ from . import (  # noqa: E402,F401
     plants,
     recipes,
     reference,
+    reports,
+    schedules,
 )

@@ -10,6 +10,7 @@ from flask_wtf.csrf import generate_csrf
 
 from ..extensions import csrf, db, login_manager, sqlite_write_intent
 from ..models import User
+from ..services.errors import Invalid
 from ..services.users import user_for_api_token
 from .access import current_view_flag
 
@@ -44,6 +45,20 @@ def _load_user_from_token(req) -> User | None:
         if session.info.pop("touch_token", False):
             session.commit()  # a tiny bookkeeping write before the request's own work
     return user
+
+
+def _refuse_nul() -> None:
+    """PostgreSQL text cannot hold NUL characters: answer 422 instead of failing later."""
+    bad = any("\x00" in v for v in request.args.values())
+    if not bad and request.method in UNSAFE:
+        if request.mimetype in ("multipart/form-data", "application/x-www-form-urlencoded"):
+            bad = any("\x00" in v for v in request.form.values())  # files may be binary
+        else:
+            data = request.get_data(cache=True)
+            bad = b"\x00" in data or b"\\u0000" in data
+    if bad:
+        raise Invalid("Text may not contain NUL characters.",
+                      {"body": ["Remove the NUL (\\0) characters."]})
 
 
 def _begin_request():
@@ -82,6 +97,7 @@ def _begin_request():
                 and not current_view_flag("growapp_viewer_write")
                 and not current_view_flag("growapp_public")):
             abort(403)
+    _refuse_nul()
     return None
 
 

@@ -176,3 +176,18 @@ def test_friendly_error_pages(login_as):
     api = client.get("/api/v1/experiments/424242")
     assert api.status_code == 404 and api.json == {"detail": "Experiment 424242 does not exist."}
     assert client.get("/admin/users").status_code == 403
+
+
+def test_nul_characters_get_422_not_500(login_as, session):
+    from tests import factories
+
+    client = login_as("operator")
+    exp = factories.make_experiment(session)
+    session.commit()
+    form = client.post("/experiments/new", data={"name": "bad\x00name"})
+    assert form.status_code == 422 and b"NUL" in form.data
+    api = client.post("/api/v1/experiments", data='{"name": "bad\\u0000name"}',
+                      content_type="application/json")
+    assert api.status_code == 422 and api.json["errors"]["body"]
+    query = client.get(f"/experiments/{exp.id}/overview?q=a%00b")
+    assert query.status_code == 422

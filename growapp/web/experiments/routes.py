@@ -10,6 +10,7 @@ from ...services import experiments as exp_service
 from ...services.errors import Conflict, Invalid
 from ...services.overview import FILTERS, roster, tent_map
 from ...services.readiness import status_summaries, status_summary
+from ...services.schedules import due_today_count
 from ...services.tents import list_tents
 from ...services.trays import list_trays
 from ..forms import merge_errors
@@ -94,6 +95,8 @@ def _overview_context(experiment_id: int, **extra) -> dict:
     tents = list_tents(session, experiment_id)
     trays = list_trays(session, experiment_id)
     return {"experiment": experiment, "summary": summary, "filter": filter_, "q": q,
+            "due_today": due_today_count(session, experiment_id)
+            if experiment.status == "running" else None,
             "roster": roster(session, experiment_id, filter_=filter_, q=q, tents=tents,
                              trays=trays),
             "tent_map": tent_map(tents, trays), **extra}
