@@ -95,7 +95,7 @@ def seed_demo(session: Session) -> tuple[User, Experiment, bool]:
         session.add(tray)
         trays.append(tray)
     session.flush()
-    lots = [Lot(experiment_id=exp.id, recipe_id=r.id, code=f"L-{n:02d}",
+    lots = [Lot(experiment_id=exp.id, recipe_id=r.id, code=f"L-{n + 1:02d}",
                 prepared_at=started, volume_ml=2000, ec=0.05 + 0.3 * n, ph=6.2,
                 temperature_c=20, prepared_by_id=admin.id) for n, r in enumerate(recipes)]
     session.add_all(lots)
