@@ -137,6 +137,7 @@ def seed_demo(session: Session) -> tuple[User, Experiment, bool]:
                 plant_id=plant.id, recipe_id=tray.recipe_id, tray_id=tray.id,
                 lot_id=lot_of[tray.recipe_id].id, amount_ml=50, status="fed",
                 fed_at=started + timedelta(weeks=week, days=1, hours=10), user_id=admin.id))
+    _demo_floor_work(session, exp, admin, trays, plants, started)
     session.add_all([
         Event(experiment_id=exp.id, kind="experiment.created", summary=f"Created {DEMO_NAME}",
               user_id=admin.id, at=started - timedelta(days=2)),
@@ -145,3 +146,33 @@ def seed_demo(session: Session) -> tuple[User, Experiment, bool]:
     ])
     session.flush()
     return admin, exp, True
+
+
+def _demo_floor_work(session: Session, exp: Experiment, admin: User, trays: list[Tray],
+                     plants: list[Plant], started) -> None:
+    """Schedules, a tray rotation, a pest report and a note, so every page has content."""
+    from .observations import add_note, report_adverse
+    from .rotation import rotate_tray
+    from .schedules import create_schedule
+
+    tent_ids = sorted({s.tent_id for s in session.scalars(
+        select(Slot).where(Slot.id.in_([t.slot_id for t in trays])))})
+    create_schedule(session, experiment_id=exp.id, actor=admin, action_type="feed",
+                    title="Feed all trays", timeframe="morning",
+                    rule={"kind": "weekly", "weekdays": [started.weekday()]},
+                    start_date=started.date(), scope={"type": "tent", "ids": tent_ids})
+    create_schedule(session, experiment_id=exp.id, actor=admin, action_type="rotate",
+                    title="Rotate trays front to back", timeframe="afternoon",
+                    rule={"kind": "interval", "every_days": 7}, start_date=started.date(),
+                    scope={"type": "tray", "ids": [t.id for t in trays]})
+    create_schedule(session, experiment_id=exp.id, actor=admin, action_type="observe",
+                    title="Weekly measurements", timeframe="morning",
+                    rule={"kind": "weekly", "weekdays": [started.weekday()]},
+                    start_date=started.date(), scope={"type": "tent", "ids": tent_ids})
+    for log in rotate_tray(session, tray_id=trays[0].id, to_slot_id=trays[-1].slot_id,
+                           swap=True, actor=admin, note="swap ends for even light"):
+        log.moved_at = started + timedelta(days=14)
+    report_adverse(session, plant_uuid=plants[5].uuid, kind="pest", severity=2, actor=admin,
+                   notes="aphids on two traps")
+    add_note(session, plant_uuid=plants[0].uuid, text="Strong colour on the new traps.",
+             actor=admin)
