@@ -136,7 +136,7 @@ def seed_demo(session: Session) -> tuple[User, Experiment, bool]:
             session.add(FeedingLog(
                 plant_id=plant.id, recipe_id=tray.recipe_id, tray_id=tray.id,
                 lot_id=lot_of[tray.recipe_id].id, amount_ml=50, status="fed",
-                fed_at=started + timedelta(weeks=week, days=1, hours=10), user_id=admin.id))
+                fed_at=started + timedelta(weeks=week, hours=2), user_id=admin.id))
     _demo_floor_work(session, exp, admin, trays, plants, started)
     session.add_all([
         Event(experiment_id=exp.id, kind="experiment.created", summary=f"Created {DEMO_NAME}",
