@@ -21,6 +21,7 @@ from .errors import Conflict, Invalid, NotFound
 from .events import record_event
 from .experiments import get_experiment, require_not_running
 from .plants import get_plant
+from .tents import tent_restrictions
 from .trays import get_tray
 
 MODES = ("fill", "randomized")
@@ -155,12 +156,7 @@ def _spaces(session: Session, experiment_id: int) -> list[TraySpace]:
     counts = dict(session.execute(
         select(TrayPlant.tray_id, func.count(TrayPlant.id)).join(Tray, Tray.id == TrayPlant.tray_id)
         .where(Tray.experiment_id == experiment_id).group_by(TrayPlant.tray_id)).all())
-    restrictions: dict[int, set[int]] = defaultdict(set)
-    for tent_id, species_id in session.execute(
-            select(tent_allowed_species.c.tent_id, tent_allowed_species.c.species_id)
-            .join(Tent, Tent.id == tent_allowed_species.c.tent_id)
-            .where(Tent.experiment_id == experiment_id)):
-        restrictions[tent_id].add(species_id)
+    restrictions = tent_restrictions(session, experiment_id)
     rows = session.execute(
         select(Tray, Slot.tent_id, Recipe).outerjoin(Slot, Slot.id == Tray.slot_id)
         .outerjoin(Recipe, Recipe.id == Tray.recipe_id)

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from ..models import Plant, Species, Tent, TrayPlant, tent_allowed_species
+from ..models import Plant, Species, TrayPlant
 from .overview import MapTent, PlantLine, experiment_locations, tent_map
-from .tents import list_tents
+from .tents import list_tents, tent_restrictions
 from .trays import TrayRow, list_trays
 
 
@@ -52,12 +52,7 @@ def placement_view(session: Session, experiment_id: int) -> PlacementView:
                                           ~exists().where(TrayPlant.plant_id == Plant.id)))
     placed = {line.id: line for line in _lines(session, placed_stmt)}
     locs = experiment_locations(session, experiment_id, trays)
-    restrictions: dict[int, set[int]] = defaultdict(set)
-    for tent_id, species_id in session.execute(
-            select(tent_allowed_species.c.tent_id, tent_allowed_species.c.species_id)
-            .join(Tent, Tent.id == tent_allowed_species.c.tent_id)
-            .where(Tent.experiment_id == experiment_id)):
-        restrictions[tent_id].add(species_id)
+    restrictions = tent_restrictions(session, experiment_id)
     by_tray: dict[int, list[PlantLine]] = defaultdict(list)
     for plant_id, loc in locs.items():
         by_tray[loc.tray.id].append(placed[plant_id])

@@ -16,6 +16,29 @@ NUMERIC = {"concentration": (0, 1_000_000), "volume_ml": (0, 100_000)}
 TEXT = {"name": 120, "product": 120, "unit": 24, "notes": 5000}
 
 
+def parse_numbers(values: dict, ranges: dict[str, tuple[float, float]],
+                  errors: dict[str, list[str]]) -> dict:
+    """Numbers (or None for blanks) for the keys present, range-checked; problems go into
+    ``errors``."""
+    clean = {}
+    for key, (lo, hi) in ranges.items():
+        if key not in values:
+            continue
+        value = values[key]
+        if value in (None, ""):
+            clean[key] = None
+            continue
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            errors[key] = ["Enter a number."]
+            continue
+        if not lo <= number <= hi:
+            errors[key] = [f"Enter a number from {lo} to {hi:,}."]
+        clean[key] = number
+    return clean
+
+
 def _clean(fields: dict, *, creating: bool) -> dict:
     errors: dict[str, list[str]] = {}
     clean: dict = {}
@@ -29,20 +52,7 @@ def _clean(fields: dict, *, creating: bool) -> dict:
         errors["name"] = ["Give the recipe a name, e.g. “Quarter-strength MaxSea”."]
     if "name" in fields and fields["name"] is not None and not clean.get("name"):
         errors["name"] = ["Give the recipe a name."]
-    for key, (lo, hi) in NUMERIC.items():
-        if key in fields:
-            value = fields[key]
-            if value in (None, ""):
-                clean[key] = None
-                continue
-            try:
-                number = float(value)
-            except (TypeError, ValueError):
-                errors[key] = ["Enter a number."]
-                continue
-            if not lo <= number <= hi:
-                errors[key] = [f"Enter a number from {lo} to {hi:,}."]
-            clean[key] = number
+    clean.update(parse_numbers(fields, NUMERIC, errors))
     if fields.get("colour"):
         if fields["colour"] not in COLOURS:
             errors["colour"] = [f"Choose one of {', '.join(COLOURS)}."]
@@ -148,20 +158,7 @@ def create_lot(session: Session, *, experiment_id: int, actor: User, recipe_id, 
     recipe = session.get(Recipe, recipe_id) if isinstance(recipe_id, int) else None
     if recipe is None or recipe.experiment_id != experiment.id:
         errors["recipe_id"] = ["Choose a recipe of this experiment."]
-    clean: dict = {}
-    for key, (lo, hi) in LOT_NUMERIC.items():
-        value = values.get(key)
-        if value in (None, ""):
-            clean[key] = None
-            continue
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            errors[key] = ["Enter a number."]
-            continue
-        if not lo <= number <= hi:
-            errors[key] = [f"Enter a number from {lo} to {hi:,}."]
-        clean[key] = number
+    clean = {key: None for key in LOT_NUMERIC} | parse_numbers(values, LOT_NUMERIC, errors)
     unknown = set(values) - set(LOT_NUMERIC)
     for key in unknown:
         errors[key] = ["Unknown field."]

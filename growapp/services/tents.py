@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from ..models import RotationLog, Slot, Species, Tent, Tray, User
+from ..models import RotationLog, Slot, Species, Tent, Tray, User, tent_allowed_species
 from .codes import clean_code, next_codes
 from .errors import Conflict, Invalid, NotFound
 from .events import record_event
@@ -221,3 +221,15 @@ def slot_counts(session: Session, experiment_id: int) -> dict[int, tuple[int, in
         .join(Tent, Tent.id == Slot.tent_id).outerjoin(Tray, Tray.slot_id == Slot.id)
         .where(Tent.experiment_id == experiment_id).group_by(Slot.tent_id)).all()
     return {tid: (n, occ) for tid, n, occ in rows}
+
+
+def tent_restrictions(session: Session, experiment_id: int) -> dict[int, set[int]]:
+    """{tent_id: allowed species ids} for the restricted tents of an experiment (one query);
+    a tent missing from the dict allows any species."""
+    out: dict[int, set[int]] = {}
+    for tent_id, species_id in session.execute(
+            select(tent_allowed_species.c.tent_id, tent_allowed_species.c.species_id)
+            .join(Tent, Tent.id == tent_allowed_species.c.tent_id)
+            .where(Tent.experiment_id == experiment_id)):
+        out.setdefault(tent_id, set()).add(species_id)
+    return out

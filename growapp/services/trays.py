@@ -25,6 +25,7 @@ from .codes import clean_code, next_codes
 from .errors import Conflict, Invalid, NotFound
 from .events import record_event
 from .experiments import get_experiment, require_not_running
+from .tents import tent_restrictions
 
 UNSET = object()
 MAX_CAPACITY = 500
@@ -240,12 +241,7 @@ def slot_options(session: Session, experiment_id: int,
     """Free slots, and per tray its valid destinations (own slot + free slots whose tent
     allows every species in the tray), in three queries whatever the number of trays."""
     free = free_slots(session, experiment_id)
-    restrictions: dict[int, set[int]] = {}
-    for tent_id, species_id in session.execute(
-            select(tent_allowed_species.c.tent_id, tent_allowed_species.c.species_id)
-            .join(Tent, Tent.id == tent_allowed_species.c.tent_id)
-            .where(Tent.experiment_id == experiment_id)):
-        restrictions.setdefault(tent_id, set()).add(species_id)
+    restrictions = tent_restrictions(session, experiment_id)
     tray_species: dict[int, set[int]] = {}
     for tray_id, species_id in session.execute(
             select(TrayPlant.tray_id, Plant.species_id)

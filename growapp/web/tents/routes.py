@@ -84,6 +84,16 @@ def create(experiment_id: int):
         experiment_id, f"Tent {tent.code} created with {len(tent.slots)} slots.", {}))
 
 
+def _tent_rerender(experiment_id: int, tent_id: int, form):
+    """Problems of a per-tent form are shown on that tent's card."""
+    def rerender(status):
+        errors = list(form.form_errors) + sum((list(v) for k, v in form.errors.items()
+                                               if k != "csrf_token"), [])
+        return render("tents/index.html", "tents/_tents_panel.html", status=status,
+                      **_context(experiment_id, tent_errors={tent_id: errors}))
+    return rerender
+
+
 @bp.post("/<int:tent_id>/slots")
 def regenerate(experiment_id: int, tent_id: int):
     session = db.session
@@ -93,14 +103,9 @@ def regenerate(experiment_id: int, tent_id: int):
         return tent_service.generate_slots(session, tent_id=tent_id, actor=current_user,
                                            layout=layout_from(form))
 
-    def rerender(status):
-        errors = list(form.form_errors) + sum((list(v) for k, v in form.errors.items()
-                                               if k != "csrf_token"), [])
-        return render("tents/index.html", "tents/_tents_panel.html", status=status,
-                      **_context(experiment_id, tent_errors={tent_id: errors}))
-
-    return run_form(form, action, rerender=rerender, on_success=lambda tent: _done(
-        experiment_id, f"Slots of {tent.code} regenerated.", {}))
+    return run_form(form, action, rerender=_tent_rerender(experiment_id, tent_id, form),
+                    on_success=lambda tent: _done(experiment_id,
+                                                  f"Slots of {tent.code} regenerated.", {}))
 
 
 @bp.post("/<int:tent_id>/species")
@@ -113,14 +118,9 @@ def restrict(experiment_id: int, tent_id: int):
         return tent_service.update_tent(session, tent_id=tent_id, actor=current_user,
                                         allowed_species_ids=list(form.allowed_species.data or []))
 
-    def rerender(status):
-        errors = list(form.form_errors) + sum((list(v) for k, v in form.errors.items()
-                                               if k != "csrf_token"), [])
-        return render("tents/index.html", "tents/_tents_panel.html", status=status,
-                      **_context(experiment_id, tent_errors={tent_id: errors}))
-
-    return run_form(form, action, rerender=rerender, on_success=lambda tent: _done(
-        experiment_id, f"Species allowed in {tent.code} saved.", {}))
+    return run_form(form, action, rerender=_tent_rerender(experiment_id, tent_id, form),
+                    on_success=lambda tent: _done(experiment_id,
+                                                  f"Species allowed in {tent.code} saved.", {}))
 
 
 @bp.post("/<int:tent_id>/delete")
