@@ -46,8 +46,8 @@ def create_app(config: dict | None = None) -> Flask:
     from .web.profile import bp as profile_bp
     from .web.recipes import bp as recipes_bp
     from .web.reports import bp as reports_bp
-    from .web.schedule import bp as schedule_bp
     from .web.rounds import bp as rounds_bp
+    from .web.schedule import bp as schedule_bp
     from .web.tents import bp as tents_bp
     from .web.trays import bp as trays_bp
 
