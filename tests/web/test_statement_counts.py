@@ -40,3 +40,37 @@ def test_statement_count_is_independent_of_plant_count(login_as, session, connec
     assert counts[0] == counts[1], f"{path}: {counts}"
     assert counts[0] <= 25, f"{path}: {counts[0]} statements"
     print(f"{path}: {counts[0]} statements")
+
+
+def test_cockpit_page_statements_do_not_grow_with_history(login_as, session, connection):
+    from datetime import timedelta
+
+    from growapp.models import Event, FeedingLog, utcnow
+
+    client = login_as("operator")
+    counts = []
+    for history in (5, 500):
+        _exp, _t, plants, _r = f.make_running_experiment(session, plants=1)
+        for i in range(history):
+            session.add(FeedingLog(plant_id=plants[0].id, status="fed",
+                                   fed_at=utcnow() - timedelta(hours=i)))
+            session.add(Event(plant_id=plants[0].id, kind="plant.noted", summary=f"n{i}"))
+        session.commit()
+        client.get(f"/p/{plants[0].uuid}")
+        with count_statements(connection) as statements:
+            assert client.get(f"/p/{plants[0].uuid}").status_code == 200
+        counts.append(len(statements))
+    assert counts[0] == counts[1] <= 12, counts
+
+
+def test_feeding_queue_statements_do_not_grow_with_plants(login_as, session, connection):
+    client = login_as("operator")
+    counts = []
+    for n in (10, 200):
+        exp, _t, _p, _r = f.make_running_experiment(session, plants=n, trays=5)
+        session.commit()
+        client.get(f"/experiments/{exp.id}/feeding")
+        with count_statements(connection) as statements:
+            assert client.get(f"/experiments/{exp.id}/feeding").status_code == 200
+        counts.append(len(statements))
+    assert counts[0] == counts[1], counts
