@@ -82,6 +82,12 @@
       dismissLater(el, 5000);
     });
   }
-  document.addEventListener("DOMContentLoaded", function () { settleToasts(); });
+  function showCurrentTab() {
+    // The experiment nav scrolls sideways on a phone: bring the current page into view.
+    var current = document.querySelector(".context-nav [aria-current=page]");
+    if (current && current.scrollIntoView) current.scrollIntoView({ block: "nearest", inline: "center" });
+  }
+  document.addEventListener("DOMContentLoaded", function () { settleToasts(); showCurrentTab(); });
+  document.addEventListener("htmx:afterSettle", showCurrentTab);
   document.addEventListener("htmx:afterSettle", function () { settleToasts(); });
 })();
