@@ -1,0 +1,84 @@
+"""Label sheets as PDF: GET /experiments/{id}/labels.pdf (same service as the labels page)."""
+
+from __future__ import annotations
+
+from flask import Response, current_app, request
+from flask_login import current_user
+from pydantic import Field
+from sqlalchemy.orm import Session
+
+from ..labels import qr_base_url, render_workers
+from ..services import labels as label_service
+from ..services.errors import Invalid
+from .framework import endpoint
+from .schemas import StrictIn
+
+TAG = "Labels"
+
+
+class LabelsQuery(StrictIn):
+    template: str = Field("avery-5160", max_length=40,
+                          description="Sheet template slug: avery-5160, avery-8160, "
+                                      "avery-l7651, thermal-50x25 or an admin's own.")
+    plants: str | None = Field(None, max_length=8000,
+                               description="all | needs_label | comma-separated plant uuids "
+                                           "(the default when trays and tents are absent: "
+                                           "all).")
+    tray: str | None = Field(None, max_length=24,
+                             description="Only plants in the tray with this code, e.g. TR3.")
+    trays: str | None = Field(None, max_length=8000,
+                              description="Tray labels: all | comma-separated tray uuids.")
+    tents: str | None = Field(None, max_length=8000,
+                              description="Tent labels (no QR code): all | comma-separated "
+                                          "tent uuids.")
+    fields: str | None = Field(None, max_length=200,
+                               description="Comma-separated: species, cultivar, recipe, tray, "
+                                           "grade, planted, experiment. Default: species, "
+                                           "recipe, experiment. Empty: the code alone.")
+    start: int = Field(1, description="First free label on the first sheet (1-based).")
+    copies: int = Field(1, description="Copies of each label, 1–10.")
+
+
+def _split(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def label_request(query: LabelsQuery) -> label_service.LabelRequest:
+    given = [name for name in ("plants", "trays", "tents") if getattr(query, name)]
+    if len(given) > 1:
+        raise Invalid("Ask for plants, trays or tents, one kind at a time.",
+                      {name: ["Give only one of plants, trays and tents."] for name in given})
+    kind = given[0] if given else "plants"
+    value = getattr(query, kind) or "all"
+    plant_filter = "all"
+    uuids: list[str] = []
+    if kind == "plants":
+        if value in ("all", "needs_label"):
+            plant_filter = value
+        else:
+            plant_filter, uuids = "selected", _split(value)
+    elif value != "all":
+        uuids = _split(value)
+    fields = label_service.DEFAULT_FIELDS if query.fields is None else tuple(
+        _split(query.fields))
+    return label_service.LabelRequest(kind=kind, template=query.template,
+                                      plant_filter=plant_filter, tray=query.tray or None,
+                                      uuids=uuids, fields=fields, start=query.start,
+                                      copies=query.copies)
+
+
+@endpoint("/experiments/<int:experiment_id>/labels.pdf", "GET", tag=TAG, query=LabelsQuery,
+          summary="Label sheet PDF (application/pdf); 409 when the QR address is unusable",
+          errors=(404, 409))
+def labels_pdf(session: Session, experiment_id: int, query: LabelsQuery):
+    req = label_request(query)
+    base_url = None if req.kind == "tents" else qr_base_url(current_app.config,
+                                                             request.host_url)
+    prepared, pdf = label_service.print_labels(
+        session, experiment_id=experiment_id, request=req, base_url=base_url,
+        actor=current_user, workers=render_workers(current_app.config))
+    session.commit()  # the print record ("needs label" counts from it)
+    resp = Response(pdf, mimetype="application/pdf")
+    resp.headers["Content-Disposition"] = f'attachment; filename="{prepared.filename}"'
+    resp.headers["Cache-Control"] = "private, no-store"
+    return resp

@@ -1,0 +1,628 @@
+"""Label printing: sheet templates, what goes on which label, and background jobs.
+
+The web and API layers decide the QR base URL (``growapp.labels.qr_base_url``) and pass it
+in; everything else — templates, selection, validation, the print record and the jobs —
+lives here.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import uuid as uuid_mod
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from ..labels.render import LabelContent, place, render_pdf
+from ..labels.templates import (
+    BUILTIN_BY_SLUG,
+    BUILTIN_TEMPLATES,
+    FIELDS,
+    GEOMETRY,
+    SheetTemplate,
+    geometry_errors,
+)
+from ..models import (
+    Event,
+    Experiment,
+    LabelJob,
+    LabelTemplate,
+    Plant,
+    Recipe,
+    Species,
+    Tent,
+    Tray,
+    TrayPlant,
+    User,
+    utcnow,
+)
+from .errors import DomainError, Forbidden, Invalid, NotFound
+from .events import record_event
+from .experiments import get_experiment
+
+log = logging.getLogger(__name__)
+
+KINDS = ("plants", "trays", "tents")
+PLANT_FILTERS = ("all", "needs_label", "selected")
+# What may print under the code, most important first: lines are dropped from the end
+# when a small label has no room left.
+LABEL_FIELDS = {
+    "species": "Species",
+    "cultivar": "Cultivar",
+    "recipe": "Recipe",
+    "tray": "Tray",
+    "grade": "Grade",
+    "planted": "Planting date",
+    "experiment": "Experiment short name",
+}
+DEFAULT_FIELDS = ("species", "recipe", "experiment")
+MAX_COPIES = 10
+MAX_LABELS = 5000
+MAX_TICKED = 200  # ticked rows travel in the query string; more: use a filter
+BACKGROUND_OVER = 100  # more labels than this render in a background job
+STALE_AFTER = timedelta(minutes=15)  # a queued/running job not updated since: gone
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,39}$")
+PRINT_EVENT = {"plants": "labels.plants_printed", "trays": "labels.trays_printed",
+               "tents": "labels.tents_printed"}
+
+
+@dataclass
+class LabelRequest:
+    """What to print. ``uuids``: ticked plants (``plant_filter="selected"``), or the trays
+    / tents to print (empty: all of them). ``tray``: only plants in that tray (a code)."""
+
+    kind: str = "plants"
+    template: str = "avery-5160"
+    plant_filter: str = "all"
+    tray: str | None = None
+    uuids: list[str] = field(default_factory=list)
+    fields: tuple[str, ...] = DEFAULT_FIELDS
+    start: int = 1
+    copies: int = 1
+
+
+@dataclass
+class Prepared:
+    """A validated request: the sheet, one entry per label (copies included)."""
+
+    experiment: Experiment
+    template: SheetTemplate
+    request: LabelRequest
+    labels: list[LabelContent]
+    ids: list[int]  # the plants / trays / tents selected, in print order
+    sample: bool = False  # no selection: example labels to show the sheet
+
+    @property
+    def count(self) -> int:
+        return len(self.labels)
+
+    @property
+    def pages(self) -> int:
+        per_page = self.template.cells_per_page
+        return (self.request.start - 1 + self.count + per_page - 1) // per_page
+
+    @property
+    def background(self) -> bool:
+        return self.count > BACKGROUND_OVER
+
+    @property
+    def filename(self) -> str:
+        name = _slugify(self.experiment.short_name or self.experiment.name) or "experiment"
+        return f"{name}-{self.request.kind}-labels-{self.template.slug}.pdf"
+
+    @property
+    def title(self) -> str:
+        return (f"{self.experiment.short_name or self.experiment.name} · "
+                f"{self.request.kind} labels")
+
+
+def _slugify(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", (text or "").lower()).strip("-")[:40]
+
+
+# Templates ---------------------------------------------------------------------------------
+
+def ensure_label_templates(session: Session) -> int:
+    """Insert the built-in sheet templates that are missing. Returns how many were added."""
+    existing = set(session.scalars(select(LabelTemplate.slug)))
+    added = 0
+    for template in BUILTIN_TEMPLATES:
+        if template.slug not in existing:
+            session.add(LabelTemplate(**{name: getattr(template, name) for name in FIELDS}))
+            added += 1
+    session.flush()
+    return added
+
+
+def _from_row(row: LabelTemplate) -> SheetTemplate:
+    # Built-ins come from code: the table rounds millimetres to 2 decimals (4.7625 → 4.76).
+    if row.is_builtin and row.slug in BUILTIN_BY_SLUG:
+        return BUILTIN_BY_SLUG[row.slug]
+    return SheetTemplate.from_row(row)
+
+
+def list_templates(session: Session) -> list[SheetTemplate]:
+    """Built-ins first (even before ensure_label_templates ran), then admins' by name."""
+    rows = {row.slug: _from_row(row) for row in session.scalars(select(LabelTemplate))}
+    builtins = [rows.pop(t.slug, t) for t in BUILTIN_TEMPLATES]
+    return builtins + sorted(rows.values(), key=lambda t: t.name.lower())
+
+
+def get_template(session: Session, slug: str | None) -> SheetTemplate:
+    """Raises Invalid (unknown slug, or cells that do not fit the page)."""
+    slug = (slug or "").strip()
+    row = session.scalar(select(LabelTemplate).where(LabelTemplate.slug == slug)) if slug \
+        else None
+    template = _from_row(row) if row is not None else BUILTIN_BY_SLUG.get(slug)
+    if template is None:
+        raise Invalid(errors={"template": [
+            f"There is no sheet template {slug!r}." if slug else "Choose a sheet template."]})
+    problems = geometry_errors(template)
+    if problems:
+        raise Invalid(errors={"template": [
+            f"The template {template.name} cannot be printed: "
+            + " ".join(m for messages in problems.values() for m in messages)]})
+    return template
+
+
+def create_template(session: Session, *, actor: User, name: str, slug: str | None = None,
+                    **geometry) -> LabelTemplate:
+    """An admin's sheet template (mm). Raises Forbidden, Invalid (fields, cells that do
+    not fit the page, slug taken)."""
+    if actor is None or not actor.has_role("admin"):
+        raise Forbidden("Only an admin can add label templates.")
+    errors: dict[str, list[str]] = {}
+    name = (name or "").strip()
+    if not name:
+        errors["name"] = ["Give the template a name."]
+    elif len(name) > 120:
+        errors["name"] = ["Use at most 120 characters."]
+    slug = (slug or "").strip().lower() or _slugify(name)
+    if not SLUG_RE.match(slug):
+        errors["slug"] = ["Use 2–40 lowercase letters, digits or '-'."]
+    elif slug in BUILTIN_BY_SLUG or session.scalar(
+            select(LabelTemplate.id).where(LabelTemplate.slug == slug)):
+        errors["slug"] = [f"A template called {slug} already exists."]
+    values: dict[str, float | int] = {}
+    for key in GEOMETRY:
+        raw = geometry.get(key)
+        integer = key in ("columns", "rows")
+        try:
+            if raw is None or raw == "":
+                if key.startswith(("margin", "gap")):
+                    raw = 0
+                else:
+                    raise ValueError
+            value = int(raw) if integer else round(float(raw), 2)
+            if value != value or value in (float("inf"), float("-inf")):
+                raise ValueError
+            values[key] = value
+        except (TypeError, ValueError, OverflowError):
+            errors[key] = ["Enter a whole number." if integer else "Enter a size in mm."]
+    unknown = set(geometry) - set(GEOMETRY)
+    if unknown:
+        errors.update({k: ["Unknown field."] for k in sorted(unknown)})
+    if not errors:
+        errors.update(geometry_errors(SheetTemplate(slug=slug, name=name, **values)))
+    if errors:
+        raise Invalid("The template was not saved. Check the highlighted sizes.", errors)
+    row = LabelTemplate(slug=slug, name=name, is_builtin=False, **values)
+    session.add(row)
+    session.flush()
+    return row
+
+
+# Selection -------------------------------------------------------------------------------
+
+def last_printed_at(session: Session, experiment_id: int, kind: str = "plants"):
+    return session.scalar(select(func.max(Event.at)).where(
+        Event.experiment_id == experiment_id, Event.kind == PRINT_EVENT[kind]))
+
+
+def _uuid_list(values: Sequence[str], field_name: str, noun: str) -> list[uuid_mod.UUID]:
+    out, bad = [], []
+    for value in values:
+        try:
+            out.append(uuid_mod.UUID(str(value).strip()))
+        except ValueError:
+            bad.append(str(value)[:40])
+    if bad:
+        raise Invalid(errors={field_name: [f"These are not {noun} ids: {', '.join(bad[:5])}."]})
+    return list(dict.fromkeys(out))
+
+
+def _check_all_found(wanted: list[uuid_mod.UUID], found: set, field_name: str, noun: str):
+    missing = [str(u) for u in wanted if u not in found]
+    if missing:
+        raise Invalid(errors={field_name: [
+            f"{len(missing)} of the chosen {noun} are not in this experiment "
+            f"({', '.join(missing[:3])}{'…' if len(missing) > 3 else ''})."]})
+
+
+def _plant_rows(session: Session, experiment: Experiment, request: LabelRequest,
+                ids: list[int] | None):
+    stmt = (select(Plant.id, Plant.uuid, Plant.plant_code, Plant.cultivar, Plant.grade,
+                   Plant.planted_on, Plant.created_at, Species.common_name,
+                   Species.scientific_name, Tray.code, Recipe.code)
+            .join(Species, Species.id == Plant.species_id)
+            .outerjoin(TrayPlant, TrayPlant.plant_id == Plant.id)
+            .outerjoin(Tray, Tray.id == TrayPlant.tray_id)
+            .outerjoin(Recipe, Recipe.id == Tray.recipe_id)
+            .where(Plant.experiment_id == experiment.id))
+    if ids is not None:
+        stmt = stmt.where(Plant.id.in_(ids))
+    else:
+        if request.plant_filter == "selected":
+            wanted = _uuid_list(request.uuids, "plants", "plant")
+            if not wanted:
+                raise Invalid("Tick at least one plant.", {"plants": ["Tick at least one plant."]})
+            if len(wanted) > MAX_TICKED:
+                raise Invalid(errors={"plants": [
+                    f"Tick at most {MAX_TICKED} plants; for more, print all or a tray."]})
+            stmt = stmt.where(Plant.uuid.in_(wanted))
+        else:
+            stmt = stmt.where(Plant.status == "active")
+            if request.plant_filter == "needs_label":
+                since = last_printed_at(session, experiment.id)
+                if since is not None:
+                    stmt = stmt.where(Plant.created_at > since)
+        if request.tray:
+            tray_id = session.scalar(select(Tray.id).where(
+                Tray.experiment_id == experiment.id, Tray.code == request.tray.strip()))
+            if tray_id is None:
+                raise Invalid(errors={"tray": [f"There is no tray {request.tray} here."]})
+            stmt = stmt.where(Tray.id == tray_id)
+    rows = session.execute(stmt.order_by(Plant.plant_code)).all()
+    if ids is None and request.plant_filter == "selected":
+        _check_all_found(_uuid_list(request.uuids, "plants", "plant"),
+                         {r[1] for r in rows}, "plants", "plants")
+    return rows
+
+
+def _plant_labels(rows, experiment: Experiment, fields: tuple[str, ...],
+                  base_url: str | None) -> list[LabelContent]:
+    chosen = set(fields)
+    short = experiment.short_name or experiment.name
+    out = []
+    for (_pid, puuid, code, cultivar, grade, planted_on, created_at, common, scientific,
+         tray_code, recipe_code) in rows:
+        lines = []
+        species = (common or scientific) if "species" in chosen else ""
+        if "cultivar" in chosen and cultivar:
+            species = f"{species} '{cultivar}'".strip()
+        lines.append(species)
+        where = []
+        if "recipe" in chosen and recipe_code:
+            where.append(recipe_code)
+        if "tray" in chosen and tray_code:
+            where.append(tray_code)
+        if "grade" in chosen and grade:
+            where.append(f"Grade {grade}")
+        lines.append(" · ".join(where))
+        if "planted" in chosen:
+            day = planted_on or (created_at.date() if created_at else None)
+            lines.append(f"Planted {day.isoformat()}" if day else "")
+        if "experiment" in chosen:
+            lines.append(short)
+        out.append(LabelContent(code, [line for line in lines if line],
+                                f"{base_url}/p/{puuid}" if base_url else None))
+    return out
+
+
+def _tray_rows(session: Session, experiment: Experiment, request: LabelRequest,
+               ids: list[int] | None):
+    stmt = (select(Tray.id, Tray.uuid, Tray.code, Tray.name, Recipe.code, Recipe.name)
+            .outerjoin(Recipe, Recipe.id == Tray.recipe_id)
+            .where(Tray.experiment_id == experiment.id))
+    wanted = None
+    if ids is not None:
+        stmt = stmt.where(Tray.id.in_(ids))
+    elif request.uuids:
+        wanted = _uuid_list(request.uuids, "trays", "tray")
+        stmt = stmt.where(Tray.uuid.in_(wanted))
+    rows = session.execute(stmt.order_by(func.length(Tray.code), Tray.code)).all()
+    if wanted:
+        _check_all_found(wanted, {r[1] for r in rows}, "trays", "trays")
+    return rows
+
+
+def _tray_labels(rows, experiment: Experiment, fields: tuple[str, ...],
+                 base_url: str | None) -> list[LabelContent]:
+    chosen = set(fields)
+    short = experiment.short_name or experiment.name
+    out = []
+    for _tid, tuuid, code, name, recipe_code, recipe_name in rows:
+        # No plant count: a number printed on a tray label is wrong after the next move.
+        lines = [name or ""]
+        if "recipe" in chosen:
+            lines.append(f"{recipe_code} · {recipe_name}" if recipe_code else "No recipe yet")
+        if "experiment" in chosen:
+            lines.append(short)
+        out.append(LabelContent(code, [line for line in lines if line],
+                                f"{base_url}/t/{tuuid}" if base_url else None))
+    return out
+
+
+def _tent_rows(session: Session, experiment: Experiment, request: LabelRequest,
+               ids: list[int] | None):
+    stmt = select(Tent.id, Tent.uuid, Tent.code, Tent.name).where(
+        Tent.experiment_id == experiment.id)
+    wanted = None
+    if ids is not None:
+        stmt = stmt.where(Tent.id.in_(ids))
+    elif request.uuids:
+        wanted = _uuid_list(request.uuids, "tents", "tent")
+        stmt = stmt.where(Tent.uuid.in_(wanted))
+    rows = session.execute(stmt.order_by(func.length(Tent.code), Tent.code)).all()
+    if wanted:
+        _check_all_found(wanted, {r[1] for r in rows}, "tents", "tents")
+    return rows
+
+
+def _tent_labels(rows, experiment: Experiment, fields: tuple[str, ...]) -> list[LabelContent]:
+    # Tent labels are signs on the tent door: code and name, no QR code. There is no tent
+    # page to open, and a QR to the experiment overview would carry an integer id that
+    # means nothing to a phone without a session.
+    short = experiment.short_name or experiment.name
+    return [LabelContent(code, [line for line in (name, short if "experiment" in fields
+                                                  else "") if line], None)
+            for _id, _uuid, code, name in rows]
+
+
+def _sample_labels(template: SheetTemplate, base_url: str | None, kind: str,
+                   experiment: Experiment) -> list[LabelContent]:
+    short = experiment.short_name or experiment.name
+    count = min(template.cells_per_page, 65)
+    prefix = {"plants": "VFT-", "trays": "TR", "tents": "TN"}[kind]
+    path = {"plants": "p", "trays": "t"}.get(kind)
+    return [LabelContent(f"{prefix}{i:03d}" if kind == "plants" else f"{prefix}{i}",
+                         ["Venus flytrap 'B52'", "R1 · TR1", short] if kind == "plants"
+                         else ["Example", short],
+                         f"{base_url}/{path}/{uuid_mod.UUID(int=i)}" if base_url and path
+                         else None)
+            for i in range(1, count + 1)]
+
+
+def _check_shape(session: Session, request: LabelRequest) -> SheetTemplate | None:
+    """Shape and range checks, all reported at once. Returns the template if it is fine."""
+    errors: dict[str, list[str]] = {}
+    template = None
+    if request.kind not in KINDS:
+        errors["kind"] = ["Print plants, trays or tents."]
+    if request.plant_filter not in PLANT_FILTERS:
+        errors["plants"] = ["Choose all plants, the plants that need a label, or tick some."]
+    unknown = [f for f in request.fields if f not in LABEL_FIELDS]
+    if unknown:
+        errors["fields"] = [f"Unknown field {', '.join(unknown)}; choose from "
+                            f"{', '.join(LABEL_FIELDS)}."]
+    try:
+        template = get_template(session, request.template)
+    except Invalid as exc:
+        errors.update(exc.errors)
+    if not isinstance(request.copies, int) or not 1 <= request.copies <= MAX_COPIES:
+        errors["copies"] = [f"Print between 1 and {MAX_COPIES} copies of each label."]
+    if template is not None and (not isinstance(request.start, int)
+                                 or not 1 <= request.start <= template.cells_per_page):
+        errors["start"] = [f"Start at a label from 1 to {template.cells_per_page}: that is how "
+                           f"many the {template.name} sheet has."]
+    elif template is None and (not isinstance(request.start, int) or request.start < 1):
+        errors["start"] = ["Start at label 1 or later."]
+    if errors:
+        raise Invalid("These labels cannot be printed. Check the highlighted choices.", errors)
+    return template
+
+
+EMPTY = {
+    ("plants", "all"): "There are no active plants to print.",
+    ("plants", "needs_label"): "Every plant has been printed since it was added: none needs "
+                               "a label.",
+    ("plants", "selected"): "Tick at least one plant.",
+    ("trays", None): "This experiment has no trays yet.",
+    ("tents", None): "This experiment has no tents yet.",
+}
+
+
+def prepare_labels(session: Session, *, experiment_id: int, request: LabelRequest,
+                   base_url: str | None, ids: list[int] | None = None,
+                   allow_sample: bool = False) -> Prepared:
+    """Validate ``request`` and build every label (copies included), in print order.
+
+    ``ids`` replays a frozen selection (a background job). ``allow_sample``: an empty
+    selection gives example labels instead of an error (the on-screen preview).
+    Raises NotFound (experiment), Invalid (template, start, copies, fields, selection)."""
+    experiment = get_experiment(session, experiment_id)
+    template = _check_shape(session, request)
+    request = replace(request, fields=tuple(dict.fromkeys(request.fields)))
+    if request.kind == "plants":
+        rows = _plant_rows(session, experiment, request, ids)
+        labels = _plant_labels(rows, experiment, request.fields, base_url)
+    elif request.kind == "trays":
+        rows = _tray_rows(session, experiment, request, ids)
+        labels = _tray_labels(rows, experiment, request.fields, base_url)
+    else:
+        rows = _tent_rows(session, experiment, request, ids)
+        labels = _tent_labels(rows, experiment, request.fields)
+    selected = [r[0] for r in rows]
+    if not labels:
+        if allow_sample:
+            return Prepared(experiment, template, request,
+                            _sample_labels(template, base_url, request.kind, experiment), [],
+                            sample=True)
+        key = (request.kind, request.plant_filter if request.kind == "plants" else None)
+        message = EMPTY[key]
+        if request.kind == "plants" and request.tray:
+            message = f"No plants of this choice are in tray {request.tray}."
+        raise Invalid(message, {request.kind: [message]})
+    if len(labels) * request.copies > MAX_LABELS:
+        raise Invalid(errors={"copies": [
+            f"That is {len(labels) * request.copies:,} labels; print at most {MAX_LABELS:,} "
+            "at a time."]})
+    labels = [label for label in labels for _ in range(request.copies)]
+    return Prepared(experiment, template, request, labels, selected)
+
+
+def preview_labels(session: Session, *, experiment_id: int, request: LabelRequest,
+                   base_url: str | None) -> tuple[Prepared, list[tuple[int, LabelContent]]]:
+    """The request checked, and the labels of its first sheet (cell index, label)."""
+    prepared = prepare_labels(session, experiment_id=experiment_id, request=request,
+                              base_url=base_url, allow_sample=True)
+    first = place(prepared.template, prepared.labels[:prepared.template.cells_per_page],
+                  prepared.request.start)[0]
+    return prepared, first
+
+
+def record_print(session: Session, prepared: Prepared, actor: User | None) -> Event:
+    """The print goes into the activity stream ("needs label" counts from the last one)."""
+    request = prepared.request
+    noun = request.kind if len(prepared.ids) != 1 else request.kind[:-1]
+    return record_event(
+        session, kind=PRINT_EVENT[request.kind], actor=actor,
+        experiment_id=prepared.experiment.id,
+        summary=f"Printed {prepared.count} label{'s' if prepared.count != 1 else ''} for "
+                f"{len(prepared.ids)} {noun} on {prepared.template.name}",
+        payload={"template": prepared.template.slug, "count": prepared.count,
+                 "selected": len(prepared.ids), "copies": request.copies,
+                 "start": request.start, "fields": list(request.fields)})
+
+
+def print_labels(session: Session, *, experiment_id: int, request: LabelRequest,
+                 base_url: str | None, actor: User | None, workers: int = 1
+                 ) -> tuple[Prepared, bytes]:
+    """Render the PDF now and record the print. Raises what prepare_labels raises."""
+    prepared = prepare_labels(session, experiment_id=experiment_id, request=request,
+                              base_url=base_url)
+    pdf = render_pdf(prepared.template, prepared.labels, start=prepared.request.start,
+                     title=prepared.title, workers=workers)
+    record_print(session, prepared, actor)
+    session.flush()
+    return prepared, pdf
+
+
+# Background jobs -------------------------------------------------------------------------
+
+def create_label_job(session: Session, *, experiment_id: int, request: LabelRequest,
+                     base_url: str | None, actor: User) -> LabelJob:
+    """Freeze the selection into a queued job (the caller starts run_label_job after the
+    commit) and record the print. Raises what prepare_labels raises."""
+    prepared = prepare_labels(session, experiment_id=experiment_id, request=request,
+                              base_url=base_url)
+    req = prepared.request
+    job = LabelJob(experiment_id=experiment_id, user_id=actor.id if actor else None,
+                   status="queued", total=prepared.count, done=0,
+                   options={"kind": req.kind, "template": req.template,
+                            "fields": list(req.fields), "start": req.start,
+                            "copies": req.copies, "ids": prepared.ids, "base_url": base_url,
+                            "filename": prepared.filename, "plant_filter": req.plant_filter,
+                            "tray": req.tray})
+    session.add(job)
+    record_print(session, prepared, actor)
+    session.flush()
+    return job
+
+
+def job_file(job: LabelJob, upload_dir: str | os.PathLike) -> Path:
+    return Path(upload_dir) / "labels" / f"{job.uuid}.pdf"
+
+
+def job_state(job: LabelJob, now=None) -> str:
+    """The status to show: a queued/running job not heard of for STALE_AFTER is failed
+    (the process that ran it stopped)."""
+    now = now or utcnow()
+    if job.status in ("queued", "running") and job.updated_at \
+            and now - job.updated_at > STALE_AFTER:
+        return "failed"
+    return job.status
+
+
+def job_error(job: LabelJob) -> str:
+    if job.status == "failed":
+        return job.error or "The PDF could not be made."
+    if job_state(job) == "failed":
+        return "This job stopped (the server restarted while it ran). Start it again."
+    return ""
+
+
+def get_label_job(session: Session, *, experiment_id: int, job_uuid, actor: User) -> LabelJob:
+    """A job of this experiment, visible to the user who started it and to admins.
+    Raises NotFound otherwise (never telling other users' jobs apart from missing ones)."""
+    try:
+        key = job_uuid if isinstance(job_uuid, uuid_mod.UUID) else uuid_mod.UUID(str(job_uuid))
+    except ValueError as exc:
+        raise NotFound("There is no such label job.") from exc
+    job = session.scalar(select(LabelJob).where(LabelJob.uuid == key,
+                                                LabelJob.experiment_id == experiment_id))
+    if job is None or actor is None or (job.user_id != actor.id and not actor.has_role("admin")):
+        raise NotFound("There is no such label job.")
+    return job
+
+
+def recent_jobs(session: Session, *, experiment_id: int, actor: User,
+                limit: int = 5) -> list[LabelJob]:
+    return list(session.scalars(
+        select(LabelJob).where(LabelJob.experiment_id == experiment_id,
+                               LabelJob.user_id == actor.id)
+        .order_by(LabelJob.id.desc()).limit(limit)))
+
+
+def _set_job(session: Session, job_id: int, **values) -> None:
+    # Core UPDATEs: progress ticks are bookkeeping, not data changes for the audit log.
+    session.execute(update(LabelJob).where(LabelJob.id == job_id)
+                    .values(updated_at=utcnow(), **values))
+    session.commit()
+
+
+def run_label_job(session_factory: sessionmaker | Callable[[], Session], *, job_id: int,
+                  upload_dir: str | os.PathLike, workers: int = 1) -> str:
+    """Render a queued job into ``<upload_dir>/labels/<uuid>.pdf``, updating its progress.
+
+    Runs in a background thread with its own Session; never raises (a failure is stored
+    on the job). Returns the final status."""
+    session = session_factory()
+    try:
+        job = session.get(LabelJob, job_id)
+        if job is None or job.status not in ("queued", "running"):
+            return job.status if job else "missing"
+        session.info.update(actor_id=job.user_id, request_id=f"labeljob-{job.uuid.hex[:10]}")
+        options = dict(job.options)
+        request = LabelRequest(kind=options["kind"], template=options["template"],
+                               fields=tuple(options.get("fields", ())),
+                               start=options["start"], copies=options["copies"])
+        prepared = prepare_labels(session, experiment_id=job.experiment_id, request=request,
+                                  base_url=options.get("base_url"), ids=options["ids"])
+        target = job_file(job, upload_dir)
+        relative = f"labels/{target.name}"
+        session.commit()  # no transaction stays open while the PDF renders
+        _set_job(session, job_id, status="running", total=prepared.count, done=0)
+        pdf = render_pdf(prepared.template, prepared.labels, start=request.start,
+                         title=prepared.title, workers=workers,
+                         progress=lambda done: _set_job(session, job_id, done=done))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_suffix(".part")
+        partial.write_bytes(pdf)
+        partial.replace(target)
+        _set_job(session, job_id, status="done", done=prepared.count, file_path=relative,
+                 finished_at=utcnow(), error="")
+        return "done"
+    except Exception as exc:  # a background thread has nobody to raise to
+        session.rollback()
+        if isinstance(exc, DomainError):
+            message = exc.detail
+            if isinstance(exc, Invalid) and exc.errors:
+                message = " ".join(m for ms in exc.errors.values() for m in ms)
+        else:
+            log.exception("label job %s failed", job_id)
+            message = "The PDF could not be made. The error has been logged."
+        try:
+            _set_job(session, job_id, status="failed", error=message[:2000],
+                     finished_at=utcnow())
+        except Exception:  # pragma: no cover - database gone as well
+            log.exception("could not mark label job %s failed", job_id)
+        return "failed"
+    finally:
+        session.close()
