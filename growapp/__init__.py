@@ -40,6 +40,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .web.experiments import bp as experiments_bp
     from .web.floor import bp as floor_bp
     from .web.health import bp as health_bp
+    from .web.labels import bp as labels_bp
     from .web.photos import bp as photos_bp
     from .web.placement import bp as placement_bp
     from .web.plants import bp as plants_bp
@@ -52,8 +53,8 @@ def create_app(config: dict | None = None) -> Flask:
     from .web.trays import bp as trays_bp
 
     for bp in (auth_bp, experiments_bp, plants_bp, tents_bp, recipes_bp, trays_bp, baseline_bp,
-               placement_bp, floor_bp, rounds_bp, schedule_bp, photos_bp, reports_bp, admin_bp,
-               profile_bp, health_bp, api_bp):
+               placement_bp, floor_bp, rounds_bp, schedule_bp, photos_bp, reports_bp, labels_bp,
+               admin_bp, profile_bp, health_bp, api_bp):
         app.register_blueprint(bp)
 
     from .cli import register_cli

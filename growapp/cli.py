@@ -18,6 +18,7 @@ from .services import users as user_service
 from .services.audit import verify_chain
 from .services.demo import DEMO_PASSWORD, seed_demo
 from .services.errors import DomainError
+from .services.labels import ensure_label_templates
 from .services.presets import ensure_presets
 
 
@@ -52,8 +53,10 @@ def db_upgrade(revision: str):
     if revision == "head":
         with _session() as session:
             species, templates = ensure_presets(session)
+            sheets = ensure_label_templates(session)
             session.commit()
-        click.echo(f"Database at head. Presets added: {species} species, {templates} templates.")
+        click.echo(f"Database at head. Presets added: {species} species, {templates} templates, "
+                   f"{sheets} label sheets.")
 
 
 @db_group.command("downgrade")
@@ -121,8 +124,9 @@ def seed_demo_command(force: bool):
 def seed_presets():
     with _session() as session:
         species, templates = ensure_presets(session)
+        sheets = ensure_label_templates(session)
         session.commit()
-    click.echo(f"Presets added: {species} species, {templates} templates.")
+    click.echo(f"Presets added: {species} species, {templates} templates, {sheets} label sheets.")
 
 
 @click.command("backup", help="Online backup of the SQLite database to FILE.")

@@ -77,6 +77,10 @@ class Config:
         for name in ("SMTP_HOST", "SMTP_USER", "SMTP_PASSWORD", "SMTP_FROM"):
             if env.get(f"GROWAPP_{name}"):
                 settings[name] = env[f"GROWAPP_{name}"]
+        settings["LABELS_ALLOW_LOCALHOST"] = env.get("GROWAPP_LABELS_ALLOW_LOCALHOST", "") \
+            .lower() in ("1", "true", "yes")
+        if env.get("GROWAPP_LABELS_RENDER_WORKERS"):
+            settings["LABELS_RENDER_WORKERS"] = int(env["GROWAPP_LABELS_RENDER_WORKERS"])
         if env.get("GROWAPP_SMTP_PORT"):
             settings["SMTP_PORT"] = int(env["GROWAPP_SMTP_PORT"])
         return settings

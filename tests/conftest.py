@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from growapp import create_app
 from growapp.extensions import make_engine
+from growapp.services.labels import ensure_label_templates
 from growapp.services.presets import ensure_presets
 from tests import factories
 from tests.dbutil import fresh_database
@@ -35,6 +36,7 @@ def database_url(tmp_path_factory):
     engine = make_engine(url)
     with Session(engine) as session:
         ensure_presets(session)
+        ensure_label_templates(session)
         session.commit()
     engine.dispose()
     yield url

@@ -25,6 +25,7 @@ from ..models import (
     User,
     utcnow,
 )
+from .labels import ensure_label_templates
 from .presets import COLOURS, ensure_presets
 from .users import create_user, get_user_by_email
 
@@ -49,6 +50,7 @@ def _ensure_users(session: Session) -> User:
 def seed_demo(session: Session) -> tuple[User, Experiment, bool]:
     """Returns (demo admin, experiment, created?)."""
     ensure_presets(session)
+    ensure_label_templates(session)
     admin = _ensure_users(session)
     existing = session.scalar(select(Experiment).where(Experiment.name == DEMO_NAME))
     if existing:
