@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-stamp
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: install run test test-sqlite test-postgres lint bench clean
+.PHONY: install run test test-postgres lint bench bench-labels clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "growapp needs Python 3.11 or newer")'
@@ -38,6 +38,9 @@ lint: install
 
 bench: install
 	$(BIN)/python bench/run.py
+
+bench-labels: install
+	$(BIN)/python bench/labels.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts

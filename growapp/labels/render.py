@@ -33,11 +33,14 @@ import threading
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 
 import segno
 
 from .templates import SheetTemplate
+
+log = logging.getLogger(__name__)
 
 # WeasyPrint narrates every step at INFO: seven lines per sheet in the app log.
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
@@ -562,7 +565,11 @@ def warm_helpers(workers: int) -> None:
     """Start the helper processes ahead of a large print (the labels page calls this), so
     the first PDF does not wait ~1 s for their imports."""
     if workers > 1 and can_render_in_parallel():
-        helper_pool(workers - 1).submit(_warm_up)
+        try:
+            helper_pool(workers - 1).submit(_warm_up)
+        except (OSError, RuntimeError, BrokenProcessPool):
+            log.warning("label helper processes could not start; printing uses one process",
+                        exc_info=True)
 
 
 def can_render_in_parallel() -> bool:
@@ -583,7 +590,12 @@ def render_pdf(template: SheetTemplate, labels: Sequence[LabelContent], *, start
     chunks = [pages[i:i + chunk_pages] for i in range(0, len(pages), chunk_pages)]
     counts = [sum(len(p) for p in chunk) for chunk in chunks]
     if workers > 1 and len(chunks) >= PARALLEL_MIN_CHUNKS and can_render_in_parallel():
-        return _render_parallel(template, chunks, counts, title, progress, workers)
+        try:
+            return _render_parallel(template, chunks, counts, title, progress, workers)
+        except (OSError, RuntimeError, BrokenProcessPool):
+            # Helpers are a speed-up, never a requirement: render here instead.
+            log.warning("parallel label rendering failed; rendering in one process",
+                        exc_info=True)
     documents = []
     done = 0
     for chunk, count in zip(chunks, counts, strict=True):
