@@ -196,3 +196,20 @@ def test_weekly_round_reports_an_issue_and_returns(login_as, session):
     evil = client.post(f"/p/{plants[0].uuid}/note",
                        data={"text": "x", "next": "https://evil.example/"})
     assert evil.headers["Location"].startswith(f"/p/{plants[0].uuid}")
+
+
+def test_feeding_queue_form_per_tray_keys_per_plant(hx_client, login_as, session):
+    client = login_as("operator", client=hx_client)
+    exp, _trays, plants, _r = f.make_running_experiment(session, plants=2, trays=1)
+    session.commit()
+    html = client.get(f"/experiments/{exp.id}/feeding",
+                      headers={"HX-Request": "false"}).get_data(as_text=True)
+    key = _key(html.split('action="/experiments')[2])  # the tray's plant form
+    url = f"/experiments/{exp.id}/feeding/plants"
+    first = client.post(url, data={"plant_uuid": str(plants[0].uuid), "idempotency_key": key})
+    tap_again = client.post(url, data={"plant_uuid": str(plants[0].uuid),
+                                       "idempotency_key": key})
+    other = client.post(url, data={"plant_uuid": str(plants[1].uuid), "idempotency_key": key})
+    assert first.status_code == tap_again.status_code == other.status_code == 200
+    assert tap_again.headers.get("Idempotent-Replayed") == "true"
+    assert session.scalar(select(func.count(FeedingLog.id))) == 2

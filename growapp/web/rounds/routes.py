@@ -44,7 +44,7 @@ def feeding(experiment_id: int):
     return render_template("rounds/feeding.html", **_feeding_context(experiment_id))
 
 
-def _feeding_write(experiment_id: int, write, message):
+def _feeding_write(experiment_id: int, write, message, key: str | None = None):
     def call():
         result = write()
         logs = result if isinstance(result, list) else [result]
@@ -57,7 +57,7 @@ def _feeding_write(experiment_id: int, write, message):
         return redirect(url_for("rounds.feeding", experiment_id=experiment_id), code=303)
 
     try:
-        return run_idempotent(form_key(), call)
+        return run_idempotent(key if key is not None else form_key(), call)
     except (Conflict, Invalid) as exc:
         db.session.rollback()
         return render("rounds/feeding.html", "rounds/_feeding_queue.html",
@@ -71,6 +71,23 @@ def feed_plant(experiment_id: int, plant_uuid):
         db.session, plant_uuid=plant_uuid, actor=current_user,
         lot_id=int_or_none(request.form.get("lot_id"))),
         lambda logs: f"Fed {get_plant(db.session, plant_uuid).plant_code}.")
+
+
+@bp.post("/feeding/plants")
+def feed_listed_plant(experiment_id: int):
+    """The queue's per-tray form: the tapped button carries the plant. One key per rendered
+    form, made per plant, so a double tap logs once and the next plant still logs."""
+    plant_uuid = request.form.get("plant_uuid") or ""
+    key = f"{form_key()}:{plant_uuid}" if form_key() else None
+
+    def write():
+        if not plant_uuid:
+            raise Invalid("Tap a plant to feed.", {"plant_uuid": ["Choose a plant."]})
+        return feeding_service.log_feeding(db.session, plant_uuid=plant_uuid,
+                                           actor=current_user)
+
+    return _feeding_write(experiment_id, write, lambda logs: "Fed "
+                          f"{get_plant(db.session, plant_uuid).plant_code}.", key=key)
 
 
 @bp.post("/feeding/trays/<int:tray_id>")
