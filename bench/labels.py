@@ -30,12 +30,11 @@ from sqlalchemy.orm import Session  # noqa: E402
 import growapp.api.labels  # noqa: E402,F401  (routes join the API blueprint on import)
 from growapp import create_app  # noqa: E402
 from growapp.labels.render import can_render_in_parallel  # noqa: E402
-from growapp.models import Experiment, Plant, Species  # noqa: E402
-from growapp.services import labels, placement, plants, recipes, tents, trays  # noqa: E402
-from growapp.services.presets import ensure_presets  # noqa: E402
-from growapp.services.users import create_user  # noqa: E402
+from growapp.models import Plant  # noqa: E402
+from growapp.services import labels, placement  # noqa: E402
 
 os.environ.setdefault("TEST_DATABASE_URL", os.environ.get("BENCH_DATABASE_URL", ""))
+from bench.trial import build_trial  # noqa: E402
 from tests.dbutil import fresh_database  # noqa: E402
 
 RUNS = int(os.environ.get("BENCH_RUNS", "3"))
@@ -46,29 +45,8 @@ BASE = "https://grow.example.org"
 def build(app) -> tuple[int, int]:
     """1,000 plants in 10 tents × 10 trays, 4 recipes, placed: every label line filled."""
     with Session(app.extensions["growapp_db"].engine) as s:
-        ensure_presets(s)
+        exp, admin, _made = build_trial(s, grades=("A", "B"))
         labels.ensure_label_templates(s)
-        admin = create_user(s, email="bench@example.com", password="bench-password-1",
-                            role="admin")
-        exp = Experiment(name="Bench 1000", short_name="B1K")
-        s.add(exp)
-        s.flush()
-        rs = [recipes.create_recipe(s, experiment_id=exp.id, actor=admin, name=f"Recipe {i}")
-              for i in range(4)]
-        n = 0
-        for t in range(10):
-            tent = tents.create_tent(s, experiment_id=exp.id, actor=admin, name=f"Tent {t + 1}",
-                                     layout=tents.uniform_layout(2, 5))
-            for slot in tent.slots:
-                trays.create_tray(s, experiment_id=exp.id, actor=admin, capacity=10,
-                                  slot_id=slot.id, recipe_id=rs[n % 4].id)
-                n += 1
-        vft = s.scalar(select(Species).where(Species.common_name == "Venus flytrap"))
-        plants.add_plants(s, experiment_id=exp.id, actor=admin, species_id=vft.id,
-                          quantity=500, grade="A")
-        dro = s.scalar(select(Species).where(Species.common_name == "Cape sundew"))
-        plants.add_plants(s, experiment_id=exp.id, actor=admin, species_id=dro.id,
-                          quantity=500, grade="B")
         placement.auto_place(s, experiment_id=exp.id, actor=admin, mode="fill")
         s.commit()
         return exp.id, admin.id

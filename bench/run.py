@@ -25,42 +25,19 @@ from sqlalchemy import event, select  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from growapp import create_app  # noqa: E402
-from growapp.models import Experiment, Species, User  # noqa: E402
-from growapp.services import metrics, placement, plants, recipes, tents, trays  # noqa: E402
-from growapp.services.presets import ensure_presets  # noqa: E402
-from growapp.services.users import create_user  # noqa: E402
+from growapp.models import User  # noqa: E402
+from growapp.services import metrics, placement  # noqa: E402
 
 os.environ.setdefault("TEST_DATABASE_URL", os.environ.get("BENCH_DATABASE_URL", ""))
+from bench.trial import build_trial  # noqa: E402
 from tests.dbutil import fresh_database  # noqa: E402
 
 RUNS = int(os.environ.get("BENCH_RUNS", "40"))
 
 
 def build(app) -> int:
-    engine = app.extensions["growapp_db"].engine
-    with Session(engine) as s:
-        ensure_presets(s)
-        admin = create_user(s, email="bench@example.com", password="bench-password-1",
-                            role="admin")
-        exp = Experiment(name="Bench 1000", short_name="B1K")
-        s.add(exp)
-        s.flush()
-        rs = [recipes.create_recipe(s, experiment_id=exp.id, actor=admin, name=f"Recipe {i}")
-              for i in range(4)]
-        n = 0
-        for t in range(10):
-            tent = tents.create_tent(s, experiment_id=exp.id, actor=admin, name=f"Tent {t + 1}",
-                                     layout=tents.uniform_layout(2, 5))
-            for slot in tent.slots:
-                trays.create_tray(s, experiment_id=exp.id, actor=admin, capacity=10,
-                                  slot_id=slot.id, recipe_id=rs[n % 4].id)
-                n += 1
-        vft = s.scalar(select(Species).where(Species.common_name == "Venus flytrap"))
-        dro = s.scalar(select(Species).where(Species.common_name == "Cape sundew"))
-        made = plants.add_plants(s, experiment_id=exp.id, actor=admin, species_id=vft.id,
-                                 quantity=500)
-        made += plants.add_plants(s, experiment_id=exp.id, actor=admin, species_id=dro.id,
-                                  quantity=500)
+    with Session(app.extensions["growapp_db"].engine) as s:
+        exp, admin, made = build_trial(s)
         for i, plant in enumerate(made):
             if i % 3:  # two thirds measured and graded, the rest still in the queue
                 metrics.record_metrics(s, plant_uuid=plant.uuid, week_number=0,
