@@ -122,3 +122,16 @@ def make_running_experiment(session: Session, plants: int = 2, trays: int = 1,
     made = [make_plant(session, exp, code=f"VFT-{i + 1:03d}", grade="A", baseline=True,
                        tray=made_trays[i % trays]) for i in range(plants)]
     return exp, made_trays, made, recipe
+
+
+def make_draft_to_place(session: Session, plants: int = 3, capacity: int = 2):
+    """A draft with one tent of two slots, R0 and R1 trays, and unplaced plants VFT-001…;
+    committed. Returns (experiment, trays, plants)."""
+    exp = make_experiment(session)
+    tent = make_tent(session, exp, positions=2)
+    r0, r1 = make_recipe(session, exp, "R0"), make_recipe(session, exp, "R1")
+    trays = [make_tray(session, exp, f"TR{i + 1}", capacity=capacity, slot=tent.slots[i],
+                       recipe=r) for i, r in enumerate((r0, r1))]
+    made = [make_plant(session, exp, code=f"VFT-{i + 1:03d}") for i in range(plants)]
+    session.commit()
+    return exp, trays, made

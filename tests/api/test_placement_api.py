@@ -13,19 +13,8 @@ def op(api_token):
     return {"Authorization": f"Bearer {raw}"}
 
 
-def _draft(session, plants=3, capacity=2):
-    exp = f.make_experiment(session)
-    tent = f.make_tent(session, exp, positions=2)
-    r0, r1 = f.make_recipe(session, exp, "R0"), f.make_recipe(session, exp, "R1")
-    trays = [f.make_tray(session, exp, f"TR{i + 1}", capacity=capacity, slot=tent.slots[i],
-                         recipe=r) for i, r in enumerate((r0, r1))]
-    made = [f.make_plant(session, exp, code=f"VFT-{i + 1:03d}") for i in range(plants)]
-    session.commit()
-    return exp, trays, made
-
-
 def test_metrics_created_validated_and_idempotent(client, op, session):
-    exp, _trays, plants = _draft(session, plants=1)
+    exp, _trays, plants = f.make_draft_to_place(session, plants=1)
     url = f"/api/v1/plants/{plants[0].uuid}/metrics"
     bad = client.post(url, json={"week_number": 0, "values": {"vigour": 9, "leaves": 3,
                                                                 "leaf_count": "many"}},
@@ -51,7 +40,7 @@ def test_metrics_created_validated_and_idempotent(client, op, session):
 
 
 def test_tray_plants_add_remove_and_conflicts(client, op, session):
-    exp, trays, plants = _draft(session, plants=3, capacity=2)
+    exp, trays, plants = f.make_draft_to_place(session, plants=3, capacity=2)
     url = f"/api/v1/trays/{trays[0].id}/plants"
     for p in plants[:2]:
         resp = client.post(url, json={"plant_uuid": str(p.uuid)}, headers=op)
@@ -71,7 +60,7 @@ def test_tray_plants_add_remove_and_conflicts(client, op, session):
 
 
 def test_auto_place_api(client, op, session):
-    exp, _trays, _plants = _draft(session, plants=5, capacity=2)
+    exp, _trays, _plants = f.make_draft_to_place(session, plants=5, capacity=2)
     url = f"/api/v1/experiments/{exp.id}/placement/auto"
     dry = client.post(url, json={"mode": "randomized", "seed": 5, "dry_run": True}, headers=op)
     assert dry.status_code == 200 and dry.json["applied"] is False

@@ -6,20 +6,9 @@ from growapp.models import PlantMetric, TrayPlant
 from tests import factories as f
 
 
-def _draft(session, plants=3, capacity=2):
-    exp = f.make_experiment(session)
-    tent = f.make_tent(session, exp, positions=2)
-    r0, r1 = f.make_recipe(session, exp, "R0"), f.make_recipe(session, exp, "R1")
-    trays = [f.make_tray(session, exp, f"TR{i + 1}", capacity=capacity, slot=tent.slots[i],
-                         recipe=r) for i, r in enumerate((r0, r1))]
-    made = [f.make_plant(session, exp, code=f"VFT-{i + 1:03d}") for i in range(plants)]
-    session.commit()
-    return exp, trays, made
-
-
 def test_overview_groups_and_chips(login_as, session):
     client = login_as("viewer")
-    exp, trays, plants = _draft(session)
+    exp, trays, plants = f.make_draft_to_place(session)
     f.make_plant(session, exp, code="VFT-900", tray=trays[0], grade="A", baseline=True)
     session.commit()
     html = client.get(f"/experiments/{exp.id}/overview").get_data(as_text=True)
@@ -31,7 +20,7 @@ def test_overview_groups_and_chips(login_as, session):
 
 def test_chip_filter_fragment_and_search(hx_client, login_as, session):
     client = login_as("viewer", client=hx_client)
-    exp, trays, plants = _draft(session)
+    exp, trays, plants = f.make_draft_to_place(session)
     f.make_plant(session, exp, code="VFT-900", tray=trays[0], grade="A", baseline=True)
     session.commit()
     resp = client.get(f"/experiments/{exp.id}/overview?filter=needs_grade")
@@ -47,7 +36,7 @@ def test_chip_filter_fragment_and_search(hx_client, login_as, session):
 
 def test_baseline_save_and_next(hx_client, login_as, session):
     client = login_as("operator", client=hx_client)
-    exp, _trays, plants = _draft(session)
+    exp, _trays, plants = f.make_draft_to_place(session)
     page = client.get(f"/experiments/{exp.id}/baseline", headers={"HX-Request": "false"})
     assert b"0 / 3" in page.data and b"VFT-001" in page.data
     resp = client.post(f"/experiments/{exp.id}/baseline/{plants[0].uuid}",
@@ -63,7 +52,7 @@ def test_baseline_save_and_next(hx_client, login_as, session):
 
 def test_baseline_422_and_locked_409(hx_client, login_as, session):
     client = login_as("operator", client=hx_client)
-    exp, _trays, plants = _draft(session, plants=1)
+    exp, _trays, plants = f.make_draft_to_place(session, plants=1)
     bad = client.post(f"/experiments/{exp.id}/baseline/{plants[0].uuid}",
                       data={"m_leaf_count": "-3", "m_vigour": "9", "grade": "A"})
     body = bad.get_data(as_text=True)
@@ -86,7 +75,7 @@ def test_baseline_422_and_locked_409(hx_client, login_as, session):
 
 def test_placement_add_remove_and_full(hx_client, login_as, session):
     client = login_as("operator", client=hx_client)
-    exp, trays, plants = _draft(session, plants=3, capacity=2)
+    exp, trays, plants = f.make_draft_to_place(session, plants=3, capacity=2)
     for p in plants[:2]:
         resp = client.post(f"/experiments/{exp.id}/placement/trays/{trays[0].id}/add",
                            data={"plant_uuid": str(p.uuid)})
@@ -113,7 +102,7 @@ def test_placement_add_remove_and_full(hx_client, login_as, session):
 
 def test_auto_place_preview_then_apply(hx_client, login_as, session):
     client = login_as("operator", client=hx_client)
-    exp, _trays, _plants = _draft(session, plants=4, capacity=2)
+    exp, _trays, _plants = f.make_draft_to_place(session, plants=4, capacity=2)
     preview = client.post(f"/experiments/{exp.id}/placement/auto/preview",
                           data={"mode": "randomized", "seed": "11"})
     body = preview.get_data(as_text=True)
@@ -129,7 +118,7 @@ def test_auto_place_preview_then_apply(hx_client, login_as, session):
 
 def test_auto_place_partial_needs_confirmation(hx_client, login_as, session):
     client = login_as("operator", client=hx_client)
-    exp, _trays, _plants = _draft(session, plants=5, capacity=2)
+    exp, _trays, _plants = f.make_draft_to_place(session, plants=5, capacity=2)
     preview = client.post(f"/experiments/{exp.id}/placement/auto/preview", data={"mode": "fill"})
     assert b"1 plant cannot be placed" in preview.data and b'name="allow_partial"' in preview.data
     refused = client.post(f"/experiments/{exp.id}/placement/auto", data={"mode": "fill"})
@@ -144,7 +133,7 @@ def test_auto_place_partial_needs_confirmation(hx_client, login_as, session):
 
 def test_plant_and_tray_pages_honour_safe_from(login_as, session):
     client = login_as("viewer")
-    exp, trays, plants = _draft(session)
+    exp, trays, plants = f.make_draft_to_place(session)
     page = client.get(f"/p/{plants[0].uuid}?from=/experiments/{exp.id}/overview?filter=removed")
     assert page.status_code == 200 and b"VFT-001" in page.data
     assert f'href="/experiments/{exp.id}/overview?filter=removed"'.encode() in page.data
@@ -156,7 +145,7 @@ def test_plant_and_tray_pages_honour_safe_from(login_as, session):
 
 def test_roster_escapes_user_text(login_as, session):
     client = login_as("viewer")
-    exp, _trays, plants = _draft(session, plants=1)
+    exp, _trays, plants = f.make_draft_to_place(session, plants=1)
     plants[0].cultivar = '<script>alert(1)</script>"'
     session.commit()
     html = client.get(f"/experiments/{exp.id}/overview").get_data(as_text=True)
