@@ -19,7 +19,7 @@ from ..services.errors import NotFound
 from ..services.plants import get_plant
 from ..services.rotation import rotate_tray, rotation_history
 from ..services.trays import list_trays
-from .framework import endpoint, envelope
+from .framework import endpoint, envelope, whole_list
 from .plants import plant_out
 from .schemas import Page, PlantOut, StrictIn
 
@@ -138,8 +138,7 @@ def recent_feedings(session: Session, plant_uuid):
 def feed_tray(session: Session, tray_id: int, body: TrayFeedIn):
     logs = feeding_service.feed_tray(session, tray_id=tray_id, actor=current_user,
                                      amount_ml=body.amount, lot_id=body.lot_id, notes=body.notes)
-    return envelope([feeding_out(lg) for lg in logs], count=len(logs), limit=len(logs),
-                    offset=0)
+    return whole_list([feeding_out(lg) for lg in logs])
 
 
 @endpoint("/experiments/<int:experiment_id>/feeding/queue", "GET", tag=TAG, query=Page,

@@ -163,5 +163,10 @@ def envelope(results: list, *, count: int, limit: int, offset: int, **meta) -> d
             "meta": {"limit": limit, "offset": offset, **meta}}
 
 
+def whole_list(results: list, **meta) -> dict:
+    """The envelope of a list returned in full (no paging)."""
+    return envelope(results, count=len(results), limit=len(results), offset=0, **meta)
+
+
 def openapi_path(rule: str) -> str:
     return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule)

@@ -10,7 +10,7 @@ from ..models import Slot, Tent, Tray
 from ..services import experiments as exp_service
 from ..services import tents as tent_service
 from ..services import trays as tray_service
-from .framework import endpoint, envelope, require_fresh
+from .framework import endpoint, require_fresh, whole_list
 from .schemas import GenerateIn, SlotOut, TentIn, TentOut, TentPatch, TrayIn, TrayOut, TrayPatch
 
 TAG = "Tents, slots and trays"
@@ -52,7 +52,7 @@ def _tray_row(session: Session, tray: Tray) -> dict:
 def list_tents(session: Session, experiment_id: int):
     exp_service.get_experiment(session, experiment_id)
     tents = tent_service.list_tents(session, experiment_id)
-    return envelope([tent_out(t) for t in tents], count=len(tents), limit=len(tents), offset=0)
+    return whole_list([tent_out(t) for t in tents])
 
 
 @endpoint("/experiments/<int:experiment_id>/tents", "POST", tag=TAG, body=TentIn,
@@ -84,7 +84,7 @@ def patch_tent(session: Session, tent_id: int, body: TentPatch):
 def list_slots(session: Session, tent_id: int):
     tent_service.get_tent(session, tent_id)
     slots = slots_out(session, tent_id)
-    return envelope(slots, count=len(slots), limit=len(slots), offset=0)
+    return whole_list(slots)
 
 
 @endpoint("/tents/<int:tent_id>/slots/generate", "POST", tag=TAG, body=GenerateIn,
@@ -94,7 +94,7 @@ def generate_slots(session: Session, tent_id: int, body: GenerateIn):
     tent_service.generate_slots(session, tent_id=tent_id, actor=current_user,
                                 layout=body.layout)
     slots = slots_out(session, tent_id)
-    return envelope(slots, count=len(slots), limit=len(slots), offset=0)
+    return whole_list(slots)
 
 
 @endpoint("/experiments/<int:experiment_id>/trays", "GET", summary="Trays with occupancy",
@@ -102,7 +102,7 @@ def generate_slots(session: Session, tent_id: int, body: GenerateIn):
 def list_trays(session: Session, experiment_id: int):
     exp_service.get_experiment(session, experiment_id)
     rows = tray_service.list_trays(session, experiment_id)
-    return envelope([tray_out(r) for r in rows], count=len(rows), limit=len(rows), offset=0)
+    return whole_list([tray_out(r) for r in rows])
 
 
 @endpoint("/experiments/<int:experiment_id>/trays", "POST", summary="Create a tray", tag=TAG,

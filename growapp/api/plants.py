@@ -10,7 +10,7 @@ from ..models import Plant
 from ..services import plants as plant_service
 from ..services.errors import Invalid
 from ..services.plant_import import ImportRejected, import_plants
-from .framework import endpoint, envelope, require_fresh
+from .framework import endpoint, envelope, require_fresh, whole_list
 from .schemas import ImportOut, ImportQuery, PlantOut, PlantPatch, PlantQuery, PlantsIn
 
 TAG = "Plants"
@@ -75,8 +75,7 @@ def list_plants(session: Session, experiment_id: int, query: PlantQuery):
 def create_plants(session: Session, experiment_id: int, body: PlantsIn):
     plants = plant_service.add_plants(session, experiment_id=experiment_id, actor=current_user,
                                       **body.model_dump())
-    return envelope(plants_out(session, plants), count=len(plants), limit=len(plants),
-                    offset=0)
+    return whole_list(plants_out(session, plants))
 
 
 @endpoint("/experiments/<int:experiment_id>/plants/import", "POST", tag=TAG,

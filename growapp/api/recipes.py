@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from ..models import Lot, Recipe
 from ..services import experiments as exp_service
 from ..services import recipes as recipe_service
-from .framework import endpoint, envelope, require_fresh
+from .framework import endpoint, require_fresh, whole_list
 from .schemas import LotIn, LotOut, RecipeIn, RecipeOut, RecipePatch
 
 TAG = "Recipes and lots"
@@ -28,7 +28,7 @@ def lot_out(lot: Lot) -> dict:
 def list_recipes(session: Session, experiment_id: int):
     exp_service.get_experiment(session, experiment_id)
     rows = recipe_service.list_recipes(session, experiment_id)
-    return envelope([recipe_out(r) for r in rows], count=len(rows), limit=len(rows), offset=0)
+    return whole_list([recipe_out(r) for r in rows])
 
 
 @endpoint("/experiments/<int:experiment_id>/recipes", "POST", tag=TAG, body=RecipeIn,
@@ -66,8 +66,7 @@ def delete_recipe(session: Session, recipe_id: int):
 def list_lots(session: Session, experiment_id: int):
     exp_service.get_experiment(session, experiment_id)
     rows = recipe_service.list_lots(session, experiment_id)
-    return envelope([lot_out(lot) for lot in rows], count=len(rows), limit=len(rows),
-                    offset=0)
+    return whole_list([lot_out(lot) for lot in rows])
 
 
 @endpoint("/experiments/<int:experiment_id>/lots", "POST", summary="Record a mixed lot",

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from ..models import MetricTemplate, Species
 from ..services import species as species_service
 from ..services.errors import Forbidden, NotFound
-from .framework import endpoint, envelope
+from .framework import endpoint, whole_list
 from .schemas import CategoryQuery, MetricTemplateOut, SpeciesIn, SpeciesOut
 
 TAG = "Species"
@@ -23,7 +23,7 @@ def list_species(session: Session, query: CategoryQuery):
         stmt = stmt.where(Species.category == query.category)
     rows = session.scalars(stmt).all()
     results = [SpeciesOut.model_validate(s, from_attributes=True).model_dump() for s in rows]
-    return envelope(results, count=len(results), limit=len(results), offset=0)
+    return whole_list(results)
 
 
 @endpoint("/metric-templates", "GET", summary="Metric template of a species category",
@@ -38,7 +38,7 @@ def get_metric_templates(session: Session, query: CategoryQuery):
     rows = session.scalars(stmt).all()
     results = [MetricTemplateOut.model_validate(t, from_attributes=True).model_dump()
                for t in rows]
-    return envelope(results, count=len(results), limit=len(results), offset=0)
+    return whole_list(results)
 
 
 @endpoint("/species", "POST", summary="Add a species (admin)", tag=TAG, body=SpeciesIn,
