@@ -149,15 +149,6 @@ def stop_experiment(session: Session, *, experiment_id: int, actor: User) -> Exp
     return experiment
 
 
-def require_status(experiment: Experiment, *allowed: str, action: str) -> None:
-    """Raise Conflict unless the experiment is in one of ``allowed`` statuses."""
-    if experiment.status not in allowed:
-        raise Conflict(
-            f"Cannot {action} while {experiment.name} is {experiment.status}.",
-            {"status": experiment.status, "allowed": list(allowed)},
-        )
-
-
 def require_not_running(experiment: Experiment, what: str) -> None:
     """Structure freezes while running (SPEC.md §4). Raises Conflict."""
     if experiment.status == "running":

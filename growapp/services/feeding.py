@@ -253,8 +253,3 @@ def last_feedings(session: Session, plant_id: int, limit: int = 10) -> list[Feed
                                 .order_by(FeedingLog.fed_at.desc()).limit(limit)))
 
 
-def lots_for_recipe(session: Session, recipe_id: int, limit: int = 5) -> list[Lot]:
-    return list(session.scalars(select(Lot).where(Lot.recipe_id == recipe_id)
-                                .order_by(Lot.prepared_at.desc()).limit(limit)))
-
-

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from ..models import Event, Experiment, Plant, Tray, TrayPlant
 from .errors import NotFound
-from .plants import Location, get_plant, locations, replacement_links
+from .plants import Location
 from .trays import TrayRow, list_trays
 
 RECENT = 20
@@ -22,16 +22,6 @@ class PlantView:
     location: Location
     links: dict
     recent: list[Event]
-
-
-def plant_view(session: Session, plant_uuid) -> PlantView:
-    plant = get_plant(session, plant_uuid)
-    experiment = session.get(Experiment, plant.experiment_id)
-    recent = list(session.scalars(select(Event).where(Event.plant_id == plant.id)
-                                  .order_by(Event.at.desc(), Event.id.desc()).limit(RECENT)))
-    return PlantView(plant=plant, experiment=experiment,
-                     location=locations(session, [plant.id])[plant.id],
-                     links=replacement_links(session, [plant])[plant.id], recent=recent)
 
 
 @dataclass

@@ -183,11 +183,3 @@ def week_values(session: Session, plant_id: int, week_number: int) -> dict | Non
         PlantMetric.plant_id == plant_id, PlantMetric.week_number == week_number))
 
 
-def species_fields(session: Session, plants: list[Plant]) -> dict[int, list[dict]]:
-    """Template fields per species id for these plants (one query)."""
-    cats = {p.species_id: p.species.category for p in plants}
-    rows = dict(session.execute(select(MetricTemplate.category, MetricTemplate.fields).where(
-        MetricTemplate.category.in_(set(cats.values())))).all())
-    return {sid: list(rows.get(cat) or []) for sid, cat in cats.items()}
-
-

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..models import RotationLog, Slot, Species, Tent, Tray, User, tent_allowed_species
@@ -212,15 +212,6 @@ def delete_tent(session: Session, *, tent_id: int, actor: User) -> None:
     session.flush()
     record_event(session, kind="tent.deleted", actor=actor, experiment_id=experiment.id,
                  summary=f"Deleted tent {tent.code}")
-
-
-def slot_counts(session: Session, experiment_id: int) -> dict[int, tuple[int, int]]:
-    """{tent_id: (slots, occupied)} in one query."""
-    rows = session.execute(
-        select(Slot.tent_id, func.count(Slot.id), func.count(Tray.id))
-        .join(Tent, Tent.id == Slot.tent_id).outerjoin(Tray, Tray.slot_id == Slot.id)
-        .where(Tent.experiment_id == experiment_id).group_by(Slot.tent_id)).all()
-    return {tid: (n, occ) for tid, n, occ in rows}
 
 
 def tent_restrictions(session: Session, experiment_id: int) -> dict[int, set[int]]:

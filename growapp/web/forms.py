@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 
-from ..services.errors import Invalid
+from ..extensions import db
+from ..services.errors import Conflict, Invalid
 
 
 def merge_errors(form: FlaskForm, exc: Invalid) -> None:
@@ -30,9 +31,6 @@ def run_form(form: FlaskForm, action, *, on_success, rerender):
     Invalid re-renders with 422, a Conflict (e.g. the experiment is running) with 409 and
     its sentence at the top of the form. ``rerender(status)`` returns the response.
     """
-    from ..extensions import db
-    from ..services.errors import Conflict
-
     session = db.session
     if not form.validate():
         return rerender(422)
