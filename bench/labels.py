@@ -35,7 +35,7 @@ from growapp.services import labels, placement  # noqa: E402
 
 os.environ.setdefault("TEST_DATABASE_URL", os.environ.get("BENCH_DATABASE_URL", ""))
 from bench.trial import build_trial  # noqa: E402
-from tests.dbutil import fresh_database  # noqa: E402
+from tests.helpers.databases import fresh_database  # noqa: E402
 
 RUNS = int(os.environ.get("BENCH_RUNS", "3"))
 TARGET_S = 8.0

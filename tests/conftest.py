@@ -16,20 +16,11 @@ from growapp import create_app
 from growapp.extensions import make_engine
 from growapp.services.labels import ensure_label_templates
 from growapp.services.presets import ensure_presets
-from tests import factories
-from tests.dbutil import fresh_database
+from tests.helpers import factories
+from tests.helpers.databases import fresh_database
+from tests.helpers.settings import app_settings
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
-SECRET = "test-secret-key-not-for-production"
-
-
-def app_settings(url: str, **extra) -> dict:
-    settings = {"DATABASE_URL": url, "TESTING": True, "SECRET_KEY": SECRET, "ENV": "development",
-                "PUBLIC_BASE_URL": "https://growapp.example.org", "SMTP_HOST": None}
-    settings.update(extra)
-    return settings
-
-
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory):
     url, drop = fresh_database("main")

@@ -5,8 +5,8 @@ import sqlite3
 import pytest
 
 from growapp import create_app
-from tests.conftest import app_settings
-from tests.dbutil import fresh_database
+from tests.helpers.databases import fresh_database
+from tests.helpers.settings import app_settings
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ downgrade to base and back works."""
 from sqlalchemy import create_engine, inspect
 
 from growapp.migrations_runner import check, downgrade, upgrade
-from tests.dbutil import fresh_database
+from tests.helpers.databases import fresh_database
 
 
 def test_upgrade_check_downgrade_roundtrip():

@@ -4,7 +4,7 @@
 from sqlalchemy import func, select
 
 from growapp.models import Experiment, IdempotencyRecord
-from tests import factories as f
+from tests.helpers import factories as f
 
 
 def bearer(raw: str) -> dict:

@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import func, select
 
 from growapp.models import FeedingLog
-from tests import factories as f
+from tests.helpers import factories as f
 
 
 @pytest.fixture

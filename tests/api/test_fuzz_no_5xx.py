@@ -8,7 +8,7 @@ import uuid
 import pytest
 
 from growapp.api.framework import REGISTRY
-from tests import factories as f
+from tests.helpers import factories as f
 
 ODD = ["", " ", "x" * 5000, "💥\u0000\u202e", "-1", "1e309", "null", "<script>", "../../etc"]
 BODIES = [b"{", b"[]", b"null", b"\"text\"", b"{\"a\": {\"b\": [1, 2, {\"c\": null}]}}",

@@ -7,8 +7,8 @@ import pytest
 
 from growapp.labels.templates import BUILTIN_BY_SLUG
 from growapp.services import labels as svc
-from tests import factories as f
-from tests.services.test_labels import assert_qr_matches_code, scan_pdf
+from tests.helpers import factories as f
+from tests.helpers.pdf_scan import assert_qr_matches_code, scan_pdf
 
 BASE = "https://growapp.example.org"
 

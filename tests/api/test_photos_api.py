@@ -10,8 +10,8 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
 from growapp.models import Photo
-from tests import factories as f
-from tests.services.test_photos import bomb_png, files_under, jpeg_bytes
+from tests.helpers import factories as f
+from tests.helpers.images import bomb_png, files_under, jpeg_bytes
 
 FIELDS = {"id", "uuid", "plant_uuid", "caption", "week_number", "taken_at", "size_bytes",
           "width", "height", "url", "thumb_url", "created_at"}

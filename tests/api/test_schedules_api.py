@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 
 from growapp.models import FeedingLog, utcnow
-from tests import factories as f
+from tests.helpers import factories as f
 
 
 @pytest.fixture

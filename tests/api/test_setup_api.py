@@ -4,7 +4,7 @@ import io
 
 import pytest
 
-from tests import factories as f
+from tests.helpers import factories as f
 
 
 @pytest.fixture

@@ -19,13 +19,14 @@ from werkzeug.serving import make_server
 from growapp import create_app
 from growapp.services.presets import ensure_presets
 from growapp.services.users import create_user
-from tests.conftest import app_settings
-from tests.dbutil import fresh_database
+from tests.helpers.browser import PASSWORD
+from tests.helpers.databases import fresh_database
+from tests.helpers.settings import app_settings
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run",
                  "--disable-quic", "--disable-dev-shm-usage"]
-PASSWORD = "browser-pass-123"
+
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
@@ -107,22 +108,3 @@ def pytest_runtest_makereport(item, call):
     outcome = yield
     rep = outcome.get_result()
     setattr(item, f"rep_{rep.when}", rep)
-
-
-def sign_in(page, base: str, role: str = "operator", next_path: str = "/") -> None:
-    page.goto(f"{base}/login?next={next_path}")
-    page.get_by_label("Email").fill(f"{role}@example.com")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").tap()
-    page.wait_for_url(f"{base}{next_path}")
-
-
-def small_targets(page) -> list[str]:
-    """Visible interactive elements under 44 px tall (gloved thumbs need more).
-    A control inside a label is measured by its label, which is what the thumb hits."""
-    return page.evaluate("""() => [...document.querySelectorAll(
-        'main a.btn, main button, main input:not([type=hidden]), main select,'
-        + ' header a, header button')]
-      .filter(el => el.offsetParent !== null)
-      .filter(el => (el.closest('label') || el).getBoundingClientRect().height < 44)
-      .map(el => el.outerHTML.slice(0, 80))""")

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.browser.conftest import sign_in, small_targets
+from tests.helpers.browser import sign_in, small_targets
 
 pytestmark = pytest.mark.browser
 

@@ -6,8 +6,8 @@ from sqlalchemy.orm import Session
 
 from growapp.models import Experiment, User, utcnow
 from growapp.services import experiments, metrics, placement, plants, recipes, tents, trays
-from tests import factories as f
-from tests.browser.conftest import PASSWORD, small_targets
+from tests.helpers import factories as f
+from tests.helpers.browser import PASSWORD, small_targets
 
 pytestmark = pytest.mark.browser
 

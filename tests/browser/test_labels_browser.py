@@ -6,8 +6,8 @@ from sqlalchemy.orm import Session
 
 from growapp.models import Experiment, User
 from growapp.services import labels, plants
-from tests import factories as f
-from tests.browser.conftest import sign_in, small_targets
+from tests.helpers import factories as f
+from tests.helpers.browser import sign_in, small_targets
 
 pytestmark = pytest.mark.browser
 

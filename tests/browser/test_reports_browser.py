@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from growapp.services.demo import seed_demo
-from tests.browser.conftest import sign_in
+from tests.helpers.browser import sign_in
 
 pytestmark = pytest.mark.browser
 

@@ -3,7 +3,7 @@ from sqlalchemy import select, update
 from growapp.models import AuditLog, Event
 from growapp.services import experiments as svc
 from growapp.services.audit import verify_chain
-from tests import factories as f
+from tests.helpers import factories as f
 
 
 def _rows_for(session, table, row_id):

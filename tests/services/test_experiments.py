@@ -2,7 +2,7 @@ import pytest
 
 from growapp.services import experiments as svc
 from growapp.services.errors import Conflict, Forbidden, Invalid, NotFound
-from tests import factories as f
+from tests.helpers import factories as f
 
 
 def test_create_and_list(session):

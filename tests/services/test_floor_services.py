@@ -11,8 +11,8 @@ from growapp.services import observations as obs_svc
 from growapp.services import rotation as rot_svc
 from growapp.services.cockpit import cockpit
 from growapp.services.errors import Conflict, Forbidden, Invalid
-from tests import factories as f
-from tests.sqlcount import count_statements
+from tests.helpers import factories as f
+from tests.helpers.statements import count_statements
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from growapp.models import AuditLog, Tray, TrayPlant
 from growapp.services import metrics as metric_svc
 from growapp.services import placement as svc
 from growapp.services.errors import Conflict, Invalid
-from tests import factories as f
+from tests.helpers import factories as f
 
 
 @pytest.fixture

@@ -14,8 +14,8 @@ from growapp.models import Experiment, Plant, Tray, TrayPlant, User
 from growapp.services.errors import Conflict
 from growapp.services.placement import place_plant
 from growapp.services.presets import ensure_presets
-from tests import factories as f
-from tests.dbutil import fresh_database
+from tests.helpers import factories as f
+from tests.helpers.databases import fresh_database
 
 
 @pytest.fixture(scope="module")

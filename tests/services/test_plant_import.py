@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from growapp.models import Plant
 from growapp.services.errors import Conflict, Invalid
 from growapp.services.plant_import import MAX_ROWS, FileTooLarge, ImportRejected, import_plants
-from tests import factories as f
+from tests.helpers import factories as f
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 from growapp.services.readiness import status_summaries, status_summary
-from tests import factories as f
-from tests.sqlcount import count_statements
+from tests.helpers import factories as f
+from tests.helpers.statements import count_statements
 
 
 def test_empty_experiment_has_incomplete_setup(session):

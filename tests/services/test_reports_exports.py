@@ -10,30 +10,8 @@ from growapp.models import FeedingLog, PlantMetric, RotationLog, utcnow
 from growapp.services import exports
 from growapp.services.observations import remove_plant, report_adverse
 from growapp.services.reports import build_report, summarise
-from tests import factories as f
-
-
-def _fixture(session):
-    """R0: plants a, b; R1: plants c, d. Leaves at week 0 and week 1:
-    a 4→6 (+2), b 5→6 (+1), c 4→8 (+4), d 6→12 (+6)."""
-    exp = f.make_experiment(session, status="running")
-    exp.started_at = utcnow() - timedelta(days=15)
-    tent = f.make_tent(session, exp, positions=2)
-    r0, r1 = f.make_recipe(session, exp, "R0"), f.make_recipe(session, exp, "R1")
-    t0 = f.make_tray(session, exp, "TR1", capacity=4, slot=tent.slots[0], recipe=r0)
-    t1 = f.make_tray(session, exp, "TR2", capacity=4, slot=tent.slots[1], recipe=r1)
-    data = {"a": (t0, "A", 4, 6), "b": (t0, "B", 5, 6), "c": (t1, "A", 4, 8),
-            "d": (t1, "B", 6, 12)}
-    plants = {}
-    for name, (tray, grade, w0, w1) in data.items():
-        p = f.make_plant(session, exp, code=f"VFT-{name}", grade=grade, tray=tray)
-        session.add(PlantMetric(plant_id=p.id, week_number=0,
-                                values={"leaf_count": w0, "vigour": 3}))
-        session.add(PlantMetric(plant_id=p.id, week_number=1,
-                                values={"leaf_count": w1, "vigour": 3}))
-        plants[name] = p
-    session.flush()
-    return exp, plants, (t0, t1), (r0, r1)
+from tests.helpers import factories as f
+from tests.helpers.reports import report_trial
 
 
 def test_summarise_uses_sample_sd():
@@ -43,7 +21,7 @@ def test_summarise_uses_sample_sd():
 
 
 def test_change_from_baseline_by_recipe(session):
-    exp, _plants, _trays, _recipes = _fixture(session)
+    exp, _plants, _trays, _recipes = report_trial(session)
     report = build_report(session, experiment_id=exp.id)
     leaves = next(m for m in report.metrics if m.key == "leaf_count")
     r0, r1 = leaves.cells[("", "R0", 1)], leaves.cells[("", "R1", 1)]
@@ -57,7 +35,7 @@ def test_change_from_baseline_by_recipe(session):
 
 
 def test_removed_plants_stay_in_their_recipe(session):
-    exp, plants, _trays, _recipes = _fixture(session)
+    exp, plants, _trays, _recipes = report_trial(session)
     op = f.make_user(session)
     session.add(FeedingLog(plant_id=plants["d"].id, tray_id=_trays[1].id, recipe_id=None,
                            status="fed", fed_at=utcnow() - timedelta(days=2)))
@@ -69,7 +47,7 @@ def test_removed_plants_stay_in_their_recipe(session):
 
 
 def test_feeding_compliance_and_adverse(session):
-    exp, plants, trays, _recipes = _fixture(session)
+    exp, plants, trays, _recipes = report_trial(session)
     # 15 days, window 7 → 2 complete windows per plant. a fed in both, c in one.
     start = exp.started_at
     for plant, day in (("a", 1), ("a", 8), ("c", 3)):
@@ -97,13 +75,13 @@ def _read(rows) -> list[dict]:
 
 @pytest.mark.parametrize("name", list(exports.EXPORTS))
 def test_export_columns_are_stable(session, name):
-    exp, _p, _t, _r = _fixture(session)
+    exp, _p, _t, _r = report_trial(session)
     text = "".join(exports.to_csv(exports.EXPORTS[name](session, exp.id)))
     assert text.splitlines()[0].split(",") == exports.COLUMNS[name]
 
 
 def test_metrics_export_is_tidy_long_with_slot_history(session):
-    exp, plants, trays, _r = _fixture(session)
+    exp, plants, trays, _r = report_trial(session)
     other = f.make_tent(session, exp, "TN2", positions=1).slots[0]
     # TR1 moved to TN2 before the week-1 measurements were recorded
     session.add(RotationLog(tray_id=trays[0].id, from_slot_id=trays[0].slot_id,
@@ -120,7 +98,7 @@ def test_metrics_export_is_tidy_long_with_slot_history(session):
 
 
 def test_plants_and_feedings_exports(session):
-    exp, plants, trays, _r = _fixture(session)
+    exp, plants, trays, _r = report_trial(session)
     session.add(FeedingLog(plant_id=plants["a"].id, tray_id=trays[0].id, status="fed",
                            amount_ml=50.0, fed_at=utcnow()))
     session.flush()
@@ -134,7 +112,7 @@ def test_plants_and_feedings_exports(session):
 def test_schedule_compliance(session):
     from growapp.services.schedules import create_schedule, mark_occurrence
 
-    exp, plants, trays, _r = _fixture(session)
+    exp, plants, trays, _r = report_trial(session)
     op = f.make_user(session)
     start = exp.started_at.date()
     schedule = create_schedule(session, experiment_id=exp.id, actor=op, action_type="water",

@@ -19,8 +19,8 @@ from growapp.models import (
 )
 from growapp.services import schedules as svc
 from growapp.services.errors import Forbidden, Invalid, NotFound
-from tests import factories as f
-from tests.sqlcount import count_statements
+from tests.helpers import factories as f
+from tests.helpers.statements import count_statements
 
 MONDAY = date(2026, 3, 2)  # a Monday
 assert MONDAY.weekday() == 0

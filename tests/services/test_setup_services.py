@@ -8,7 +8,7 @@ from growapp.services import species as species_svc
 from growapp.services import tents as tent_svc
 from growapp.services import trays as tray_svc
 from growapp.services.errors import Conflict, Forbidden, Invalid
-from tests import factories as f
+from tests.helpers import factories as f
 
 
 @pytest.fixture

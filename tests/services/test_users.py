@@ -6,7 +6,7 @@ from werkzeug.security import check_password_hash
 from growapp.models import utcnow
 from growapp.services import users as svc
 from growapp.services.errors import Conflict, Forbidden, Gone, Invalid, NotFound, RateLimited
-from tests import factories as f
+from tests.helpers import factories as f
 
 
 def test_passwords_use_a_modern_kdf(session):

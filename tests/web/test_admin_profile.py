@@ -1,7 +1,7 @@
 from sqlalchemy import select
 
 from growapp.models import ApiToken, AuditLog
-from tests import factories as f
+from tests.helpers import factories as f
 
 
 def test_admin_changes_a_role(login_as, session):

@@ -4,7 +4,7 @@ from sqlalchemy import select
 
 from growapp.models import Invite, LoginFailure, User
 from growapp.services.users import create_invite
-from tests import factories as f
+from tests.helpers import factories as f
 
 
 def test_login_page_and_sign_in(app, session):

@@ -1,7 +1,7 @@
 from sqlalchemy import select
 
 from growapp.models import Experiment
-from tests import factories as f
+from tests.helpers import factories as f
 
 
 def test_list_shows_status_and_readiness(login_as, session):

@@ -6,7 +6,7 @@ import re
 from sqlalchemy import func, select
 
 from growapp.models import FeedingLog, Note, PlantMetric, RotationLog
-from tests import factories as f
+from tests.helpers import factories as f
 
 
 def _key(html: str) -> str:

@@ -3,7 +3,7 @@
 from sqlalchemy import func, select
 
 from growapp.models import PlantMetric, TrayPlant
-from tests import factories as f
+from tests.helpers import factories as f
 
 
 def test_overview_groups_and_chips(login_as, session):

@@ -8,8 +8,8 @@ import pytest
 from PIL import Image
 
 from growapp.services.photos import save_photo
-from tests import factories as f
-from tests.services.test_photos import jpeg_bytes
+from tests.helpers import factories as f
+from tests.helpers.images import jpeg_bytes
 
 
 @pytest.fixture

@@ -1,12 +1,12 @@
 """Reports page, CSV downloads (page and API), streamed with the documented columns."""
 
 from growapp.services.exports import COLUMNS
-from tests.services.test_reports_exports import _fixture
+from tests.helpers.reports import report_trial
 
 
 def test_report_page_shows_tables_and_a_chart(login_as, session):
     client = login_as("viewer")
-    exp, _p, _t, _r = _fixture(session)
+    exp, _p, _t, _r = report_trial(session)
     session.commit()
     html = client.get(f"/experiments/{exp.id}/reports").get_data(as_text=True)
     assert 'id="metric-leaf_count"' in html and "<svg" in html and "<path" in html
@@ -17,7 +17,7 @@ def test_report_page_shows_tables_and_a_chart(login_as, session):
 
 
 def test_empty_report_is_not_an_error(login_as, session):
-    from tests import factories as f
+    from tests.helpers import factories as f
 
     client = login_as("viewer")
     exp = f.make_experiment(session)
@@ -28,7 +28,7 @@ def test_empty_report_is_not_an_error(login_as, session):
 
 def test_csv_downloads(login_as, session):
     client = login_as("viewer")
-    exp, _p, _t, _r = _fixture(session)
+    exp, _p, _t, _r = report_trial(session)
     session.commit()
     resp = client.get(f"/experiments/{exp.id}/export/metrics.csv")
     assert resp.status_code == 200 and resp.mimetype == "text/csv"
@@ -42,7 +42,7 @@ def test_csv_downloads(login_as, session):
 def test_api_exports_and_report(client, api_token, session):
     _u, raw = api_token("viewer")
     headers = {"Authorization": f"Bearer {raw}"}
-    exp, _p, _t, _r = _fixture(session)
+    exp, _p, _t, _r = report_trial(session)
     session.commit()
     for name in ("plants", "events", "metrics", "feedings"):
         resp = client.get(f"/api/v1/experiments/{exp.id}/export/{name}.csv", headers=headers)

@@ -7,8 +7,8 @@ from sqlalchemy import func, select
 
 from growapp.models import ScheduleAction, TaskCompletion, utcnow
 from growapp.services import schedules as svc
-from tests import factories as f
-from tests.sqlcount import count_statements
+from tests.helpers import factories as f
+from tests.helpers.statements import count_statements
 
 
 def _world(session, status="running"):

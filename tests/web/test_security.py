@@ -7,7 +7,7 @@ import uuid
 import pytest
 
 from growapp import create_app
-from tests.conftest import app_settings
+from tests.helpers.settings import app_settings
 
 UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
 
@@ -101,7 +101,7 @@ def test_no_inline_script_in_pages(login_as, session):
 
 
 def test_session_cookie_flags(app, session):
-    from tests import factories
+    from tests.helpers import factories
 
     user = factories.make_user(session, "operator")
     session.commit()
@@ -158,7 +158,7 @@ def test_safe_next(target, expected):
 
 
 def test_login_ignores_open_redirects(app, session):
-    from tests import factories
+    from tests.helpers import factories
 
     user = factories.make_user(session, "operator")
     session.commit()
@@ -179,7 +179,7 @@ def test_friendly_error_pages(login_as):
 
 
 def test_nul_characters_get_422_not_500(login_as, session):
-    from tests import factories
+    from tests.helpers import factories
 
     client = login_as("operator")
     exp = factories.make_experiment(session)

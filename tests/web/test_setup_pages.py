@@ -5,7 +5,7 @@ import io
 from sqlalchemy import func, select
 
 from growapp.models import Lot, Plant, Recipe, Slot, Species, Tent, Tray
-from tests import factories as f
+from tests.helpers import factories as f
 
 
 def _exp(session, **kw):

@@ -2,8 +2,8 @@
 
 import pytest
 
-from tests import factories as f
-from tests.sqlcount import count_statements
+from tests.helpers import factories as f
+from tests.helpers.statements import count_statements
 
 
 def _build(session, plants: int):

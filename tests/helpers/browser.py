@@ -1,0 +1,24 @@
+"""What browser tests do often: sign in, find controls too small for a gloved thumb."""
+
+from __future__ import annotations
+
+PASSWORD = "browser-pass-123"
+
+
+def sign_in(page, base: str, role: str = "operator", next_path: str = "/") -> None:
+    page.goto(f"{base}/login?next={next_path}")
+    page.get_by_label("Email").fill(f"{role}@example.com")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").tap()
+    page.wait_for_url(f"{base}{next_path}")
+
+
+def small_targets(page) -> list[str]:
+    """Visible interactive elements under 44 px tall (gloved thumbs need more).
+    A control inside a label is measured by its label, which is what the thumb hits."""
+    return page.evaluate("""() => [...document.querySelectorAll(
+        'main a.btn, main button, main input:not([type=hidden]), main select,'
+        + ' header a, header button')]
+      .filter(el => el.offsetParent !== null)
+      .filter(el => (el.closest('label') || el).getBoundingClientRect().height < 44)
+      .map(el => el.outerHTML.slice(0, 80))""")

@@ -1,0 +1,31 @@
+"""A small running trial with baseline and week-1 leaves, for report tests."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from growapp.models import PlantMetric, utcnow
+from tests.helpers import factories as f
+
+
+def report_trial(session):
+    """R0: plants a, b; R1: plants c, d. Leaves at week 0 and week 1:
+    a 4→6 (+2), b 5→6 (+1), c 4→8 (+4), d 6→12 (+6)."""
+    exp = f.make_experiment(session, status="running")
+    exp.started_at = utcnow() - timedelta(days=15)
+    tent = f.make_tent(session, exp, positions=2)
+    r0, r1 = f.make_recipe(session, exp, "R0"), f.make_recipe(session, exp, "R1")
+    t0 = f.make_tray(session, exp, "TR1", capacity=4, slot=tent.slots[0], recipe=r0)
+    t1 = f.make_tray(session, exp, "TR2", capacity=4, slot=tent.slots[1], recipe=r1)
+    data = {"a": (t0, "A", 4, 6), "b": (t0, "B", 5, 6), "c": (t1, "A", 4, 8),
+            "d": (t1, "B", 6, 12)}
+    plants = {}
+    for name, (tray, grade, w0, w1) in data.items():
+        p = f.make_plant(session, exp, code=f"VFT-{name}", grade=grade, tray=tray)
+        session.add(PlantMetric(plant_id=p.id, week_number=0,
+                                values={"leaf_count": w0, "vigour": 3}))
+        session.add(PlantMetric(plant_id=p.id, week_number=1,
+                                values={"leaf_count": w1, "vigour": 3}))
+        plants[name] = p
+    session.flush()
+    return exp, plants, (t0, t1), (r0, r1)
