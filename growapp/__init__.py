@@ -19,17 +19,20 @@ def create_app(config: dict | None = None) -> Flask:
 
     from .extensions import Database, csrf, login_manager
     from .services.audit import install_audit_hook
+    from .storage import storage_from_settings
 
     Database(app)
+    app.extensions["growapp_storage"] = storage_from_settings(app.config)
     install_audit_hook()
     csrf.init_app(app)
     login_manager.init_app(app)
 
     from . import logging_setup
-    from .web import errors, security, templating
+    from .http import errors, gate
+    from .web import templating
 
     logging_setup.init_app(app)
-    security.init_app(app)
+    gate.init_app(app)
     errors.init_app(app)
     templating.init_app(app)
 

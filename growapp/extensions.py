@@ -82,3 +82,8 @@ class _CurrentDatabase:
 
 
 db = _CurrentDatabase()
+
+
+def file_storage():
+    """The current app's file store (growapp.storage): photos and generated files."""
+    return current_app.extensions["growapp_storage"]

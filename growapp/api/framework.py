@@ -17,7 +17,7 @@ from flask import Response, jsonify, request
 from pydantic import BaseModel, ValidationError
 
 from ..extensions import db
-from ..idempotency import run_idempotent
+from ..http.idempotency import run_idempotent
 from ..services.errors import Invalid, PreconditionFailed
 from . import bp
 

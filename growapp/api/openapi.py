@@ -8,7 +8,7 @@ from flask import jsonify
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from ..web.access import public
+from ..http.access import public
 from . import bp
 from .framework import REGISTRY, EndpointSpec, openapi_path
 from .schemas import ConflictProblem, Problem, ValidationProblem

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pydantic import Field
 from sqlalchemy.orm import Session
 
+from ..http.downloads import csv_response
 from ..services.reports import build_report
-from ..web.reports.routes import csv_response
 from .framework import endpoint
 from .schemas import StrictIn
 

@@ -8,8 +8,8 @@ from flask import Blueprint, jsonify
 from sqlalchemy import text
 
 from ..extensions import db
+from ..http.access import public
 from ..migrations_runner import current_revision, head_revision
-from .access import public
 
 bp = Blueprint("health", __name__)
 

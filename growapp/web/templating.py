@@ -6,7 +6,7 @@ from datetime import datetime
 
 from flask import Flask
 
-from ..idempotency import new_key
+from ..http.idempotency import new_key
 from .roster_rows import roster_rows
 
 HTMX_VERSION = "2.0.11"

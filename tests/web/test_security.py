@@ -152,7 +152,7 @@ def test_oversize_body_gets_413(login_as, app):
     ("experiments", "/"),
 ])
 def test_safe_next(target, expected):
-    from growapp.web.htmx import safe_next
+    from growapp.http.htmx import safe_next
 
     assert safe_next(target) == expected
 

@@ -11,11 +11,11 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from ...extensions import db
+from ...http.htmx import render
 from ...models import AuditLog, Invite, User
 from ...services import users as user_service
 from ...services.errors import Invalid
 from ..forms import merge_errors
-from ..htmx import render
 from . import bp
 from .forms import InviteForm, RoleForm
 

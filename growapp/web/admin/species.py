@@ -11,10 +11,10 @@ from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from ...extensions import db
+from ...http.htmx import render
 from ...services import species as species_service
 from ...services.errors import Conflict, Invalid
 from ..forms import merge_errors, run_form
-from ..htmx import render
 from . import bp
 
 

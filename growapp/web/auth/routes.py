@@ -6,11 +6,11 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_login import current_user, login_user, logout_user
 
 from ...extensions import db
+from ...http.access import public, viewer_may_write
+from ...http.htmx import safe_next
 from ...services import users as user_service
 from ...services.errors import Invalid, RateLimited
-from ..access import public, viewer_may_write
 from ..forms import merge_errors
-from ..htmx import safe_next
 from . import bp
 from .forms import AcceptInviteForm, LoginForm
 

@@ -6,12 +6,12 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ...extensions import db
+from ...http.htmx import render, wants_fragment
 from ...services import experiments as exp_service
 from ...services import metrics as metric_service
 from ...services.errors import Conflict, Invalid
 from ...services.plants import get_plant
 from ...services.readiness import status_summary
-from ..htmx import render, wants_fragment
 from . import bp
 
 FIELD_PREFIX = "m_"

@@ -6,6 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ...extensions import db
+from ...http.htmx import render, wants_fragment
 from ...services import experiments as exp_service
 from ...services.errors import Conflict, Invalid
 from ...services.overview import FILTERS, roster, tent_map
@@ -14,7 +15,6 @@ from ...services.schedules import due_today_count
 from ...services.tents import list_tents
 from ...services.trays import list_trays
 from ..forms import merge_errors
-from ..htmx import render, wants_fragment
 from . import bp
 from .forms import ExperimentForm
 

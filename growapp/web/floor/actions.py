@@ -15,7 +15,8 @@ from flask import (
 from flask_login import current_user
 
 from ...extensions import db
-from ...idempotency import form_key, run_idempotent
+from ...http.htmx import safe_next, wants_fragment
+from ...http.idempotency import form_key, run_idempotent
 from ...services import feeding as feeding_service
 from ...services import observations as obs_service
 from ...services.errors import Conflict, Forbidden, Invalid
@@ -24,7 +25,6 @@ from ...services.metrics import record_metrics
 from ...services.photos import save_photo
 from ...services.rotation import rotate_tray
 from ..forms import int_or_none
-from ..htmx import safe_next, wants_fragment
 from . import bp
 from .routes import cockpit_context, tray_context
 

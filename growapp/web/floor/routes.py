@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import render_template, request, url_for
 
 from ...extensions import db
+from ...http.htmx import safe_next
 from ...services.cockpit import cockpit
 from ...services.errors import NotFound
 from ...services.floor import find_by_code, tray_view
@@ -12,7 +13,6 @@ from ...services.metrics import template_fields
 from ...services.photos import list_photos
 from ...services.rotation import rotation_history
 from ...services.trays import slot_options
-from ..htmx import safe_next
 from . import bp
 
 

@@ -31,6 +31,8 @@ from wtforms import DecimalField, IntegerField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ...extensions import db, sqlite_write_intent
+from ...http.access import admin_only
+from ...http.htmx import wants_fragment
 from ...labels import qr_base_url, render_workers
 from ...labels.render import page_html, sheet_css, warm_helpers
 from ...models import Plant, Species, Tent, Tray
@@ -38,9 +40,7 @@ from ...services import experiments as exp_service
 from ...services import labels as label_service
 from ...services.errors import Conflict, Invalid
 from ...services.readiness import status_summary
-from ..access import admin_only
 from ..forms import int_or_none, merge_errors
-from ..htmx import wants_fragment
 from . import bp
 
 MM = {"places": None, "validators": [DataRequired(), NumberRange(0, 1200)]}

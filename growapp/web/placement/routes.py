@@ -6,13 +6,13 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ...extensions import db
+from ...http.htmx import render, wants_fragment
 from ...services import experiments as exp_service
 from ...services import placement as placement_service
 from ...services.errors import Conflict, Invalid
 from ...services.placement_view import placement_view
 from ...services.readiness import status_summary
 from ..forms import int_or_none
-from ..htmx import render, wants_fragment
 from . import bp
 
 

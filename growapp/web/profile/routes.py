@@ -7,12 +7,12 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ...extensions import db
+from ...http.access import viewer_may_write
+from ...http.htmx import render
 from ...models import ApiToken
 from ...services import users as user_service
 from ...services.errors import Invalid
-from ..access import viewer_may_write
 from ..forms import merge_errors
-from ..htmx import render
 from . import bp
 from .forms import PasswordForm, TokenForm
 

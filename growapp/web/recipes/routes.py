@@ -6,11 +6,11 @@ from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from ...extensions import db
+from ...http.htmx import render, wants_fragment
 from ...services import experiments as exp_service
 from ...services import recipes as recipe_service
 from ...services.readiness import status_summary
 from ..forms import run_form
-from ..htmx import render, wants_fragment
 from . import bp
 from .forms import LotForm, RecipeForm
 

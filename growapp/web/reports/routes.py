@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from itertools import chain
-
-from flask import Response, abort, render_template, request, stream_with_context
+from flask import render_template, request
 
 from ...extensions import db
-from ...services import experiments as exp_service
-from ...services.exports import EXPORTS, to_csv
+from ...http.downloads import csv_response
+from ...services.exports import EXPORTS
 from ...services.readiness import status_summary
 from ...services.recipes import list_recipes
 from ...services.reports import SPLITS, build_report
@@ -28,22 +26,6 @@ def index(experiment_id: int):
     return render_template("reports/index.html", experiment=report.experiment,
                            summary=status_summary(session, experiment_id), report=report,
                            charts=charts, split=split, exports=list(EXPORTS))
-
-
-def csv_response(experiment_id: int, name: str) -> Response:
-    """Stream an export. The first row is produced before the response starts, so a missing
-    experiment is a clean 404 rather than a broken download."""
-    if name not in EXPORTS:
-        abort(404)
-    session = db.session
-    exp_service.get_experiment(session, experiment_id)
-    rows = EXPORTS[name](session, experiment_id)
-    first = next(rows)
-    body = stream_with_context(to_csv(chain([first], rows)))
-    filename = f"experiment-{experiment_id}-{name}.csv"
-    return Response(body, mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="{filename}"',
-        "Cache-Control": "no-store"})
 
 
 @bp.get("/export/<name>.csv")

@@ -6,7 +6,8 @@ from flask import flash, make_response, redirect, render_template, request, url_
 from flask_login import current_user
 
 from ...extensions import db
-from ...idempotency import form_key, run_idempotent
+from ...http.htmx import render, wants_fragment
+from ...http.idempotency import form_key, run_idempotent
 from ...services import experiments as exp_service
 from ...services import feeding as feeding_service
 from ...services import observations as obs_service
@@ -19,7 +20,6 @@ from ...services.rotation import rotate_tray, rotation_history
 from ...services.tents import list_tents
 from ...services.trays import list_trays
 from ..forms import int_or_none
-from ..htmx import render, wants_fragment
 from . import bp
 
 

@@ -9,13 +9,13 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ...extensions import db
+from ...http.htmx import render, wants_fragment
 from ...models import Plant, Tent, Tray, utcnow
 from ...services import experiments as exp_service
 from ...services import schedules as schedule_service
 from ...services.errors import Invalid, NotFound
 from ...services.readiness import status_summary
 from ..forms import run_form
-from ..htmx import render, wants_fragment
 from . import bp
 from .forms import ScheduleForm
 

@@ -6,6 +6,7 @@ from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from ...extensions import db
+from ...http.htmx import render, wants_fragment
 from ...services import experiments as exp_service
 from ...services import species as species_service
 from ...services import tents as tent_service
@@ -13,7 +14,6 @@ from ...services import trays as tray_service
 from ...services.errors import Invalid
 from ...services.readiness import status_summary
 from ..forms import run_form
-from ..htmx import render, wants_fragment
 from . import bp
 from .forms import RegenerateForm, RestrictionForm, TentForm
 

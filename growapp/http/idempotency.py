@@ -17,9 +17,9 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from .extensions import db
-from .models import IdempotencyRecord
-from .services.errors import Invalid
+from ..extensions import db
+from ..models import IdempotencyRecord
+from ..services.errors import Invalid
 
 FORM_FIELD = "idempotency_key"
 

@@ -11,8 +11,8 @@ from werkzeug.exceptions import HTTPException
 
 from ..extensions import db
 from ..services.errors import Conflict, DomainError, Invalid
+from .gate import is_api_request
 from .htmx import wants_fragment
-from .security import is_api_request
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""Route markers read by the one access gate in web/security.py.
+"""Route markers read by the one access gate in http/gate.py.
 
 Every route is private, written by operators or admins only, unless marked here.
 """
