@@ -146,10 +146,9 @@ def endpoint(rule: str, method: str, *, summary: str, tag: str,
 
             if method not in UNSAFE:
                 return call()
-            if idempotent:
-                return run_idempotent(request.headers.get("Idempotency-Key"), call)
-            resp = call()
-            session.commit()
+            key = request.headers.get("Idempotency-Key") if idempotent else None
+            resp = run_idempotent(key, call)
+            session.commit()  # the one commit of every API write
             return resp
 
         bp.add_url_rule(rule, endpoint=fn.__name__, view_func=view, methods=[method])

@@ -63,13 +63,15 @@ def _find(session, key: str) -> IdempotencyRecord | None:
 
 
 def run_idempotent(key: str | None, call: Callable[[], Response]) -> Response:
-    """Run ``call`` (which writes but does not commit) once per key, then commit."""
+    """Run ``call`` (which writes but does not commit) once per key.
+
+    The response is stored in the same transaction as the write; the caller commits. A
+    retry with a key already stored gets the stored response back and writes nothing.
+    """
     session = db.session
     key = (key or "").strip()
     if not key:
-        resp = call()
-        session.commit()
-        return resp
+        return call()
     if len(key) > 128:
         raise Invalid(errors={"Idempotency-Key": ["Use at most 128 characters."]})
     request_hash = _request_hash()
@@ -77,16 +79,18 @@ def run_idempotent(key: str | None, call: Callable[[], Response]) -> Response:
     if existing is not None:
         return _replay(existing, request_hash)
     resp = call()
-    if 200 <= resp.status_code < 400:
-        session.add(IdempotencyRecord(
-            user_id=current_user.id, key=key, method=request.method, path=request.path,
-            request_hash=request_hash, status_code=resp.status_code,
-            body=resp.get_data(as_text=True), content_type=resp.mimetype,
-            location=resp.headers.get("Location", "")))
+    if not 200 <= resp.status_code < 400:
+        return resp  # errors are not stored: a retry runs again
+    session.add(IdempotencyRecord(
+        user_id=current_user.id, key=key, method=request.method, path=request.path,
+        request_hash=request_hash, status_code=resp.status_code,
+        body=resp.get_data(as_text=True), content_type=resp.mimetype,
+        location=resp.headers.get("Location", "")))
     try:
-        session.commit()
+        session.flush()
     except IntegrityError:
-        # A concurrent retry with the same key won the race: answer with its result.
+        # A concurrent retry with the same key won the race (its insert committed first
+        # and ours waited on the unique key): undo our copy and answer with its result.
         session.rollback()
         existing = _find(session, key)
         if existing is None:

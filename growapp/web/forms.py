@@ -5,18 +5,20 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 
 from ..extensions import db
-from ..services.errors import Conflict, Invalid
+from ..services.errors import Conflict, DomainError, Invalid
 
 
-def merge_errors(form: FlaskForm, exc: Invalid) -> None:
-    """Show a service's field messages on the form (unknown fields go to the form top)."""
-    for name, messages in exc.errors.items():
+def merge_errors(form: FlaskForm, exc: DomainError) -> None:
+    """Show a service's field messages on the form (unknown fields, and the sentence of an
+    error without fields, go to the form top)."""
+    errors = getattr(exc, "errors", {})
+    for name, messages in errors.items():
         field = getattr(form, name, None)
         if field is not None and hasattr(field, "errors"):
             field.errors = list(field.errors) + list(messages)
         else:
             form.form_errors.extend(messages)
-    if not exc.errors:
+    if not errors:
         form.form_errors.append(exc.detail)
 
 

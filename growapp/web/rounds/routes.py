@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from flask import flash, make_response, redirect, render_template, request, url_for
+from flask import render_template, request, url_for
 from flask_login import current_user
 
 from ...extensions import db
-from ...http.htmx import render, wants_fragment
-from ...http.idempotency import form_key, run_idempotent
+from ...http.htmx import render
+from ...http.idempotency import form_key
 from ...services import experiments as exp_service
 from ...services import feeding as feeding_service
 from ...services import observations as obs_service
-from ...services.errors import Conflict, Invalid
+from ...services.errors import Invalid
 from ...services.metrics import record_metrics, template_fields
 from ...services.overview import tent_map
 from ...services.plants import get_plant
@@ -20,6 +20,7 @@ from ...services.rotation import rotate_tray, rotation_history
 from ...services.tents import list_tents
 from ...services.trays import list_trays
 from ..forms import int_or_none
+from ..writes import FROM_FORM, page_write, respond
 from . import bp
 
 
@@ -44,25 +45,18 @@ def feeding(experiment_id: int):
     return render_template("rounds/feeding.html", **_feeding_context(experiment_id))
 
 
-def _feeding_write(experiment_id: int, write, message, key: str | None = None):
-    def call():
-        result = write()
+def _feeding_write(experiment_id: int, action, message, key=FROM_FORM):
+    def done(result):
         logs = result if isinstance(result, list) else [result]
         text = message(logs)
-        if wants_fragment():
-            return make_response(render_template(
-                "rounds/_feeding_queue.html", toast=text, undo_ids=[lg.id for lg in logs],
-                **_feeding_context(experiment_id)))
-        flash(text, "success")
-        return redirect(url_for("rounds.feeding", experiment_id=experiment_id), code=303)
+        return respond(fragment="rounds/_feeding_queue.html", flash_message=text,
+                       redirect_to=url_for("rounds.feeding", experiment_id=experiment_id),
+                       toast=text, undo_ids=[lg.id for lg in logs],
+                       **_feeding_context(experiment_id))
 
-    try:
-        return run_idempotent(key if key is not None else form_key(), call)
-    except (Conflict, Invalid) as exc:
-        db.session.rollback()
-        return render("rounds/feeding.html", "rounds/_feeding_queue.html",
-                      status=409 if isinstance(exc, Conflict) else 422,
-                      **_feeding_context(experiment_id, problem=exc.detail))
+    return page_write(action, done=done, key=key, problem=lambda exc: render(
+        "rounds/feeding.html", "rounds/_feeding_queue.html",
+        **_feeding_context(experiment_id, problem=exc.detail)))
 
 
 @bp.post("/feeding/plants/<uuid:plant_uuid>")
@@ -80,13 +74,13 @@ def feed_listed_plant(experiment_id: int):
     plant_uuid = request.form.get("plant_uuid") or ""
     key = f"{form_key()}:{plant_uuid}" if form_key() else None
 
-    def write():
+    def action():
         if not plant_uuid:
             raise Invalid("Tap a plant to feed.", {"plant_uuid": ["Choose a plant."]})
         return feeding_service.log_feeding(db.session, plant_uuid=plant_uuid,
                                            actor=current_user)
 
-    return _feeding_write(experiment_id, write, lambda logs: "Fed "
+    return _feeding_write(experiment_id, action, lambda logs: "Fed "
                           f"{get_plant(db.session, plant_uuid).plant_code}.", key=key)
 
 
@@ -120,28 +114,24 @@ def rotation(experiment_id: int):
 def rotate(experiment_id: int):
     form = request.form
 
-    def call():
+    def action():
         tray_id = int_or_none(form.get("tray"))
         if tray_id is None:
             raise Invalid("Pick a tray first.", {"tray": ["Pick a tray on the map."]})
         # The map offers occupied slots only as "swap", so a tap on one means swap.
-        logs = rotate_tray(db.session, tray_id=tray_id,
+        return rotate_tray(db.session, tray_id=tray_id,
                            to_slot_id=int_or_none(form.get("to_slot_id")), swap=True,
                            note=form.get("note", ""), actor=current_user)
-        text = "Swapped." if len(logs) > 1 else "Moved."
-        if wants_fragment():
-            return make_response(render_template("rounds/_rotation.html", message=text,
-                                                 **_rotation_context(experiment_id)))
-        flash(text, "success")
-        return redirect(url_for("rounds.rotation", experiment_id=experiment_id), code=303)
 
-    try:
-        return run_idempotent(form_key(), call)
-    except (Conflict, Invalid) as exc:
-        db.session.rollback()
-        return render("rounds/rotation.html", "rounds/_rotation.html",
-                      status=409 if isinstance(exc, Conflict) else 422,
-                      **_rotation_context(experiment_id, problem=exc.detail))
+    def done(logs):
+        text = "Swapped." if len(logs) > 1 else "Moved."
+        return respond(fragment="rounds/_rotation.html", flash_message=text,
+                       redirect_to=url_for("rounds.rotation", experiment_id=experiment_id),
+                       **_rotation_context(experiment_id, message=text))
+
+    return page_write(action, done=done, problem=lambda exc: render(
+        "rounds/rotation.html", "rounds/_rotation.html",
+        **_rotation_context(experiment_id, problem=exc.detail)))
 
 
 # Weekly round ----------------------------------------------------------------------------
@@ -178,23 +168,20 @@ def observe_save(experiment_id: int, week: int, plant_uuid):
     values = {k.removeprefix("m_"): request.form.getlist(k)[-1] for k in request.form
               if k.startswith("m_")}
 
-    def call():
+    def action():
         plant = get_plant(db.session, plant_uuid)
         record_metrics(db.session, plant_uuid=plant_uuid, week_number=week, values=values,
                        actor=current_user)
-        text = f"Saved week {week} of {plant.plant_code}."
-        if wants_fragment():
-            return make_response(render_template("rounds/_observe.html", message=text,
-                                                 **_observe_context(experiment_id, week)))
-        flash(text, "success")
-        return redirect(url_for("rounds.observe", experiment_id=experiment_id, week=week),
-                        code=303)
+        return plant
 
-    try:
-        return run_idempotent(form_key(), call)
-    except (Conflict, Invalid) as exc:
-        db.session.rollback()
-        ctx = _observe_context(experiment_id, week, plant_uuid, values=values,
-                               errors=getattr(exc, "errors", {}), problem=exc.detail)
-        return render("rounds/observe.html", "rounds/_observe.html",
-                      status=409 if isinstance(exc, Conflict) else 422, **ctx)
+    def done(plant):
+        text = f"Saved week {week} of {plant.plant_code}."
+        return respond(fragment="rounds/_observe.html", flash_message=text,
+                       redirect_to=url_for("rounds.observe", experiment_id=experiment_id,
+                                           week=week),
+                       **_observe_context(experiment_id, week, message=text))
+
+    return page_write(action, done=done, problem=lambda exc: render(
+        "rounds/observe.html", "rounds/_observe.html",
+        **_observe_context(experiment_id, week, plant_uuid, values=values,
+                           errors=getattr(exc, "errors", {}), problem=exc.detail)))
