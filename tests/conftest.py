@@ -21,6 +21,8 @@ from tests.helpers.databases import fresh_database
 from tests.helpers.settings import app_settings
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory):
     url, drop = fresh_database("main")

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 
-from ..extensions import db
-from ..services.errors import Conflict, DomainError, Invalid
+from ..services.errors import DomainError
 
 
 def merge_errors(form: FlaskForm, exc: DomainError) -> None:
@@ -24,30 +23,6 @@ def merge_errors(form: FlaskForm, exc: DomainError) -> None:
 
 def form_errors(form: FlaskForm) -> dict[str, list[str]]:
     return {name: list(msgs) for name, msgs in form.errors.items() if name != "csrf_token"}
-
-
-def run_form(form: FlaskForm, action, *, on_success, rerender):
-    """The one POST pattern for setup forms.
-
-    validate → ``action()`` → commit → ``on_success(result)``; a shape error or a service
-    Invalid re-renders with 422, a Conflict (e.g. the experiment is running) with 409 and
-    its sentence at the top of the form. ``rerender(status)`` returns the response.
-    """
-    session = db.session
-    if not form.validate():
-        return rerender(422)
-    try:
-        result = action()
-    except Invalid as exc:
-        session.rollback()
-        merge_errors(form, exc)
-        return rerender(422)
-    except Conflict as exc:
-        session.rollback()
-        form.form_errors.append(exc.detail)
-        return rerender(409)
-    session.commit()
-    return on_success(result)
 
 
 def int_or_none(value) -> int | None:

@@ -32,8 +32,14 @@ FROM_FORM: Any = object()  # the default key: the form's hidden idempotency_key 
 
 def page_write(action: Callable[[], T], *, done: Callable[[T], ResponseReturnValue],
                problem: Callable[[DomainError], ResponseReturnValue] | None = None,
-               form: FlaskForm | None = None, key: str | None = FROM_FORM) -> Response:
-    """Run one page write in one transaction. See the module docstring."""
+               form: FlaskForm | None = None, key: str | None = FROM_FORM,
+               dry_run: bool = False, commit_on_error: bool = False) -> Response:
+    """Run one page write in one transaction. See the module docstring.
+
+    ``dry_run``: a preview — the same checks and answer, then everything is rolled back.
+    ``commit_on_error``: what the service wrote before refusing is kept (a failed sign-in
+    is recorded because the rate limit counts it).
+    """
     session = db.session
     if form is not None and not form.validate():
         return _problem(problem, Invalid(errors=form_errors(form)))
@@ -41,13 +47,19 @@ def page_write(action: Callable[[], T], *, done: Callable[[T], ResponseReturnVal
         resp = run_idempotent(form_key() if key is FROM_FORM else key,
                               lambda: make_response(done(action())))
     except DomainError as exc:
-        session.rollback()
+        if commit_on_error:
+            session.commit()
+        else:
+            session.rollback()
         if form is not None:
             merge_errors(form, exc)
         if problem is None:
             raise
         return _problem(problem, exc)
-    session.commit()
+    if dry_run:
+        session.rollback()
+    else:
+        session.commit()
     return resp
 
 

@@ -6,7 +6,7 @@ import logging
 import smtplib
 from email.message import EmailMessage
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -14,8 +14,7 @@ from ...extensions import db
 from ...http.htmx import render
 from ...models import AuditLog, Invite, User
 from ...services import users as user_service
-from ...services.errors import Invalid
-from ..forms import merge_errors
+from ..writes import page_write, respond
 from . import bp
 from .forms import InviteForm, RoleForm
 
@@ -61,49 +60,42 @@ def _send_invite_email(email: str, link: str) -> bool:
 @bp.post("/invites")
 def create_invite():
     form = InviteForm()
-    session = db.session
-    if not form.validate():
-        return render("admin/users.html", "admin/_invite_form.html", status=422,
-                      **_people_context(invite_form=form))
-    try:
-        invite, token = user_service.create_invite(
-            session, email=form.email.data, role=form.role.data, actor=current_user,
-            days=current_app.config["INVITE_DAYS"])
-    except Invalid as exc:
-        session.rollback()
-        merge_errors(form, exc)
-        return render("admin/users.html", "admin/_invite_form.html", status=422,
-                      **_people_context(invite_form=form))
-    session.commit()
-    base = current_app.config.get("PUBLIC_BASE_URL") or request.host_url.rstrip("/")
-    link = base + url_for("auth.invite", token=token)
-    emailed = _send_invite_email(invite.email, link)
-    # The link is shown once; only its hash is stored.
-    return render("admin/users.html", "admin/_invite_form.html", status=201,
-                  **_people_context(new_invite=invite, invite_link=link, emailed=emailed))
+
+    def done(created):
+        invite, token = created
+        base = current_app.config.get("PUBLIC_BASE_URL") or request.host_url.rstrip("/")
+        link = base + url_for("auth.invite", token=token)
+        emailed = _send_invite_email(invite.email, link)
+        # The link is shown once; only its hash is stored.
+        return render("admin/users.html", "admin/_invite_form.html", status=201,
+                      **_people_context(new_invite=invite, invite_link=link, emailed=emailed))
+
+    return page_write(lambda: user_service.create_invite(
+        db.session, email=form.email.data, role=form.role.data, actor=current_user,
+        days=current_app.config["INVITE_DAYS"]), form=form, done=done,
+        problem=lambda _exc: render("admin/users.html", "admin/_invite_form.html",
+                                    **_people_context(invite_form=form)))
 
 
 @bp.post("/invites/<int:invite_id>/revoke")
 def revoke_invite(invite_id: int):
-    session = db.session
-    invite = user_service.revoke_invite(session, invite_id=invite_id, actor=current_user)
-    session.commit()
-    flash(f"Invite for {invite.email} withdrawn.", "info")
-    return redirect(url_for("admin.users"), code=303)
+    return page_write(lambda: user_service.revoke_invite(
+        db.session, invite_id=invite_id, actor=current_user), done=lambda invite: respond(
+        fragment=None, redirect_to=url_for("admin.users"), category="info",
+        flash_message=f"Invite for {invite.email} withdrawn."))
 
 
 @bp.post("/users/<int:user_id>")
 def update_user(user_id: int):
     form = RoleForm()
-    session = db.session
-    if not form.validate():
-        raise Invalid(errors={k: list(v) for k, v in form.errors.items()})
-    user = user_service.set_user_role(session, user_id=user_id, role=form.role.data,
-                                      active=form.active.data == "1", actor=current_user)
-    session.commit()
-    flash(f"{user.email} is now {user.role}{'' if user.is_active else ' (deactivated)'}.",
-          "success")
-    return redirect(url_for("admin.users"), code=303)
+
+    def done(user):
+        return respond(fragment=None, redirect_to=url_for("admin.users"), flash_message=(
+            f"{user.email} is now {user.role}{'' if user.is_active else ' (deactivated)'}."))
+
+    return page_write(lambda: user_service.set_user_role(
+        db.session, user_id=user_id, role=form.role.data, active=form.active.data == "1",
+        actor=current_user), form=form, done=done)
 
 
 @bp.get("/audit")

@@ -13,8 +13,8 @@ from wtforms.validators import DataRequired, Length, Optional
 from ...extensions import db
 from ...http.htmx import render
 from ...services import species as species_service
-from ...services.errors import Conflict, Invalid
-from ..forms import merge_errors, run_form
+from ...services.errors import Invalid
+from ..writes import page_write, respond
 from . import bp
 
 
@@ -63,43 +63,39 @@ def create_species():
         flash(f"Added {sp.common_name}.", "success")
         return redirect(url_for("admin.species"), code=303)
 
-    return run_form(form, action, on_success=success, rerender=lambda status: render(
-        "admin/species.html", status=status, **_context(form=form)))
+    return page_write(action, form=form, done=success, problem=lambda _exc: render(
+        "admin/species.html", **_context(form=form)))
 
 
 @bp.post("/species/<int:species_id>/delete")
 def delete_species(species_id: int):
-    session = db.session
-    species_service.delete_species(session, actor=current_user, species_id=species_id)
-    session.commit()
-    flash("Species deleted.", "info")
-    return redirect(url_for("admin.species"), code=303)
+    return page_write(lambda: species_service.delete_species(
+        db.session, actor=current_user, species_id=species_id), done=lambda _none: respond(
+        fragment=None, redirect_to=url_for("admin.species"), flash_message="Species deleted.",
+        category="info"))
+
+
+def _template_fields(form: TemplateForm) -> list:
+    try:
+        return json.loads(form.fields_json.data)
+    except json.JSONDecodeError as exc:
+        raise Invalid(errors={"fields_json": [
+            f"Not valid JSON: {exc.msg} (line {exc.lineno})."]}) from exc
 
 
 @bp.post("/templates")
 def save_template():
-    session = db.session
     form = TemplateForm()
-    status = 422
-    if form.validate():
-        try:
-            fields = json.loads(form.fields_json.data)
-            species_service.save_template(session, actor=current_user,
-                                          category=form.category.data, fields=fields,
-                                          code_prefix=form.code_prefix.data or None)
-        except json.JSONDecodeError as exc:
-            form.fields_json.errors = [f"Not valid JSON: {exc.msg} (line {exc.lineno})."]
-        except Invalid as exc:
-            session.rollback()
-            merge_errors(form, exc)
-        except Conflict as exc:
-            session.rollback()
-            form.form_errors.append(exc.detail)
-            status = 409
-        else:
-            session.commit()
-            flash(f"Template for {form.category.data} saved.", "success")
-            return redirect(url_for("admin.species") + "#templates", code=303)
-    return render_template("admin/species.html", **_context(template_form=form,
-                                                           open_category=request.form.get(
-                                                               "category"))), status
+
+    def show(_exc):
+        return render_template("admin/species.html", **_context(
+            template_form=form, open_category=request.form.get("category")))
+
+    def done(_template):
+        return respond(fragment=None, redirect_to=url_for("admin.species") + "#templates",
+                       flash_message=f"Template for {form.category.data} saved.")
+
+    return page_write(lambda: species_service.save_template(
+        db.session, actor=current_user, category=form.category.data,
+        fields=_template_fields(form), code_prefix=form.code_prefix.data or None),
+        form=form, done=done, problem=show)

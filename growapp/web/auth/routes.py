@@ -9,8 +9,7 @@ from ...extensions import db
 from ...http.access import public, viewer_may_write
 from ...http.htmx import safe_next
 from ...services import users as user_service
-from ...services.errors import Invalid, RateLimited
-from ..forms import merge_errors
+from ..writes import page_write, respond
 from . import bp
 from .forms import AcceptInviteForm, LoginForm
 
@@ -22,31 +21,23 @@ def login():
     if current_user.is_authenticated:
         return redirect(next_url)
     form = LoginForm()
-    status = 200
-    if request.method == "POST":
-        if form.validate():
-            session = db.session
-            cfg = current_app.config
-            try:
-                user = user_service.authenticate(
-                    session, email=form.email.data, password=form.password.data,
-                    ip=request.remote_addr or "", max_failures=cfg["LOGIN_MAX_FAILURES"],
-                    max_per_ip=cfg["LOGIN_MAX_FAILURES_PER_IP"],
-                    window_minutes=cfg["LOGIN_WINDOW_MINUTES"])
-            except Invalid as exc:
-                session.commit()  # keep the failure: it counts towards the rate limit
-                merge_errors(form, exc)
-                status = 422
-            except RateLimited as exc:
-                form.form_errors.append(exc.detail)
-                status = 429
-            else:
-                session.commit()
-                login_user(user, remember=True)
-                return redirect(next_url, code=303)
-        else:
-            status = 422
-    return render_template("auth/login.html", form=form, next_url=next_url), status
+
+    def show(_exc=None):
+        return render_template("auth/login.html", form=form, next_url=next_url)
+
+    if request.method != "POST":
+        return show()
+    cfg = current_app.config
+
+    def done(user):
+        login_user(user, remember=True)
+        return redirect(next_url, code=303)
+
+    return page_write(lambda: user_service.authenticate(
+        db.session, email=form.email.data, password=form.password.data,
+        ip=request.remote_addr or "", max_failures=cfg["LOGIN_MAX_FAILURES"],
+        max_per_ip=cfg["LOGIN_MAX_FAILURES_PER_IP"], window_minutes=cfg["LOGIN_WINDOW_MINUTES"]),
+        form=form, done=done, problem=show, commit_on_error=True)
 
 
 @bp.post("/logout")
@@ -60,27 +51,22 @@ def logout():
 @bp.route("/invite/<token>", methods=["GET", "POST"])
 @public
 def invite(token: str):
-    session = db.session
-    invite_row = user_service.find_invite(session, token)  # 404 / 410 page when not usable
+    invite_row = user_service.find_invite(db.session, token)  # 404 / 410 page when not usable
     form = AcceptInviteForm()
-    status = 200
-    if request.method == "POST":
-        if form.validate():
-            try:
-                user = user_service.accept_invite(
-                    session, token=token, display_name=form.display_name.data,
-                    password=form.password.data, confirm=form.confirm.data)
-            except Invalid as exc:
-                session.rollback()
-                merge_errors(form, exc)
-                status = 422
-            else:
-                session.commit()
-                logout_user()
-                login_user(user, remember=True)
-                flash(f"Welcome, {user.display_name}. You are signed in as {user.role}.",
-                      "success")
-                return redirect(url_for("experiments.index"), code=303)
-        else:
-            status = 422
-    return render_template("auth/invite.html", form=form, invite=invite_row), status
+
+    def show(_exc=None):
+        return render_template("auth/invite.html", form=form, invite=invite_row)
+
+    if request.method != "POST":
+        return show()
+
+    def done(user):
+        logout_user()
+        login_user(user, remember=True)
+        return respond(fragment=None, redirect_to=url_for("experiments.index"), flash_message=(
+            f"Welcome, {user.display_name}. You are signed in as {user.role}."))
+
+    return page_write(lambda: user_service.accept_invite(
+        db.session, token=token, display_name=form.display_name.data,
+        password=form.password.data, confirm=form.confirm.data), form=form, done=done,
+        problem=show)

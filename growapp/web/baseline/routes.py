@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import render_template, request, url_for
 from flask_login import current_user
 
 from ...extensions import db
-from ...http.htmx import render, wants_fragment
+from ...http.htmx import render
 from ...services import experiments as exp_service
 from ...services import metrics as metric_service
-from ...services.errors import Conflict, Invalid
+from ...services.errors import Invalid
 from ...services.plants import get_plant
 from ...services.readiness import status_summary
+from ..writes import page_write, respond
 from . import bp
 
 FIELD_PREFIX = "m_"
@@ -47,28 +48,25 @@ def index(experiment_id: int):
 
 @bp.post("/<uuid:plant_uuid>")
 def save(experiment_id: int, plant_uuid):
-    session = db.session
     # A checkbox sends a hidden "false" then "true" when ticked: the last value wins.
     values = {k.removeprefix(FIELD_PREFIX): request.form.getlist(k)[-1] for k in request.form
               if k.startswith(FIELD_PREFIX)}
     grade = request.form.get("grade") or None
-    try:
+
+    def action():
+        session = db.session
         plant = get_plant(session, plant_uuid)
         metric_service.record_metrics(session, plant_uuid=plant_uuid, week_number=0,
                                       values=values, grade=grade, actor=current_user,
                                       reason=request.form.get("reason"))
         if grade is None and plant.grade is None:
             raise Invalid("Give the plant a grade too.", {"grade": ["Choose A, B or C."]})
-    except (Invalid, Conflict) as exc:
-        session.rollback()
-        status = 422 if isinstance(exc, Invalid) else 409
-        ctx = _context(experiment_id, plant_uuid, values=values, grade=grade,
-                       errors=getattr(exc, "errors", {}), problem=exc.detail)
-        return render("baseline/index.html", "baseline/_panel.html", status=status, **ctx)
-    session.commit()
-    message = f"Saved baseline of {plant.plant_code}."
-    if wants_fragment():
-        return render_template("baseline/_panel.html",
-                               **_context(experiment_id, message=message, oob=True))
-    flash(message, "success")
-    return redirect(url_for("baseline.index", experiment_id=experiment_id), code=303)
+        return f"Saved baseline of {plant.plant_code}."
+
+    return page_write(action, done=lambda message: respond(
+        fragment="baseline/_panel.html", flash_message=message,
+        redirect_to=url_for("baseline.index", experiment_id=experiment_id),
+        **_context(experiment_id, message=message, oob=True)),
+        problem=lambda exc: render("baseline/index.html", "baseline/_panel.html", **_context(
+            experiment_id, plant_uuid, values=values, grade=grade,
+            errors=getattr(exc, "errors", {}), problem=exc.detail)))

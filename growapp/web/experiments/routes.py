@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ...extensions import db
 from ...http.htmx import render, wants_fragment
 from ...services import experiments as exp_service
-from ...services.errors import Conflict, Invalid
 from ...services.overview import FILTERS, roster, tent_map
 from ...services.readiness import status_summaries, status_summary
 from ...services.schedules import due_today_count
 from ...services.tents import list_tents
 from ...services.trays import list_trays
-from ..forms import merge_errors
+from ..writes import page_write, respond
 from . import bp
 from .forms import ExperimentForm
 
@@ -41,29 +40,24 @@ def new():
     if not current_user.has_role("operator"):
         abort(403)
     form = ExperimentForm()
-    status = 200
-    if request.method == "POST":
-        if form.validate():
-            session = db.session
-            try:
-                experiment = exp_service.create_experiment(
-                    session, actor=current_user, name=form.name.data,
-                    description=form.description.data or "",
-                    feeding_window_days=form.feeding_window_days.data,
-                    short_name=form.short_name.data or "")
-            except Invalid as exc:
-                session.rollback()
-                merge_errors(form, exc)
-                status = 422
-            else:
-                session.commit()
-                flash(f"Created {experiment.name}. Next: add plants, tents and recipes.",
-                      "success")
-                return redirect(url_for("experiments.detail", experiment_id=experiment.id),
-                                code=303)
-        else:
-            status = 422
-    return render("experiments/new.html", "experiments/_form.html", status=status, form=form)
+
+    def show():
+        return render("experiments/new.html", "experiments/_form.html", form=form)
+
+    if request.method != "POST":
+        return show()
+
+    def done(experiment):
+        return respond(fragment=None, redirect_to=url_for(
+            "experiments.detail", experiment_id=experiment.id),
+            flash_message=f"Created {experiment.name}. Next: add plants, tents and recipes.")
+
+    return page_write(lambda: exp_service.create_experiment(
+        db.session, actor=current_user, name=form.name.data,
+        description=form.description.data or "",
+        feeding_window_days=form.feeding_window_days.data,
+        short_name=form.short_name.data or ""), form=form, done=done,
+        problem=lambda _exc: show())
 
 
 @bp.get("/experiments/<int:experiment_id>")
@@ -110,28 +104,30 @@ def overview(experiment_id: int):
 
 
 def _lifecycle(experiment_id: int, action):
-    session = db.session
-    try:
-        experiment = action(session, experiment_id=experiment_id, actor=current_user)
-    except Conflict as exc:
-        session.rollback()
+    def panel(**extra):
+        session = db.session
+        return render_template("experiments/_status_panel.html",
+                               experiment=exp_service.get_experiment(session, experiment_id),
+                               summary=status_summary(session, experiment_id), **extra)
+
+    def done(experiment):
+        message = f"{experiment.name} " + {"running": "is running",
+                                           "stopped": "is stopped"}[experiment.status]
         if wants_fragment():
-            experiment = exp_service.get_experiment(session, experiment_id)
-            summary = status_summary(session, experiment_id)
-            return render_template("experiments/_status_panel.html", experiment=experiment,
-                                   summary=summary, problem=exc.detail,
-                                   problems=summary.problems()), 409
+            return panel(message=message)
+        return respond(fragment=None, flash_message=message, redirect_to=url_for(
+            "experiments.overview", experiment_id=experiment_id))
+
+    def problem(exc):
+        if wants_fragment():
+            summary = status_summary(db.session, experiment_id)
+            return panel(problem=exc.detail, problems=summary.problems())
         ctx = _overview_context(experiment_id, problem=exc.detail)
         ctx["problems"] = ctx["summary"].problems()
-        return render_template("experiments/overview.html", **ctx), 409
-    session.commit()
-    verb = {"running": "is running", "stopped": "is stopped"}[experiment.status]
-    if wants_fragment():
-        summary = status_summary(session, experiment_id)
-        return render_template("experiments/_status_panel.html", experiment=experiment,
-                               summary=summary, message=f"{experiment.name} {verb}.")
-    flash(f"{experiment.name} {verb}.", "success")
-    return redirect(url_for("experiments.overview", experiment_id=experiment_id), code=303)
+        return render_template("experiments/overview.html", **ctx)
+
+    return page_write(lambda: action(db.session, experiment_id=experiment_id,
+                                     actor=current_user), done=done, problem=problem)
 
 
 @bp.post("/experiments/<int:experiment_id>/start")

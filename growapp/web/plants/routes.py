@@ -13,7 +13,8 @@ from ...services import species as species_service
 from ...services.errors import Invalid
 from ...services.plant_import import COLUMNS, ImportRejected, import_plants
 from ...services.readiness import status_summary
-from ..forms import int_or_none, run_form
+from ..forms import int_or_none
+from ..writes import page_write, respond
 from . import bp
 from .forms import AddPlantsForm, ImportForm, PlantRowForm
 
@@ -91,11 +92,11 @@ def add(experiment_id: int):
         flash(message, "success")
         return redirect(url_for("plants.index", experiment_id=experiment_id), code=303)
 
-    def rerender(status):
-        return render("plants/index.html", "plants/_add_form.html", status=status,
+    def problem(_exc):
+        return render("plants/index.html", "plants/_add_form.html",
                       **_context(experiment_id, form=form))
 
-    return run_form(form, action, on_success=success, rerender=rerender)
+    return page_write(action, form=form, done=success, problem=problem)
 
 
 @bp.post("/<uuid:plant_uuid>")
@@ -119,52 +120,53 @@ def update(experiment_id: int, plant_uuid):
         flash(f"Saved {updated.plant_code}.", "success")
         return redirect(url_for("plants.index", experiment_id=experiment_id), code=303)
 
-    def rerender(status):
+    def problem(_exc):
         session.refresh(plant)
         ctx = _context(experiment_id)
         if wants_fragment():
             return render_template("plants/_row.html", plant=plant, row_form=form,
                                    experiment=ctx["experiment"],
-                                   editable_codes=ctx["editable_codes"]), status
-        return render_template("plants/index.html", row_errors={plant.id: form}, **ctx), status
+                                   editable_codes=ctx["editable_codes"])
+        return render_template("plants/index.html", row_errors={plant.id: form}, **ctx)
 
-    return run_form(form, action, on_success=success, rerender=rerender)
+    return page_write(action, form=form, done=success, problem=problem)
 
 
 @bp.post("/import")
 def import_csv(experiment_id: int):
     """Dry run by default; ``confirm=1`` imports the same text all-or-nothing."""
-    session = db.session
     form = ImportForm()
     confirm = request.form.get("confirm") == "1"
     upload = request.files.get("file")
     data = upload.read() if upload and upload.filename else \
         (form.csv_text.data or "").encode("utf-8")
-    status = 200
-    result = None
-    try:
+
+    def action():
         if not data.strip():
             raise Invalid("Choose a CSV file first.", {"file": ["No file was chosen."]})
-        result = import_plants(session, experiment_id=experiment_id, data=data,
-                               actor=current_user, dry_run=not confirm)
-    except ImportRejected as exc:
-        session.rollback()
-        result, status = exc.result, 422
-        problem = exc.detail
-    except Invalid as exc:
-        session.rollback()
-        status = 422
-        problem = exc.detail + " " + " ".join(sum(exc.errors.values(), []))
-    else:
-        problem = None
-        if confirm:
-            session.commit()
+        return import_plants(db.session, experiment_id=experiment_id, data=data,
+                             actor=current_user, dry_run=not confirm)
+
+    def show(result, problem=None):
+        csv_text = data.decode("utf-8-sig", errors="replace") if result else ""
+        return render("plants/index.html", "plants/_import.html",
+                      **_context(experiment_id, import_result=result, import_problem=problem,
+                                 csv_text=csv_text))
+
+    def done(result):
+        if not confirm:
+            return show(result)
+        target = url_for("plants.index", experiment_id=experiment_id)
+        if wants_fragment():  # the whole list changed: load the page again
             flash(f"Imported {result.created} plants.", "success")
-            target = url_for("plants.index", experiment_id=experiment_id)
-            if wants_fragment():  # the whole list changed: load the page again
-                return "", 204, {"HX-Redirect": target}
-            return redirect(target, code=303)
-    csv_text = data.decode("utf-8-sig", errors="replace") if result else ""
-    return render("plants/index.html", "plants/_import.html", status=status,
-                  **_context(experiment_id, import_result=result, import_problem=problem,
-                             csv_text=csv_text))
+            return "", 204, {"HX-Redirect": target}
+        return respond(fragment=None, redirect_to=target,
+                       flash_message=f"Imported {result.created} plants.")
+
+    def problem(exc):
+        if isinstance(exc, ImportRejected):
+            return show(exc.result, exc.detail)
+        return show(None, exc.detail + " " + " ".join(sum(getattr(exc, "errors", {}).values(),
+                                                          [])))
+
+    return page_write(action, done=done, problem=problem, dry_run=not confirm)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -11,8 +11,7 @@ from ...http.access import viewer_may_write
 from ...http.htmx import render
 from ...models import ApiToken
 from ...services import users as user_service
-from ...services.errors import Invalid
-from ..forms import merge_errors
+from ..writes import page_write, respond
 from . import bp
 from .forms import PasswordForm, TokenForm
 
@@ -35,44 +34,32 @@ def show():
 @viewer_may_write
 def create_token():
     form = TokenForm()
-    session = db.session
-    if not form.validate():
-        return render("profile/show.html", "profile/_tokens.html", status=422,
-                      **_context(token_form=form))
-    token, raw = user_service.create_api_token(session, user=current_user, name=form.name.data)
-    session.commit()
-    return render("profile/show.html", "profile/_tokens.html", status=201,
-                  **_context(new_token=raw, new_token_name=token.name))
+    return page_write(lambda: user_service.create_api_token(
+        db.session, user=current_user, name=form.name.data), form=form,
+        done=lambda created: render("profile/show.html", "profile/_tokens.html", status=201,
+                                    **_context(new_token=created[1],
+                                               new_token_name=created[0].name)),
+        problem=lambda _exc: render("profile/show.html", "profile/_tokens.html",
+                                    **_context(token_form=form)))
 
 
 @bp.post("/tokens/<int:token_id>/revoke")
 @viewer_may_write
 def revoke_token(token_id: int):
-    session = db.session
-    token = user_service.revoke_api_token(session, token_id=token_id, user=current_user)
-    session.commit()
-    flash(f"Token “{token.name}” revoked.", "info")
-    return redirect(url_for("profile.show"), code=303)
+    return page_write(lambda: user_service.revoke_api_token(
+        db.session, token_id=token_id, user=current_user), done=lambda token: respond(
+        fragment=None, redirect_to=url_for("profile.show"), category="info",
+        flash_message=f"Token “{token.name}” revoked."))
 
 
 @bp.post("/password")
 @viewer_may_write
 def change_password():
     form = PasswordForm()
-    session = db.session
-    status = 422
-    if form.validate():
-        try:
-            user_service.change_password(session, user=current_user,
-                                         current=form.current_password.data,
-                                         new=form.password.data, confirm=form.confirm.data)
-        except Invalid as exc:
-            session.rollback()
-            merge_errors(form, exc)
-        else:
-            session.commit()
-            flash("Password changed.", "success")
-            return redirect(url_for("profile.show"), code=303)
-    return render_template("profile/show.html", **_context(password_form=form)), status
-
-
+    return page_write(lambda: user_service.change_password(
+        db.session, user=current_user, current=form.current_password.data,
+        new=form.password.data, confirm=form.confirm.data), form=form,
+        done=lambda _none: respond(fragment=None, redirect_to=url_for("profile.show"),
+                                   flash_message="Password changed."),
+        problem=lambda _exc: render_template("profile/show.html",
+                                             **_context(password_form=form)))

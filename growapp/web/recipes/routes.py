@@ -10,7 +10,7 @@ from ...http.htmx import render, wants_fragment
 from ...services import experiments as exp_service
 from ...services import recipes as recipe_service
 from ...services.readiness import status_summary
-from ..forms import run_form
+from ..writes import page_write
 from . import bp
 from .forms import LotForm, RecipeForm
 
@@ -50,8 +50,8 @@ def _done(experiment_id: int, message: str):
     return redirect(url_for("recipes.index", experiment_id=experiment_id), code=303)
 
 
-def _rerender(experiment_id, **ctx):
-    return lambda status: render("recipes/index.html", "recipes/_panel.html", status=status,
+def _problem(experiment_id, **ctx):
+    return lambda _exc: render("recipes/index.html", "recipes/_panel.html",
                                  **_context(experiment_id, **ctx))
 
 
@@ -64,8 +64,8 @@ def create(experiment_id: int):
                                             actor=current_user, code=form.code.data or None,
                                             **_recipe_fields(form))
 
-    return run_form(form, action, rerender=_rerender(experiment_id, form=form),
-                    on_success=lambda r: _done(experiment_id, f"Added {r.code}: {r.name}."))
+    return page_write(action, form=form, problem=_problem(experiment_id, form=form),
+                      done=lambda r: _done(experiment_id, f"Added {r.code}: {r.name}."))
 
 
 @bp.post("/recipes/<int:recipe_id>")
@@ -76,17 +76,16 @@ def update(experiment_id: int, recipe_id: int):
         return recipe_service.update_recipe(db.session, recipe_id=recipe_id, actor=current_user,
                                             code=form.code.data or None, **_recipe_fields(form))
 
-    return run_form(form, action,
-                    rerender=_rerender(experiment_id, edit_errors={recipe_id: form}),
-                    on_success=lambda r: _done(experiment_id, f"Saved {r.code}."))
+    return page_write(action, form=form,
+                      problem=_problem(experiment_id, edit_errors={recipe_id: form}),
+                      done=lambda r: _done(experiment_id, f"Saved {r.code}."))
 
 
 @bp.post("/recipes/<int:recipe_id>/delete")
 def delete(experiment_id: int, recipe_id: int):
-    session = db.session
-    recipe_service.delete_recipe(session, recipe_id=recipe_id, actor=current_user)
-    session.commit()
-    return _done(experiment_id, "Recipe deleted.")
+    return page_write(lambda: recipe_service.delete_recipe(
+        db.session, recipe_id=recipe_id, actor=current_user),
+        done=lambda _none: _done(experiment_id, "Recipe deleted."))
 
 
 # Lots ------------------------------------------------------------------------------------
@@ -127,6 +126,6 @@ def create_lot(experiment_id: int):
         flash(message, "success")
         return redirect(url_for("recipes.lots", experiment_id=experiment_id), code=303)
 
-    return run_form(form, action, on_success=success, rerender=lambda status: render(
-        "recipes/lots.html", "recipes/_lots_panel.html", status=status,
+    return page_write(action, form=form, done=success, problem=lambda _exc: render(
+        "recipes/lots.html", "recipes/_lots_panel.html",
         **_lot_context(experiment_id, form=form)))

@@ -15,7 +15,7 @@ from ...services import experiments as exp_service
 from ...services import schedules as schedule_service
 from ...services.errors import Invalid, NotFound
 from ...services.readiness import status_summary
-from ..forms import run_form
+from ..writes import page_write, respond
 from . import bp
 from .forms import ScheduleForm
 
@@ -139,11 +139,11 @@ def create(experiment_id: int):
             raise Invalid(exc.detail, {names.get(k, k): v for k, v in exc.errors.items()}) \
                 from exc
 
-    def rerender(status: int):
-        return render("schedule/index.html", "schedule/_panel.html", status=status,
+    def problem(_exc):
+        return render("schedule/index.html", "schedule/_panel.html",
                       **_context(experiment_id, form=form))
 
-    return run_form(form, action, rerender=rerender, on_success=lambda a: _done(
+    return page_write(action, form=form, problem=problem, done=lambda a: _done(
         experiment_id, f"Scheduled {a.title}.", 201))
 
 
@@ -165,49 +165,50 @@ def _own(experiment_id: int, schedule_id: int):
 
 
 def _set_active(experiment_id: int, schedule_id: int, active: bool):
-    session = db.session
-    _own(experiment_id, schedule_id)
-    action = schedule_service.update_schedule(session, schedule_id=schedule_id,
-                                              actor=current_user, is_active=active)
-    session.commit()
-    return _done(experiment_id, f"{'Resumed' if active else 'Paused'} {action.title}.")
+    def action():
+        _own(experiment_id, schedule_id)
+        return schedule_service.update_schedule(db.session, schedule_id=schedule_id,
+                                                actor=current_user, is_active=active)
+
+    return page_write(action, done=lambda schedule: _done(
+        experiment_id, f"{'Resumed' if active else 'Paused'} {schedule.title}."))
 
 
 @bp.post("/<int:schedule_id>/delete")
 def delete(experiment_id: int, schedule_id: int):
-    session = db.session
-    title = _own(experiment_id, schedule_id).title
-    schedule_service.delete_schedule(session, schedule_id=schedule_id, actor=current_user)
-    session.commit()
-    return _done(experiment_id, f"Deleted {title}.")
+    def action():
+        title = _own(experiment_id, schedule_id).title
+        schedule_service.delete_schedule(db.session, schedule_id=schedule_id,
+                                         actor=current_user)
+        return title
+
+    return page_write(action, done=lambda title: _done(experiment_id, f"Deleted {title}."))
 
 
 @bp.post("/<int:schedule_id>/occurrences")
 def mark(experiment_id: int, schedule_id: int):
     """Done / Skip… on one occurrence. HTMX gets the plan back; a plain POST a redirect."""
-    session = db.session
-    action = _own(experiment_id, schedule_id)
     day, status = request.form.get("date", ""), request.form.get("status", "")
     reason = request.form.get("reason", "")
     key = f"{schedule_id}:{day}"
-    try:
+
+    def action():
+        schedule = _own(experiment_id, schedule_id)
         completion = schedule_service.mark_occurrence(
-            session, schedule_id=schedule_id, actor=current_user, date=day or None,
+            db.session, schedule_id=schedule_id, actor=current_user, date=day or None,
             status=status, reason=reason)
-    except Invalid as exc:
-        session.rollback()
-        messages = [m for msgs in exc.errors.values() for m in msgs] or [exc.detail]
+        word = "Done" if completion.status == "done" else "Skipped"
+        return f"{word}: {schedule.title} ({day})."
+
+    def problem(exc):
+        messages = [m for msgs in getattr(exc, "errors", {}).values() for m in msgs] \
+            or [exc.detail]
         extra = {"mark_errors": {key: messages}, "mark_reason": {key: reason}}
         if wants_fragment():
-            return render_template("schedule/_plan.html",
-                                   **_plan_context(experiment_id, **extra)), 422
-        return render_template("schedule/index.html", **_context(experiment_id, **extra)), 422
-    session.commit()
-    word = "Done" if completion.status == "done" else "Skipped"
-    message = f"{word}: {action.title} ({day})."
-    if wants_fragment():
-        return render_template("schedule/_plan.html",
-                               **_plan_context(experiment_id, plan_message=message))
-    flash(message, "success")
-    return redirect(url_for("schedule.index", experiment_id=experiment_id) + "#schedule-plan",
-                    code=303)
+            return render_template("schedule/_plan.html", **_plan_context(experiment_id, **extra))
+        return render_template("schedule/index.html", **_context(experiment_id, **extra))
+
+    return page_write(action, problem=problem, done=lambda message: respond(
+        fragment="schedule/_plan.html", flash_message=message,
+        redirect_to=url_for("schedule.index", experiment_id=experiment_id) + "#schedule-plan",
+        **_plan_context(experiment_id, plan_message=message)))

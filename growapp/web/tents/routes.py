@@ -13,7 +13,7 @@ from ...services import tents as tent_service
 from ...services import trays as tray_service
 from ...services.errors import Invalid
 from ...services.readiness import status_summary
-from ..forms import run_form
+from ..writes import page_write
 from . import bp
 from .forms import RegenerateForm, RestrictionForm, TentForm
 
@@ -76,22 +76,22 @@ def create(experiment_id: int):
             code=form.code.data or None, layout=layout_from(form),
             allowed_species_ids=list(form.allowed_species.data or []))
 
-    def rerender(status):
-        return render("tents/index.html", "tents/_tents_panel.html", status=status,
+    def problem(_exc):
+        return render("tents/index.html", "tents/_tents_panel.html",
                       **_context(experiment_id, form=form))
 
-    return run_form(form, action, rerender=rerender, on_success=lambda tent: _done(
+    return page_write(action, form=form, problem=problem, done=lambda tent: _done(
         experiment_id, f"Tent {tent.code} created with {len(tent.slots)} slots.", {}))
 
 
-def _tent_rerender(experiment_id: int, tent_id: int, form):
+def _tent_problem(experiment_id: int, tent_id: int, form):
     """Problems of a per-tent form are shown on that tent's card."""
-    def rerender(status):
+    def problem(_exc):
         errors = list(form.form_errors) + sum((list(v) for k, v in form.errors.items()
                                                if k != "csrf_token"), [])
-        return render("tents/index.html", "tents/_tents_panel.html", status=status,
+        return render("tents/index.html", "tents/_tents_panel.html",
                       **_context(experiment_id, tent_errors={tent_id: errors}))
-    return rerender
+    return problem
 
 
 @bp.post("/<int:tent_id>/slots")
@@ -103,9 +103,9 @@ def regenerate(experiment_id: int, tent_id: int):
         return tent_service.generate_slots(session, tent_id=tent_id, actor=current_user,
                                            layout=layout_from(form))
 
-    return run_form(form, action, rerender=_tent_rerender(experiment_id, tent_id, form),
-                    on_success=lambda tent: _done(experiment_id,
-                                                  f"Slots of {tent.code} regenerated.", {}))
+    return page_write(action, form=form, problem=_tent_problem(experiment_id, tent_id, form),
+                      done=lambda tent: _done(experiment_id,
+                                              f"Slots of {tent.code} regenerated.", {}))
 
 
 @bp.post("/<int:tent_id>/species")
@@ -118,14 +118,13 @@ def restrict(experiment_id: int, tent_id: int):
         return tent_service.update_tent(session, tent_id=tent_id, actor=current_user,
                                         allowed_species_ids=list(form.allowed_species.data or []))
 
-    return run_form(form, action, rerender=_tent_rerender(experiment_id, tent_id, form),
-                    on_success=lambda tent: _done(experiment_id,
-                                                  f"Species allowed in {tent.code} saved.", {}))
+    return page_write(action, form=form, problem=_tent_problem(experiment_id, tent_id, form),
+                      done=lambda tent: _done(experiment_id,
+                                              f"Species allowed in {tent.code} saved.", {}))
 
 
 @bp.post("/<int:tent_id>/delete")
 def delete(experiment_id: int, tent_id: int):
-    session = db.session
-    tent_service.delete_tent(session, tent_id=tent_id, actor=current_user)
-    session.commit()
-    return _done(experiment_id, "Tent deleted.", {})
+    return page_write(lambda: tent_service.delete_tent(
+        db.session, tent_id=tent_id, actor=current_user),
+        done=lambda _none: _done(experiment_id, "Tent deleted.", {}))

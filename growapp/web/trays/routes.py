@@ -11,7 +11,8 @@ from ...services import experiments as exp_service
 from ...services import recipes as recipe_service
 from ...services import trays as tray_service
 from ...services.readiness import status_summary
-from ..forms import int_or_none, run_form
+from ..forms import int_or_none
+from ..writes import page_write
 from . import bp
 from .forms import TrayEditForm, TrayForm
 
@@ -63,9 +64,9 @@ def create(experiment_id: int):
             capacity=form.capacity.data, code=form.code.data or None,
             slot_id=int_or_none(form.slot_id.data), recipe_id=int_or_none(form.recipe_id.data))
 
-    return run_form(form, action, on_success=lambda t: _done(
-        experiment_id, f"Tray {t.code} created.", 201), rerender=lambda status: render(
-        "trays/index.html", "trays/_panel.html", status=status,
+    return page_write(action, form=form, done=lambda t: _done(
+        experiment_id, f"Tray {t.code} created.", 201), problem=lambda _exc: render(
+        "trays/index.html", "trays/_panel.html",
         **_context(experiment_id, form=form)))
 
 
@@ -78,15 +79,14 @@ def update(experiment_id: int, tray_id: int):
             db.session, tray_id=tray_id, actor=current_user, capacity=form.capacity.data,
             slot_id=int_or_none(form.slot_id.data), recipe_id=int_or_none(form.recipe_id.data))
 
-    return run_form(form, action, on_success=lambda t: _done(experiment_id, f"Saved {t.code}."),
-                    rerender=lambda status: render(
-                        "trays/index.html", "trays/_panel.html", status=status,
-                        **_context(experiment_id, edit_errors={tray_id: form})))
+    return page_write(action, form=form, done=lambda t: _done(experiment_id, f"Saved {t.code}."),
+                      problem=lambda _exc: render(
+                          "trays/index.html", "trays/_panel.html",
+                          **_context(experiment_id, edit_errors={tray_id: form})))
 
 
 @bp.post("/<int:tray_id>/delete")
 def delete(experiment_id: int, tray_id: int):
-    session = db.session
-    tray_service.delete_tray(session, tray_id=tray_id, actor=current_user)
-    session.commit()
-    return _done(experiment_id, "Tray deleted.")
+    return page_write(lambda: tray_service.delete_tray(
+        db.session, tray_id=tray_id, actor=current_user),
+        done=lambda _none: _done(experiment_id, "Tray deleted."))
