@@ -1,8 +1,9 @@
 """The trial's answer: change from baseline by recipe over weeks (R0 vs Rn), by stratum,
-feeding compliance, adverse events by recipe, and the randomisation record.
+estimated at the tray level (services/analysis.py), with feeding compliance, adverse
+events by recipe and the randomisation record.
 
-Pure aggregation over a handful of bulk queries; statistics are computed here (sample SD,
-n − 1) so the numbers can be checked by hand against a small fixture.
+A handful of bulk queries; the descriptive cells (mean, sample SD with n − 1, n) are
+computed here, the inference (differences to R0 with 95% intervals) in analysis.py.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from ..models import (
     Species,
     utcnow,
 )
+from .analysis import Fit, Obs, fit_contrasts
 from .assignment import assignments, latest_allocation
 from .errors import Invalid
 from .experiments import get_experiment
@@ -59,6 +61,9 @@ class MetricReport:
     strata: list[str]  # [""] when not split
     # (stratum, recipe, week) -> Cell of the change from baseline
     cells: dict[tuple[str, str, int], Cell] = field(default_factory=dict)
+    # (stratum, week) -> the tray-level fit of that week's change
+    fits: dict[tuple[str, int], Fit] = field(default_factory=dict)
+    counts: bool = False  # an integer field (leaves, traps): "more" / "fewer"
 
     def difference(self, stratum: str, recipe: str, week: int) -> float | None:
         """Mean change of ``recipe`` minus mean change of the control (R0)."""
@@ -67,6 +72,47 @@ class MetricReport:
         if not control or not cell or control.mean is None or cell.mean is None:
             return None
         return cell.mean - control.mean
+
+
+def _num(value: float) -> str:
+    return f"{value:.2g}" if abs(value) < 0.1 else f"{value:.1f}"
+
+
+def _p(value: float) -> str:
+    return "p < 0.001" if value < 0.001 else f"p = {value:.2g}" if value < 0.01 \
+        else f"p = {value:.2f}"
+
+
+def answer_in_words(metric: MetricReport, week: int, stratum: str = "") -> list[str]:
+    """One sentence per recipe: the tray-level difference to the control in week ``week``,
+    or plainly why the design cannot tell."""
+    fit = metric.fits.get((stratum, week))
+    where = f" ({stratum})" if stratum else ""
+    if fit is None:
+        return [f"Week {week}{where}: no {metric.label.lower()} measurements."]
+    if fit.problem:
+        return [f"Week {week}{where}: {fit.problem}"]
+    noun = metric.label.lower()
+    unit = f" {metric.unit}" if metric.unit and metric.unit != "1–5" else ""
+    adjusted = ", Holm-adjusted" if len(fit.contrasts) > 1 else ""
+    out = []
+    for c in fit.contrasts:
+        size = abs(c.estimate)
+        if metric.counts:
+            more = "more" if c.estimate >= 0 else "fewer"
+            claim = f"{c.recipe} plants gained {_num(size)} {more} {noun} than {c.vs}"
+        else:
+            more = "more" if c.estimate >= 0 else "less"
+            claim = f"{noun} changed {_num(size)}{unit} {more} under {c.recipe} than {c.vs}"
+        trays = (f"{c.n_units[c.vs]} trays each" if c.n_units[c.vs] == c.n_units[c.recipe]
+                 else f"{c.n_units[c.recipe]} and {c.n_units[c.vs]} trays")
+        sentence = (f"After {week} week{'s' if week != 1 else ''}{where} {claim} (95% CI "
+                    f"{_num(c.ci_low)} to {_num(c.ci_high)}; {trays}; "
+                    f"{_p(c.p_adjusted)}{adjusted}).")
+        if c.ci_low <= 0 <= c.ci_high:
+            sentence += " The interval includes no difference: the trial cannot tell yet."
+        out.append(sentence[0].upper() + sentence[1:])
+    return out
 
 
 @dataclass
@@ -80,6 +126,18 @@ class Report:
     plants: int
     measured_weeks: list[int]
     schedules: dict[str, dict[str, int]] = field(default_factory=dict)
+    # week -> (plants measured, active plants) for weeks still being measured
+    in_progress: dict[int, tuple[int, int]] = field(default_factory=dict)
+
+    @property
+    def weeks_in_progress(self) -> list[int]:
+        return sorted(self.in_progress)
+
+    @property
+    def answer_week(self) -> int | None:
+        """The latest week whose measurements are complete: the one the answer is about."""
+        done = [w for w in self.measured_weeks if w not in self.in_progress]
+        return done[-1] if done else None
 
     @property
     def empty(self) -> bool:
@@ -119,6 +177,8 @@ def build_report(session: Session, *, experiment_id: int, split: str | None = No
         values[pid][week] = vals or {}
     weeks = sorted({w for per in values.values() for w in per if w > 0})
 
+    tray_of = {pid: a.tray_id for pid, a in assigned.items()}
+
     def stratum(pid: int) -> str:
         cat, grade = plants[pid]
         return {"category": cat, "grade": grade or "ungraded"}.get(split or "", "")
@@ -128,6 +188,7 @@ def build_report(session: Session, *, experiment_id: int, split: str | None = No
     for f in _numeric_fields(session, {c for c, _g in plants.values()}):
         key = f["key"]
         changes: dict[tuple[str, str, int], list[float]] = defaultdict(list)
+        units: dict[tuple[str, int], list[Obs]] = defaultdict(list)
         for pid, per in values.items():
             base = per.get(0, {}).get(key)
             recipe = recipe_of.get(pid)
@@ -136,17 +197,39 @@ def build_report(session: Session, *, experiment_id: int, split: str | None = No
             for week, vals in per.items():
                 v = vals.get(key)
                 if week > 0 and v is not None and not isinstance(v, bool):
-                    changes[(stratum(pid), recipe, week)].append(float(v) - float(base))
+                    change = float(v) - float(base)
+                    changes[(stratum(pid), recipe, week)].append(change)
+                    units[(stratum(pid), week)].append(Obs(recipe, tray_of[pid], change))
         report = MetricReport(key=key, label=f["label"], unit=f.get("unit"), weeks=weeks,
-                              recipes=recipes,
+                              recipes=recipes, counts=f["type"] == "int",
                               strata=sorted({s for s, _r, _w in changes}) or [""])
         report.cells = {k: summarise(v) for k, v in changes.items()}
+        report.fits = {k: fit_contrasts(obs) for k, obs in sorted(units.items())}
         metrics.append(report)
     return Report(experiment=experiment, split=split, metrics=metrics,
                   feeding=feeding_compliance(session, experiment, recipe_of, now=now),
                   adverse=adverse_by_recipe(session, experiment.id, recipe_of),
                   allocation=latest_allocation(session, experiment.id), plants=len(plants),
-                  measured_weeks=weeks, schedules=schedule_compliance(session, experiment, now))
+                  measured_weeks=weeks, schedules=schedule_compliance(session, experiment, now),
+                  in_progress=weeks_in_progress(session, experiment, values, now=now))
+
+
+def weeks_in_progress(session: Session, experiment: Experiment,
+                      values: dict[int, dict[int, dict]], *, now: datetime | None = None
+                      ) -> dict[int, tuple[int, int]]:
+    """Weeks not over yet (the current week of a running trial, or later) whose active
+    plants are not all measured: {week: (measured, active)}."""
+    if experiment.status != "running" or experiment.started_at is None:
+        return {}
+    current = ((now or utcnow()) - experiment.started_at).days // 7
+    active = set(session.scalars(select(Plant.id).where(
+        Plant.experiment_id == experiment.id, Plant.status == "active")))
+    out = {}
+    for week in sorted({w for per in values.values() for w in per if w >= max(current, 1)}):
+        measured = sum(1 for pid in active if week in values.get(pid, {}))
+        if measured < len(active):
+            out[week] = (measured, len(active))
+    return out
 
 
 def feeding_compliance(session: Session, experiment: Experiment, recipe_of: dict[int, str],

@@ -29,3 +29,35 @@ def report_trial(session):
         plants[name] = p
     session.flush()
     return exp, plants, (t0, t1), (r0, r1)
+
+
+# Leaves at weeks 0, 1, 2 of two trays per recipe, three plants a tray; week 2 is under way
+# (the trial started 15 days ago and TR4's plants are not measured yet).
+TRAY_TRIAL = {  # tray: (recipe, [(week 0, week 1, week 2 or None)] per plant)
+    "TR1": ("R0", [(4, 5, 6), (5, 6, 7), (6, 6, 8)]),
+    "TR2": ("R0", [(4, 6, 7), (5, 7, 8), (5, 5, 6)]),
+    "TR3": ("R1", [(4, 8, 10), (5, 8, 11), (4, 7, 9)]),
+    "TR4": ("R1", [(5, 7, None), (6, 10, None), (4, 7, None)]),
+}
+
+
+def tray_trial(session):
+    """Two trays per recipe (see TRAY_TRIAL). Returns (experiment, {tray code: [changes at
+    week 1]})."""
+    exp = f.make_experiment(session, status="running")
+    exp.started_at = utcnow() - timedelta(days=15)
+    tent = f.make_tent(session, exp, positions=4)
+    recipes = {code: f.make_recipe(session, exp, code) for code in ("R0", "R1")}
+    week1: dict[str, list[float]] = {}
+    for i, (code, (recipe, plants)) in enumerate(TRAY_TRIAL.items()):
+        tray = f.make_tray(session, exp, code, capacity=3, slot=tent.slots[i],
+                           recipe=recipes[recipe])
+        for j, weeks in enumerate(plants):
+            p = f.make_plant(session, exp, code=f"VFT-{code}-{j}", grade="A", tray=tray)
+            for week, value in enumerate(weeks):
+                if value is not None:
+                    session.add(PlantMetric(plant_id=p.id, week_number=week,
+                                            values={"leaf_count": value}))
+            week1.setdefault(code, []).append(weeks[1] - weeks[0])
+    session.flush()
+    return exp, week1

@@ -9,9 +9,9 @@ import pytest
 from growapp.models import FeedingLog, PlantMetric, RotationLog, utcnow
 from growapp.services import exports
 from growapp.services.observations import remove_plant, report_adverse
-from growapp.services.reports import build_report, summarise
+from growapp.services.reports import answer_in_words, build_report, summarise
 from tests.helpers import factories as f
-from tests.helpers.reports import report_trial
+from tests.helpers.reports import report_trial, tray_trial
 
 
 def test_summarise_uses_sample_sd():
@@ -126,3 +126,24 @@ def test_schedule_compliance(session):
     counts = report.schedules["water"]
     assert (counts["done"], counts["skipped"]) == (1, 1)
     assert counts["missed"] == (utcnow().date() - start).days - 2
+
+
+def test_report_contrasts_are_tray_level_and_the_week_under_way_is_marked(session):
+    exp, week1 = tray_trial(session)
+    report = build_report(session, experiment_id=exp.id)
+    assert report.weeks_in_progress == [2] and report.in_progress[2] == (9, 12)
+    assert report.answer_week == 1
+    leaves = next(m for m in report.metrics if m.key == "leaf_count")
+    fit = leaves.fits[("", 1)]
+    (c,) = fit.contrasts
+    means = {code: sum(v) / len(v) for code, v in week1.items()}
+    expected = (means["TR3"] + means["TR4"]) / 2 - (means["TR1"] + means["TR2"]) / 2
+    assert c.estimate == pytest.approx(expected)
+    assert c.n_units == {"R0": 2, "R1": 2} and c.n_plants == {"R0": 6, "R1": 6}
+    assert fit.df == 2 and c.ci_low < c.estimate < c.ci_high
+    (sentence,) = answer_in_words(leaves, 1)
+    assert sentence.startswith(f"After 1 week R1 plants gained {expected:.1f} more leaves "
+                               "than R0 (95% CI ")
+    assert "2 trays each" in sentence and "p = " in sentence
+    week2 = leaves.fits[("", 2)]  # only TR3 of R1 measured: still a fit, on fewer trays
+    assert week2.trays == {"R0": 2, "R1": 1}

@@ -1,7 +1,7 @@
 """Reports page, CSV downloads (page and API), streamed with the documented columns."""
 
 from growapp.services.exports import COLUMNS
-from tests.helpers.reports import report_trial
+from tests.helpers.reports import report_trial, tray_trial
 
 
 def test_report_page_shows_tables_and_a_chart(login_as, session):
@@ -54,3 +54,37 @@ def test_api_exports_and_report(client, api_token, session):
     assert r1["mean"] == 5.0 and r1["n"] == 2 and r1["difference_vs_r0"] == 3.5
     bad = client.get(f"/api/v1/experiments/{exp.id}/report?split=colour", headers=headers)
     assert bad.status_code == 422
+
+
+def test_report_opens_with_the_answer_and_marks_the_week_under_way(login_as, session):
+    client = login_as("viewer")
+    exp, _week1 = tray_trial(session)
+    session.commit()
+    html = client.get(f"/experiments/{exp.id}/reports").get_data(as_text=True)
+    answer = html.split('id="answer-leaf_count"')[1].split("</div>")[0]
+    assert "After 1 week R1 plants gained" in answer and "2 trays each" in answer
+    assert "Week 2 is still being measured (9 of 12 plants)" in answer
+    assert "<th scope=\"row\">2*</th>" in html and 'fill="none"' in html  # hollow point
+    assert "whiskers: 95% CI" in html
+    small = client.get(f"/experiments/{report_trial(session)[0].id}/reports")
+    assert "Too few trays to tell" in small.get_data(as_text=True)
+
+
+def test_api_report_contrasts(client, api_token, session):
+    _u, raw = api_token("viewer")
+    exp, _week1 = tray_trial(session)
+    session.commit()
+    report = client.get(f"/api/v1/experiments/{exp.id}/report",
+                        headers={"Authorization": f"Bearer {raw}"}).json
+    assert report["weeks"] == [1, 2] and report["weeks_in_progress"] == [2]
+    leaf = next(m for m in report["metrics"] if m["key"] == "leaf_count")
+    contrast = next(c for c in leaf["contrasts"] if c["week"] == 1)
+    assert set(contrast) == {"week", "stratum", "recipe", "vs", "estimate", "ci_low",
+                             "ci_high", "p_value", "p_adjusted", "unit", "n_units",
+                             "n_plants", "method"}
+    assert (contrast["recipe"], contrast["vs"], contrast["unit"], contrast["method"],
+            contrast["stratum"]) == ("R1", "R0", "tray", "ols-tray-means", None)
+    assert contrast["n_units"] == {"R0": 2, "R1": 2}
+    assert contrast["ci_low"] < contrast["estimate"] < contrast["ci_high"]
+    fit = next(f for f in leaf["fits"] if f["week"] == 1)
+    assert fit["df"] == 2 and fit["problem"] is None and 0 <= fit["icc"] <= 1

@@ -1,5 +1,7 @@
-"""Line charts as plain SVG geometry: mean change from baseline per recipe over weeks, with
-±SD whiskers. No library and no inline style (CSP): colours are presentation attributes."""
+"""Line charts as plain SVG geometry: each recipe's tray-level difference to the control
+(R0, the zero line) over weeks, with 95% confidence whiskers; a week still being measured
+is drawn hollow. No library and no inline style (CSP): colours are presentation
+attributes."""
 
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ class Series:
     points: list[tuple[float, float]]  # (x, y) in px
     whiskers: list[tuple[float, float, float]]  # (x, y_low, y_high)
     dash: str = ""
+    hollow: list[tuple[float, float]] = field(default_factory=list)  # weeks in progress
 
     @property
     def path(self) -> str:
@@ -37,6 +40,8 @@ class Chart:
     x_ticks: list[tuple[float, str]] = field(default_factory=list)
     y_ticks: list[tuple[float, str]] = field(default_factory=list)
     zero_y: float | None = None
+    control: str = "R0"
+    in_progress: bool = False
 
 
 def _nice_step(span: float) -> float:
@@ -48,16 +53,20 @@ def _nice_step(span: float) -> float:
     return raw
 
 
-def line_chart(metric: MetricReport, stratum: str, colours: dict[str, str]) -> Chart | None:
+def contrast_chart(metric: MetricReport, stratum: str, colours: dict[str, str],
+                   in_progress: list[int] = ()) -> Chart | None:
+    """Estimate ± 95% CI of every recipe against the control, week by week."""
     weeks = metric.weeks
-    data = {r: [(w, metric.cells.get((stratum, r, w))) for w in weeks] for r in metric.recipes}
+    fits = {w: metric.fits.get((stratum, w)) for w in weeks}
+    recipes = [r for r in metric.recipes if r != "R0"]
+    data = {r: [(w, next((c for c in (fits[w].contrasts if fits[w] else ())
+                          if c.recipe == r), None)) for w in weeks] for r in recipes}
     lows, highs = [0.0], [0.0]
     for pairs in data.values():
         for _w, c in pairs:
-            if c and c.mean is not None:
-                sd = c.sd or 0
-                lows.append(c.mean - sd)
-                highs.append(c.mean + sd)
+            if c is not None and c.estimate is not None:
+                lows.append(c.ci_low if c.ci_low is not None else c.estimate)
+                highs.append(c.ci_high if c.ci_high is not None else c.estimate)
     if not weeks or len(lows) == 1:
         return None
     step = _nice_step(max(highs) - min(lows))
@@ -74,25 +83,28 @@ def line_chart(metric: MetricReport, stratum: str, colours: dict[str, str]) -> C
     def sy(value: float) -> float:
         return TOP + (y_max - value) / (y_max - y_min) * (H - TOP - BOTTOM)
 
-    chart = Chart(title=metric.label)
-    chart.x_ticks = [(sx(w), str(w)) for w in weeks]
+    chart = Chart(title=metric.label, in_progress=any(w in in_progress for w in weeks))
+    chart.x_ticks = [(sx(w), f"{w}*" if w in in_progress else str(w)) for w in weeks]
     ticks, v = [], y_min
     while v <= y_max + step / 2:
         ticks.append((sy(v), f"{v:g}"))
         v += step
     chart.y_ticks = ticks
-    chart.zero_y = sy(0) if y_min <= 0 <= y_max else None
-    for n, (recipe, pairs) in enumerate(data.items()):
+    chart.zero_y = sy(0)
+    for n, (recipe, pairs) in enumerate(data.items(), start=1):
         colour = colours.get(recipe) or FALLBACK[n % len(FALLBACK)]
         series = Series(recipe=recipe, colour=colour, points=[], whiskers=[])
-        for week, cell in pairs:
-            if cell and cell.mean is not None:
-                x = sx(week) + (n - (len(data) - 1) / 2) * 3  # spread whiskers apart
-                series.points.append((x, sy(cell.mean)))
-                if cell.sd:
-                    series.whiskers.append((x, sy(cell.mean - cell.sd), sy(cell.mean + cell.sd)))
-        if recipe == "R0":
-            series.dash = "5 4"  # the control is drawn dashed: readable in black and white
-        if series.points:
+        for week, c in pairs:
+            if c is None or c.estimate is None:
+                continue
+            x = sx(week) + (n - (len(data) + 1) / 2) * 4  # spread whiskers apart
+            point = (x, sy(c.estimate))
+            if week in in_progress:
+                series.hollow.append(point)  # not plotted as if complete: no line to it
+                continue
+            series.points.append(point)
+            if c.ci_low is not None:
+                series.whiskers.append((x, sy(c.ci_low), sy(c.ci_high)))
+        if series.points or series.hollow:
             chart.series.append(series)
     return chart

@@ -9,9 +9,9 @@ from ...http.downloads import csv_response
 from ...services.exports import EXPORTS
 from ...services.readiness import status_summary
 from ...services.recipes import list_recipes
-from ...services.reports import SPLITS, build_report
+from ...services.reports import SPLITS, answer_in_words, build_report
 from . import bp
-from .charts import COLOURS, line_chart
+from .charts import COLOURS, contrast_chart
 
 
 @bp.get("/reports")
@@ -22,10 +22,13 @@ def index(experiment_id: int):
         split = None
     report = build_report(session, experiment_id=experiment_id, split=split)
     colours = {r.code: COLOURS.get(r.colour, "") for r in list_recipes(session, experiment_id)}
-    charts = {(m.key, s): line_chart(m, s, colours) for m in report.metrics for s in m.strata}
+    charts = {(m.key, s): contrast_chart(m, s, colours, report.weeks_in_progress)
+              for m in report.metrics for s in m.strata}
+    answers = {(m.key, s): answer_in_words(m, report.answer_week, s)
+               for m in report.metrics for s in m.strata} if report.answer_week else {}
     return render_template("reports/index.html", experiment=report.experiment,
                            summary=status_summary(session, experiment_id), report=report,
-                           charts=charts, split=split, exports=list(EXPORTS))
+                           charts=charts, answers=answers, split=split, exports=list(EXPORTS))
 
 
 @bp.get("/export/<name>.csv")
