@@ -107,6 +107,10 @@ def fit_contrasts(observations: Iterable[Obs], *, control: str = CONTROL,
         fit.problem = (f"Too few trays to tell: {len(keys)} trays for {len(recipes)} recipes "
                        "leave no way to measure how much trays differ. Use at least two "
                        "trays per recipe.")
+    elif math.sqrt(model.scale) <= 1e-9 * (1 + float(np.abs(y).max())):
+        fit.df = 0  # no spread: intervals and p-values would be artefacts of rounding
+        fit.problem = ("The trays of each recipe changed exactly alike, so there is no "
+                       "spread to judge a difference by.")
     else:
         fit.tray_sd = math.sqrt(model.scale)
     with np.errstate(all="ignore"):

@@ -124,6 +124,10 @@ def test_the_design_says_when_it_cannot_tell():
     assert c.estimate == pytest.approx(2.0) and c.ci_low is None and c.p_value is None
     assert "No R0" in fit_contrasts([Obs("R1", 1, 1.0), Obs("R1", 2, 2.0)]).problem
     assert "Only the control" in fit_contrasts([Obs("R0", 1, 1.0), Obs("R0", 2, 2.0)]).problem
+    alike = [Obs(r, f"{r}{t}", 3.0 + (r == "R1")) for r in ("R0", "R1") for t in range(3)]
+    fit = fit_contrasts(alike)
+    assert "exactly alike" in fit.problem and fit.contrasts[0].ci_low is None
+    assert fit.tray_sd is None and fit.contrasts[0].estimate == pytest.approx(1.0)
 
 
 def test_power_calculations():

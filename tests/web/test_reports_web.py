@@ -88,3 +88,23 @@ def test_api_report_contrasts(client, api_token, session):
     assert contrast["ci_low"] < contrast["estimate"] < contrast["ci_high"]
     fit = next(f for f in leaf["fits"] if f["week"] == 1)
     assert fit["df"] == 2 and fit["problem"] is None and 0 <= fit["icc"] <= 1
+
+
+def test_design_check_and_calculator(login_as, hx_client, session):
+    client = login_as("viewer", client=hx_client)
+    exp, _week1 = tray_trial(session)
+    session.commit()
+    html = client.get(f"/experiments/{exp.id}/design-check").get_data(as_text=True)
+    assert "<html" not in html and 'id="design-check"' in html
+    assert "R0 2 trays · R1 2 trays" in html
+    assert "With 2 trays per recipe, the smallest difference detectable with 80% power" in html
+    assert "Leaves:" in html and "this trial, week 1" in html
+    asked = client.get(f"/experiments/{exp.id}/design-check?metric=leaf_count&difference=1"
+                       "&sd=0.5").get_data(as_text=True)
+    assert "you need <strong>6 trays per recipe</strong> (you have 2)" in asked
+    assert "Enter the tray-to-tray spread" not in asked
+    bad = client.get(f"/experiments/{exp.id}/design-check?difference=abc&sd=-1")
+    assert bad.status_code == 200 and "trays per recipe</strong>" not in bad.get_data(True)
+    overview = client.get(f"/experiments/{exp.id}/overview", headers={"HX-Boosted": "true"})
+    assert f'hx-get="/experiments/{exp.id}/design-check" hx-trigger="load"' in \
+        overview.get_data(as_text=True)

@@ -6,6 +6,9 @@ from flask import render_template, request
 
 from ...extensions import db
 from ...http.downloads import csv_response
+from ...http.htmx import render
+from ...services.analysis import trays_needed
+from ...services.design_check import design_check
 from ...services.exports import EXPORTS
 from ...services.readiness import status_summary
 from ...services.recipes import list_recipes
@@ -29,6 +32,30 @@ def index(experiment_id: int):
     return render_template("reports/index.html", experiment=report.experiment,
                            summary=status_summary(session, experiment_id), report=report,
                            charts=charts, answers=answers, split=split, exports=list(EXPORTS))
+
+
+@bp.get("/design-check")
+def design(experiment_id: int):
+    """The smallest difference the design detects, and the trays a given difference needs
+    (a GET calculator: nothing is written). Loaded into overview and placement by htmx."""
+    check = design_check(db.session, experiment_id=experiment_id)
+    spread = next((s for s in check.spreads if s.key == request.args.get("metric")),
+                  check.spreads[0] if check.spreads else None)
+    sd = _positive(request.args.get("sd")) or (spread.tray_sd if spread else None)
+    difference = _positive(request.args.get("difference"))
+    needed = trays_needed(difference, sd) if difference and sd else None
+    return render("reports/design.html", "reports/_design_check.html", check=check,
+                  experiment=check.experiment, spread=spread, sd=sd, difference=difference,
+                  needed=needed, asked=difference is not None,
+                  summary=status_summary(db.session, experiment_id))
+
+
+def _positive(text: str | None) -> float | None:
+    try:
+        value = float(text) if text else None
+    except ValueError:
+        return None
+    return value if value is not None and 0 < value < 1e9 else None
 
 
 @bp.get("/export/<name>.csv")
