@@ -110,7 +110,8 @@ def test_plants_and_feedings_exports(session):
 
 
 def test_schedule_compliance(session):
-    from growapp.services.schedules import create_schedule, mark_occurrence
+    from growapp.services.schedules.completion import mark_occurrence
+    from growapp.services.schedules.manage import create_schedule
 
     exp, plants, trays, _r = report_trial(session)
     op = f.make_user(session)

@@ -11,7 +11,7 @@ from ...services import experiments as exp_service
 from ...services.errors import Conflict, Invalid
 from ...services.overview import FILTERS, roster, tent_map
 from ...services.readiness import status_summaries, status_summary
-from ...services.schedules import due_today_count
+from ...services.schedules.plan import due_today_count
 from ...services.tents import list_tents
 from ...services.trays import list_trays
 from ..forms import merge_errors

@@ -12,7 +12,7 @@ from wtforms import (
 )
 from wtforms.validators import Length, Optional
 
-from ...services.schedules import ACTION_LABELS, WEEKDAY_NAMES
+from ...services.schedules.rules import ACTION_LABELS, WEEKDAY_NAMES
 
 ACTION_CHOICES = list(ACTION_LABELS.items())
 WEEKDAY_CHOICES = list(enumerate(WEEKDAY_NAMES))
