@@ -20,8 +20,8 @@ from ..services.plants import get_plant
 from ..services.rotation import rotate_tray, rotation_history
 from ..services.trays import list_trays
 from .framework import endpoint, envelope, whole_list
-from .plants import plant_out
-from .schemas import Page, PlantOut, StrictIn
+from .plants import PlantOut, plant_out
+from .schemas import Page, StrictIn
 
 TAG = "Tent floor"
 
