@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from ..models import Experiment
 from ..services import experiments as exp_service
-from ..services.readiness import status_summary
+from ..services.read.readiness import status_summary
 from .framework import endpoint, envelope, require_fresh
 from .schemas import Page, StrictIn
 

@@ -14,9 +14,9 @@ from ..models import Event, FeedingLog, Tray
 from ..services import experiments as exp_service
 from ..services import feeding as feeding_service
 from ..services import observations as obs_service
-from ..services.cockpit import cockpit
 from ..services.errors import NotFound
 from ..services.plants import get_plant
+from ..services.read.cockpit import cockpit
 from ..services.rotation import rotate_tray, rotation_history
 from ..services.trays import list_trays
 from .framework import endpoint, envelope, whole_list

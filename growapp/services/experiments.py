@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from ..models import Experiment, User, utcnow
 from .errors import Conflict, Forbidden, Invalid, NotFound
 from .events import record_event
-from .readiness import StatusSummary, status_summary
+from .read.readiness import StatusSummary, status_summary
 
 EDITABLE = ("name", "description", "feeding_window_days", "short_name")
 

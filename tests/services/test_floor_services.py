@@ -9,8 +9,8 @@ from growapp.models import Event, FeedingLog, Lot, Plant, RotationLog, TrayPlant
 from growapp.services import feeding as feed_svc
 from growapp.services import observations as obs_svc
 from growapp.services import rotation as rot_svc
-from growapp.services.cockpit import cockpit
 from growapp.services.errors import Conflict, Forbidden, Invalid
+from growapp.services.read.cockpit import cockpit
 from tests.helpers import factories as f
 from tests.helpers.statements import count_statements
 

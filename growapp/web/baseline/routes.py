@@ -11,7 +11,7 @@ from ...services import experiments as exp_service
 from ...services import metrics as metric_service
 from ...services.errors import Conflict, Invalid
 from ...services.plants import get_plant
-from ...services.readiness import status_summary
+from ...services.read.readiness import status_summary
 from . import bp
 
 FIELD_PREFIX = "m_"

@@ -13,9 +13,9 @@ from ...http.htmx import safe_next, wants_fragment
 from ...services import feeding as feeding_service
 from ...services import observations as obs_service
 from ...services.errors import Invalid
-from ...services.floor import get_tray_by_uuid
 from ...services.metrics import record_metrics
 from ...services.photos import save_photo
+from ...services.read.tray import get_tray_by_uuid
 from ...services.rotation import rotate_tray
 from ..forms import int_or_none
 from ..writes import page_write, respond

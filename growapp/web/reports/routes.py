@@ -7,7 +7,7 @@ from flask import render_template, request
 from ...extensions import db
 from ...http.downloads import csv_response
 from ...services.exports import EXPORTS
-from ...services.readiness import status_summary
+from ...services.read.readiness import status_summary
 from ...services.recipes import list_recipes
 from ...services.reports import SPLITS, build_report
 from . import bp

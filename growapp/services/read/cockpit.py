@@ -10,11 +10,30 @@ from datetime import UTC, datetime
 from sqlalchemy import String, cast, func, select
 from sqlalchemy.orm import Session, aliased, joinedload
 
-from ..models import AdverseEvent, Event, FeedingLog, Lot, Plant, PlantMetric, utcnow
-from .errors import NotFound
-from .floor import RECENT, PlantView
-from .observations import current_week
-from .plants import locations
+from ...models import (
+    AdverseEvent,
+    Event,
+    Experiment,
+    FeedingLog,
+    Lot,
+    Plant,
+    PlantMetric,
+    utcnow,
+)
+from ..errors import NotFound
+from ..observations import current_week
+from ..plants import Location, locations
+
+RECENT = 20
+
+
+@dataclass
+class PlantView:
+    plant: Plant
+    experiment: Experiment
+    location: Location
+    links: dict
+    recent: list[Event]
 
 
 @dataclass
