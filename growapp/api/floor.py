@@ -14,6 +14,7 @@ from ..models import Event, FeedingLog, Tray
 from ..services import experiments as exp_service
 from ..services import feeding as feeding_service
 from ..services import observations as obs_service
+from ..services import plants as plant_service
 from ..services.errors import NotFound
 from ..services.plants import get_plant
 from ..services.read.cockpit import cockpit
@@ -168,16 +169,16 @@ def add_note(session: Session, plant_uuid, body: NoteIn):
 @endpoint("/plants/<uuid:plant_uuid>/remove", "POST", tag=TAG, body=RemoveIn,
           response=PlantOut, summary="Remove a plant (with a reason)", errors=(404, 409))
 def remove_plant(session: Session, plant_uuid, body: RemoveIn):
-    return plant_out(session, obs_service.remove_plant(session, plant_uuid=plant_uuid,
-                                                       reason=body.reason, actor=current_user))
+    return plant_out(session, plant_service.remove_plant(session, plant_uuid=plant_uuid,
+                                                         reason=body.reason, actor=current_user))
 
 
 @endpoint("/plants/<uuid:plant_uuid>/replace", "POST", tag=TAG, body=ReplaceIn,
           response=PlantOut, status=201, errors=(404, 409),
           summary="Replace a plant by a new one (new code and uuid, linked both ways)")
 def replace_plant(session: Session, plant_uuid, body: ReplaceIn):
-    new = obs_service.replace_plant(session, plant_uuid=plant_uuid, actor=current_user,
-                                    reason=body.reason or "", inherit_tray=body.inherit_tray)
+    new = plant_service.replace_plant(session, plant_uuid=plant_uuid, actor=current_user,
+                                      reason=body.reason or "", inherit_tray=body.inherit_tray)
     return plant_out(session, new)
 
 

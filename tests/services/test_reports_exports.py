@@ -8,7 +8,8 @@ import pytest
 
 from growapp.models import FeedingLog, PlantMetric, RotationLog, utcnow
 from growapp.services import exports
-from growapp.services.observations import remove_plant, report_adverse
+from growapp.services.observations import report_adverse
+from growapp.services.plants import remove_plant
 from growapp.services.reports import build_report, summarise
 from tests.helpers import factories as f
 from tests.helpers.reports import report_trial
