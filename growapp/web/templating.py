@@ -7,7 +7,7 @@ from datetime import datetime
 from flask import Flask
 
 from ..http.idempotency import new_key
-from .roster_rows import roster_rows
+from .experiments.roster_rows import roster_rows
 
 HTMX_VERSION = "2.0.11"
 
