@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ..http.links import next_action_url
 from ..models import Event, FeedingLog, Tray
 from ..services import experiments as exp_service
 from ..services import feeding as feeding_service
@@ -110,7 +111,8 @@ def get_cockpit(session: Session, plant_uuid):
     plant = plant_out(session, c.plant)
     return {"plant": plant, "location": plant["location"], "recipe": plant["recipe"],
             "week": c.week, "last_fed_at": c.last_fed_at.isoformat() if c.last_fed_at else None,
-            "next_actions": [{"key": a.key, "label": a.label, "url": a.url, "detail": a.detail}
+            "next_actions": [{"key": a.key, "label": a.label, "url": next_action_url(a),
+                              "detail": a.detail}
                              for a in c.actions],
             "recent_activity": [event_out(e) for e in c.recent]}
 
