@@ -9,31 +9,40 @@ from flask_login import current_user
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from ..models import Experiment
+from ..models import STATUSES, Experiment
 from ..services import experiments as exp_service
+from ..services.experiments import (
+    DESCRIPTION_MAX,
+    FEEDING_WINDOW_DAYS,
+    NAME_MAX,
+    SHORT_NAME_MAX,
+)
 from ..services.read.readiness import status_summary
 from .framework import endpoint, envelope, require_fresh
 from .schemas import Page, StrictIn
+
+WINDOW_MIN, WINDOW_MAX = FEEDING_WINDOW_DAYS
+ExperimentStatus = Literal[STATUSES]
 
 TAG = "Experiments"
 
 
 class ExperimentIn(StrictIn):
-    name: str = Field(min_length=1, max_length=120)
-    short_name: str = Field("", max_length=24)
-    description: str = Field("", max_length=5000)
-    feeding_window_days: int | None = Field(None, ge=1, le=60)
+    name: str = Field(min_length=1, max_length=NAME_MAX)
+    short_name: str = Field("", max_length=SHORT_NAME_MAX)
+    description: str = Field("", max_length=DESCRIPTION_MAX)
+    feeding_window_days: int | None = Field(None, ge=WINDOW_MIN, le=WINDOW_MAX)
 
 
 class ExperimentPatch(StrictIn):
-    name: str | None = Field(None, min_length=1, max_length=120)
-    short_name: str | None = Field(None, max_length=24)
-    description: str | None = Field(None, max_length=5000)
-    feeding_window_days: int | None = Field(None, ge=1, le=60)
+    name: str | None = Field(None, min_length=1, max_length=NAME_MAX)
+    short_name: str | None = Field(None, max_length=SHORT_NAME_MAX)
+    description: str | None = Field(None, max_length=DESCRIPTION_MAX)
+    feeding_window_days: int | None = Field(None, ge=WINDOW_MIN, le=WINDOW_MAX)
 
 
 class ExperimentQuery(Page):
-    status: Literal["draft", "running", "stopped"] | None = None
+    status: ExperimentStatus | None = None
 
 
 class ExperimentOut(BaseModel):
@@ -41,7 +50,7 @@ class ExperimentOut(BaseModel):
     name: str
     short_name: str
     description: str
-    status: Literal["draft", "running", "stopped"]
+    status: ExperimentStatus
     feeding_window_days: int
     randomization_seed: int | None
     started_at: datetime | None
@@ -67,7 +76,7 @@ class ReadinessOut(BaseModel):
 
 
 class StatusSummaryOut(BaseModel):
-    status: Literal["draft", "running", "stopped"]
+    status: ExperimentStatus
     setup: SetupOut
     readiness: ReadinessOut
     ready_to_start: bool

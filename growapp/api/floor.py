@@ -17,8 +17,12 @@ from ..services import feeding as feeding_service
 from ..services import observations as obs_service
 from ..services import plants as plant_service
 from ..services.errors import NotFound
+from ..services.feeding import FEED_STATUSES, MAX_AMOUNT_ML, SKIP_REASON_MAX
+from ..services.feeding import MAX_NOTES as FEED_NOTES_MAX
+from ..services.observations import ADVERSE_KINDS, ADVERSE_NOTES_MAX, SEVERITIES
 from ..services.plants import get_plant
 from ..services.read.cockpit import cockpit
+from ..services.rotation import NOTE_MAX as ROTATION_NOTE_MAX
 from ..services.rotation import rotate_tray, rotation_history
 from ..services.trays import list_trays
 from .framework import endpoint, envelope, whole_list
@@ -29,16 +33,16 @@ TAG = "Tent floor"
 
 
 class FeedIn(StrictIn):
-    amount: float | None = Field(None, ge=0, le=100_000)
-    notes: str | None = Field(None, max_length=2000)
+    amount: float | None = Field(None, ge=0, le=MAX_AMOUNT_ML)
+    notes: str | None = Field(None, max_length=FEED_NOTES_MAX)
     lot_id: int | None = None
-    status: Literal["fed", "skipped"] = "fed"
-    reason: str | None = Field(None, max_length=500)
+    status: Literal[FEED_STATUSES] = "fed"
+    reason: str | None = Field(None, max_length=SKIP_REASON_MAX)
 
 
 class TrayFeedIn(StrictIn):
-    amount: float | None = Field(None, ge=0, le=100_000)
-    notes: str | None = Field(None, max_length=2000)
+    amount: float | None = Field(None, ge=0, le=MAX_AMOUNT_ML)
+    notes: str | None = Field(None, max_length=FEED_NOTES_MAX)
     lot_id: int | None = None
 
 
@@ -70,9 +74,9 @@ class ReplaceIn(StrictIn):
 
 
 class AdverseIn(StrictIn):
-    kind: Literal["pest", "disease", "damage", "stress", "other"]
-    severity: int = Field(ge=1, le=3)
-    notes: str = Field("", max_length=5000)
+    kind: Literal[ADVERSE_KINDS]
+    severity: int = Field(ge=min(SEVERITIES), le=max(SEVERITIES))
+    notes: str = Field("", max_length=ADVERSE_NOTES_MAX)
 
 
 class AdversePatch(StrictIn):
@@ -82,7 +86,7 @@ class AdversePatch(StrictIn):
 class RotationIn(StrictIn):
     tray_id: int
     to_slot_id: int
-    note: str = Field("", max_length=1000)
+    note: str = Field("", max_length=ROTATION_NOTE_MAX)
     swap: bool = False
 
 

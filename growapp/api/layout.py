@@ -11,6 +11,8 @@ from ..models import Slot, Tent, Tray
 from ..services import experiments as exp_service
 from ..services import tents as tent_service
 from ..services import trays as tray_service
+from ..services.tents import TENT_CODE_MAX
+from ..services.trays import MAX_CAPACITY, TRAY_CODE_MAX
 from .framework import endpoint, require_fresh, whole_list
 from .schemas import RecipeRef, Ref, StrictIn
 
@@ -19,7 +21,7 @@ TAG = "Tents, slots and trays"
 
 class TentIn(StrictIn):
     name: str = Field(min_length=1, max_length=120)
-    code: str | None = Field(None, max_length=12)
+    code: str | None = Field(None, max_length=TENT_CODE_MAX)
     allowed_species_ids: list[int] = []
     layout: dict
 
@@ -54,15 +56,15 @@ class TentOut(BaseModel):
 
 
 class TrayIn(StrictIn):
-    code: str | None = Field(None, max_length=24)
+    code: str | None = Field(None, max_length=TRAY_CODE_MAX)
     name: str = Field("", max_length=120)
-    capacity: int = Field(ge=1, le=500)
+    capacity: int = Field(ge=1, le=MAX_CAPACITY)
     slot_id: int | None = None
     recipe_id: int | None = None
 
 
 class TrayPatch(StrictIn):
-    capacity: int | None = Field(None, ge=1, le=500)
+    capacity: int | None = Field(None, ge=1, le=MAX_CAPACITY)
     slot_id: int | None = None
     recipe_id: int | None = None
     name: str | None = Field(None, max_length=120)

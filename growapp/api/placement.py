@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from ..models import TrayPlant
 from ..services import metrics as metric_service
 from ..services import placement as placement_service
+from ..services.metrics import CORRECTION_REASON_MAX, MAX_WEEK
 from ..services.plants import get_plant
 from ..services.trays import get_tray
 from .framework import endpoint
@@ -23,10 +24,10 @@ TAG = "Measurements and placement"
 
 
 class MetricsIn(StrictIn):
-    week_number: int = Field(ge=0, le=520)
+    week_number: int = Field(ge=0, le=MAX_WEEK)
     values: dict
     grade: Grade | None = None
-    reason: str | None = Field(None, max_length=500)
+    reason: str | None = Field(None, max_length=CORRECTION_REASON_MAX)
 
 
 class MetricOut(BaseModel):

@@ -14,6 +14,7 @@ from ..models import Plant
 from ..services import plants as plant_service
 from ..services.errors import Invalid
 from ..services.plant_import import ImportRejected, import_plants
+from ..services.plants import MAX_BATCH, NEEDS, PLANT_CODE_MAX
 from .framework import endpoint, envelope, require_fresh, whole_list
 from .schemas import Grade, Page, RecipeRef, SpeciesRef, StrictIn
 
@@ -22,9 +23,9 @@ TAG = "Plants"
 
 class PlantsIn(StrictIn):
     species_id: int
-    quantity: int = Field(1, ge=1, le=500)
+    quantity: int = Field(1, ge=1, le=MAX_BATCH)
     cultivar: str = Field("", max_length=120)
-    plant_code: str | None = Field(None, max_length=40)
+    plant_code: str | None = Field(None, max_length=PLANT_CODE_MAX)
     grade: Grade | None = None
     notes: str = Field("", max_length=5000)
 
@@ -33,14 +34,13 @@ class PlantPatch(StrictIn):
     grade: Grade | None = None
     notes: str | None = Field(None, max_length=5000)
     cultivar: str | None = Field(None, max_length=120)
-    plant_code: str | None = Field(None, max_length=40)
+    plant_code: str | None = Field(None, max_length=PLANT_CODE_MAX)
 
 
 class PlantQuery(Page):
     status: Literal["active", "removed"] | None = None
     q: str | None = Field(None, max_length=100)
-    needs: Literal["baseline", "grade", "placement", "tray_recipe", "tent_restriction"] | None \
-        = None
+    needs: Literal[NEEDS] | None = None
 
 
 class ImportQuery(StrictIn):

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from ..models import Lot, Recipe
 from ..services import experiments as exp_service
 from ..services import recipes as recipe_service
+from ..services.recipes import RECIPE_CODE_MAX
 from .framework import endpoint, require_fresh, whole_list
 from .schemas import StrictIn
 
@@ -20,7 +21,7 @@ TAG = "Recipes and lots"
 
 class RecipeIn(StrictIn):
     name: str = Field(min_length=1, max_length=120)
-    code: str | None = Field(None, max_length=16)
+    code: str | None = Field(None, max_length=RECIPE_CODE_MAX)
     product: str = Field("", max_length=120)
     concentration: float | None = Field(None, ge=0)
     unit: str = Field("", max_length=24)
@@ -31,7 +32,7 @@ class RecipeIn(StrictIn):
 
 class RecipePatch(StrictIn):
     name: str | None = Field(None, min_length=1, max_length=120)
-    code: str | None = Field(None, max_length=16)
+    code: str | None = Field(None, max_length=RECIPE_CODE_MAX)
     product: str | None = Field(None, max_length=120)
     concentration: float | None = Field(None, ge=0)
     unit: str | None = Field(None, max_length=24)

@@ -11,6 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..services.plants import GRADES
+
 
 class StrictIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
@@ -33,7 +35,7 @@ class ConflictProblem(Problem):
     diagnostics: dict
 
 
-Grade = Literal["A", "B", "C"]
+Grade = Literal[GRADES]
 
 
 class Ref(BaseModel):

@@ -14,7 +14,10 @@ from .events import record_event
 from .plants import get_plant, require_active
 
 MAX_NOTE = 10_000
-KINDS = ("pest", "disease", "damage", "stress", "other")
+ADVERSE_KINDS = ("pest", "disease", "damage", "stress", "other")
+SEVERITIES = (1, 2, 3)
+SEVERITY_LABELS = {1: "1 mild", 2: "2", 3: "3 severe"}
+ADVERSE_NOTES_MAX = 5000
 
 
 def add_note(session: Session, *, plant_uuid, text: str, actor: User) -> Note:
@@ -37,16 +40,16 @@ def add_note(session: Session, *, plant_uuid, text: str, actor: User) -> Note:
 def report_adverse(session: Session, *, plant_uuid, kind: str, severity, actor: User,
                    notes: str = "", photo_id: int | None = None) -> AdverseEvent:
     errors: dict[str, list[str]] = {}
-    if kind not in KINDS:
-        errors["kind"] = [f"Choose one of {', '.join(KINDS)}."]
+    if kind not in ADVERSE_KINDS:
+        errors["kind"] = [f"Choose one of {', '.join(ADVERSE_KINDS)}."]
     try:
         severity = int(severity)
     except (TypeError, ValueError):
         severity = 0
-    if not 1 <= severity <= 3:
+    if severity not in SEVERITIES:
         errors["severity"] = ["Severity is 1 (mild), 2 or 3 (severe)."]
-    if len(notes or "") > 5000:
-        errors["notes"] = ["Use at most 5,000 characters."]
+    if len(notes or "") > ADVERSE_NOTES_MAX:
+        errors["notes"] = [f"Use at most {ADVERSE_NOTES_MAX:,} characters."]
     if errors:
         raise Invalid(errors=errors)
     plant = get_plant(session, plant_uuid)

@@ -28,6 +28,7 @@ from .events import record_event
 from .experiments import get_experiment, require_not_running
 
 MAX_BATCH = 500
+PLANT_CODE_MAX = 40
 GRADES = ("A", "B", "C")
 REASON_MAX = 500  # why a plant was removed or replaced
 NEEDS = ("baseline", "grade", "placement", "tray_recipe", "tent_restriction")
@@ -138,7 +139,7 @@ def add_plants(session: Session, *, experiment_id: int, actor: User, species_id:
             errors["plant_code"] = ["Give a code only when adding one plant."]
         else:
             try:
-                plant_code = clean_code(plant_code, field="plant_code", max_len=40)
+                plant_code = clean_code(plant_code, field="plant_code", max_len=PLANT_CODE_MAX)
             except Invalid as exc:
                 errors.update(exc.errors)
     if errors:
@@ -182,7 +183,8 @@ def update_plant(session: Session, *, plant_uuid, actor: User, **fields) -> Plan
     new_code = None
     if fields.get("plant_code") is not None and fields["plant_code"] != plant.plant_code:
         try:
-            new_code = clean_code(fields["plant_code"], field="plant_code", max_len=40)
+            new_code = clean_code(fields["plant_code"], field="plant_code",
+                                  max_len=PLANT_CODE_MAX)
         except Invalid as exc:
             errors.update(exc.errors)
     if errors:
