@@ -2,22 +2,85 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Literal
+
 from flask_login import current_user
+from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from ..models import Experiment
+from ..models import STATUSES, Experiment
 from ..services import experiments as exp_service
-from ..services.readiness import status_summary
-from .framework import endpoint, envelope, require_fresh
-from .schemas import (
-    ExperimentIn,
-    ExperimentOut,
-    ExperimentPatch,
-    ExperimentQuery,
-    StatusSummaryOut,
+from ..services.experiments import (
+    DESCRIPTION_MAX,
+    FEEDING_WINDOW_DAYS,
+    NAME_MAX,
+    SHORT_NAME_MAX,
 )
+from ..services.read.readiness import status_summary
+from .framework import endpoint, envelope, require_fresh
+from .schemas import Page, StrictIn
+
+WINDOW_MIN, WINDOW_MAX = FEEDING_WINDOW_DAYS
+ExperimentStatus = Literal[STATUSES]
 
 TAG = "Experiments"
+
+
+class ExperimentIn(StrictIn):
+    name: str = Field(min_length=1, max_length=NAME_MAX)
+    short_name: str = Field("", max_length=SHORT_NAME_MAX)
+    description: str = Field("", max_length=DESCRIPTION_MAX)
+    feeding_window_days: int | None = Field(None, ge=WINDOW_MIN, le=WINDOW_MAX)
+
+
+class ExperimentPatch(StrictIn):
+    name: str | None = Field(None, min_length=1, max_length=NAME_MAX)
+    short_name: str | None = Field(None, max_length=SHORT_NAME_MAX)
+    description: str | None = Field(None, max_length=DESCRIPTION_MAX)
+    feeding_window_days: int | None = Field(None, ge=WINDOW_MIN, le=WINDOW_MAX)
+
+
+class ExperimentQuery(Page):
+    status: ExperimentStatus | None = None
+
+
+class ExperimentOut(BaseModel):
+    id: int
+    name: str
+    short_name: str
+    description: str
+    status: ExperimentStatus
+    feeding_window_days: int
+    randomization_seed: int | None
+    started_at: datetime | None
+    stopped_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class SetupOut(BaseModel):
+    plants: bool
+    tents: bool
+    slots: bool
+    recipes: bool
+    complete: bool
+
+
+class ReadinessOut(BaseModel):
+    needs_baseline: int
+    needs_grade: int
+    needs_placement: int
+    needs_tray_recipe: int
+    needs_tent_restriction: int
+
+
+class StatusSummaryOut(BaseModel):
+    status: ExperimentStatus
+    setup: SetupOut
+    readiness: ReadinessOut
+    ready_to_start: bool
+    counts: dict[str, int]
 
 
 def experiment_out(experiment: Experiment) -> dict:

@@ -10,33 +10,39 @@ from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ..http.links import next_action_url
 from ..models import Event, FeedingLog, Tray
 from ..services import experiments as exp_service
 from ..services import feeding as feeding_service
 from ..services import observations as obs_service
-from ..services.cockpit import cockpit
+from ..services import plants as plant_service
 from ..services.errors import NotFound
+from ..services.feeding import FEED_STATUSES, MAX_AMOUNT_ML, SKIP_REASON_MAX
+from ..services.feeding import MAX_NOTES as FEED_NOTES_MAX
+from ..services.observations import ADVERSE_KINDS, ADVERSE_NOTES_MAX, SEVERITIES
 from ..services.plants import get_plant
+from ..services.read.cockpit import cockpit
+from ..services.rotation import NOTE_MAX as ROTATION_NOTE_MAX
 from ..services.rotation import rotate_tray, rotation_history
 from ..services.trays import list_trays
 from .framework import endpoint, envelope, whole_list
-from .plants import plant_out
-from .schemas import Page, PlantOut, StrictIn
+from .plants import PlantOut, plant_out
+from .schemas import Page, StrictIn
 
 TAG = "Tent floor"
 
 
 class FeedIn(StrictIn):
-    amount: float | None = Field(None, ge=0, le=100_000)
-    notes: str | None = Field(None, max_length=2000)
+    amount: float | None = Field(None, ge=0, le=MAX_AMOUNT_ML)
+    notes: str | None = Field(None, max_length=FEED_NOTES_MAX)
     lot_id: int | None = None
-    status: Literal["fed", "skipped"] = "fed"
-    reason: str | None = Field(None, max_length=500)
+    status: Literal[FEED_STATUSES] = "fed"
+    reason: str | None = Field(None, max_length=SKIP_REASON_MAX)
 
 
 class TrayFeedIn(StrictIn):
-    amount: float | None = Field(None, ge=0, le=100_000)
-    notes: str | None = Field(None, max_length=2000)
+    amount: float | None = Field(None, ge=0, le=MAX_AMOUNT_ML)
+    notes: str | None = Field(None, max_length=FEED_NOTES_MAX)
     lot_id: int | None = None
 
 
@@ -68,9 +74,9 @@ class ReplaceIn(StrictIn):
 
 
 class AdverseIn(StrictIn):
-    kind: Literal["pest", "disease", "damage", "stress", "other"]
-    severity: int = Field(ge=1, le=3)
-    notes: str = Field("", max_length=5000)
+    kind: Literal[ADVERSE_KINDS]
+    severity: int = Field(ge=min(SEVERITIES), le=max(SEVERITIES))
+    notes: str = Field("", max_length=ADVERSE_NOTES_MAX)
 
 
 class AdversePatch(StrictIn):
@@ -80,7 +86,7 @@ class AdversePatch(StrictIn):
 class RotationIn(StrictIn):
     tray_id: int
     to_slot_id: int
-    note: str = Field("", max_length=1000)
+    note: str = Field("", max_length=ROTATION_NOTE_MAX)
     swap: bool = False
 
 
@@ -109,7 +115,8 @@ def get_cockpit(session: Session, plant_uuid):
     plant = plant_out(session, c.plant)
     return {"plant": plant, "location": plant["location"], "recipe": plant["recipe"],
             "week": c.week, "last_fed_at": c.last_fed_at.isoformat() if c.last_fed_at else None,
-            "next_actions": [{"key": a.key, "label": a.label, "url": a.url, "detail": a.detail}
+            "next_actions": [{"key": a.key, "label": a.label, "url": next_action_url(a),
+                              "detail": a.detail}
                              for a in c.actions],
             "recent_activity": [event_out(e) for e in c.recent]}
 
@@ -168,16 +175,16 @@ def add_note(session: Session, plant_uuid, body: NoteIn):
 @endpoint("/plants/<uuid:plant_uuid>/remove", "POST", tag=TAG, body=RemoveIn,
           response=PlantOut, summary="Remove a plant (with a reason)", errors=(404, 409))
 def remove_plant(session: Session, plant_uuid, body: RemoveIn):
-    return plant_out(session, obs_service.remove_plant(session, plant_uuid=plant_uuid,
-                                                       reason=body.reason, actor=current_user))
+    return plant_out(session, plant_service.remove_plant(session, plant_uuid=plant_uuid,
+                                                         reason=body.reason, actor=current_user))
 
 
 @endpoint("/plants/<uuid:plant_uuid>/replace", "POST", tag=TAG, body=ReplaceIn,
           response=PlantOut, status=201, errors=(404, 409),
           summary="Replace a plant by a new one (new code and uuid, linked both ways)")
 def replace_plant(session: Session, plant_uuid, body: ReplaceIn):
-    new = obs_service.replace_plant(session, plant_uuid=plant_uuid, actor=current_user,
-                                    reason=body.reason or "", inherit_tray=body.inherit_tray)
+    new = plant_service.replace_plant(session, plant_uuid=plant_uuid, actor=current_user,
+                                      reason=body.reason or "", inherit_tray=body.inherit_tray)
     return plant_out(session, new)
 
 

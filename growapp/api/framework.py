@@ -17,6 +17,7 @@ from flask import Response, jsonify, request
 from pydantic import BaseModel, ValidationError
 
 from ..extensions import db
+from ..http.access import admin_only, viewer_may_write
 from ..http.idempotency import run_idempotent
 from ..services.errors import Invalid, PreconditionFailed
 from . import bp
@@ -151,6 +152,10 @@ def endpoint(rule: str, method: str, *, summary: str, tag: str,
             session.commit()  # the one commit of every API write
             return resp
 
+        if spec.role == "admin":  # the gate enforces the declared role, as for pages
+            admin_only(view)
+        elif spec.role == "viewer" and method in UNSAFE:
+            viewer_may_write(view)
         bp.add_url_rule(rule, endpoint=fn.__name__, view_func=view, methods=[method])
         return view
 

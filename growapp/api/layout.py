@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_login import current_user
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -10,10 +11,76 @@ from ..models import Slot, Tent, Tray
 from ..services import experiments as exp_service
 from ..services import tents as tent_service
 from ..services import trays as tray_service
+from ..services.tents import TENT_CODE_MAX
+from ..services.trays import MAX_CAPACITY, TRAY_CODE_MAX
 from .framework import endpoint, require_fresh, whole_list
-from .schemas import GenerateIn, SlotOut, TentIn, TentOut, TentPatch, TrayIn, TrayOut, TrayPatch
+from .schemas import RecipeRef, Ref, StrictIn
 
 TAG = "Tents, slots and trays"
+
+
+class TentIn(StrictIn):
+    name: str = Field(min_length=1, max_length=120)
+    code: str | None = Field(None, max_length=TENT_CODE_MAX)
+    allowed_species_ids: list[int] = []
+    layout: dict
+
+
+class TentPatch(StrictIn):
+    name: str | None = Field(None, min_length=1, max_length=120)
+    allowed_species_ids: list[int] | None = None
+
+
+class GenerateIn(StrictIn):
+    layout: dict | None = None
+
+
+class SlotOut(BaseModel):
+    id: int
+    tent_id: int
+    code: str
+    shelf_index: int
+    position: int
+    tray: Ref | None
+
+
+class TentOut(BaseModel):
+    id: int
+    uuid: str
+    experiment_id: int
+    code: str
+    name: str
+    layout: dict
+    allowed_species_ids: list[int]
+    slot_count: int
+
+
+class TrayIn(StrictIn):
+    code: str | None = Field(None, max_length=TRAY_CODE_MAX)
+    name: str = Field("", max_length=120)
+    capacity: int = Field(ge=1, le=MAX_CAPACITY)
+    slot_id: int | None = None
+    recipe_id: int | None = None
+
+
+class TrayPatch(StrictIn):
+    capacity: int | None = Field(None, ge=1, le=MAX_CAPACITY)
+    slot_id: int | None = None
+    recipe_id: int | None = None
+    name: str | None = Field(None, max_length=120)
+
+
+class TrayOut(BaseModel):
+    id: int
+    uuid: str
+    experiment_id: int
+    code: str
+    name: str
+    capacity: int
+    occupancy: int
+    slot: Ref | None
+    tent: Ref | None
+    recipe: RecipeRef | None
 
 
 def tent_out(tent: Tent, slot_count: int | None = None) -> dict:

@@ -2,20 +2,72 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Literal
+
 from flask import Response
 from flask_login import current_user
+from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..models import TrayPlant
 from ..services import metrics as metric_service
 from ..services import placement as placement_service
+from ..services.metrics import CORRECTION_REASON_MAX, MAX_WEEK
 from ..services.plants import get_plant
 from ..services.trays import get_tray
 from .framework import endpoint
-from .schemas import AutoPlaceIn, AutoPlaceOut, MetricOut, MetricsIn, TrayPlantIn, TrayPlantOut
+from .schemas import Grade, StrictIn
 
 TAG = "Measurements and placement"
+
+
+class MetricsIn(StrictIn):
+    week_number: int = Field(ge=0, le=MAX_WEEK)
+    values: dict
+    grade: Grade | None = None
+    reason: str | None = Field(None, max_length=CORRECTION_REASON_MAX)
+
+
+class MetricOut(BaseModel):
+    id: int
+    plant_uuid: str
+    week_number: int
+    values: dict
+    recorded_at: datetime
+    recorded_by_id: int | None
+
+
+class TrayPlantIn(StrictIn):
+    plant_uuid: str = Field(min_length=1, max_length=64)
+
+
+class TrayPlantOut(BaseModel):
+    tray_id: int
+    tray_code: str
+    plant_uuid: str
+    plant_code: str
+    occupancy: int
+    capacity: int
+
+
+class AutoPlaceIn(StrictIn):
+    mode: Literal["fill", "randomized"]
+    seed: int | None = Field(None, ge=0, lt=2**31)
+    dry_run: bool = False
+    allow_partial: bool = False
+
+
+class AutoPlaceOut(BaseModel):
+    mode: str
+    seed: int | None
+    applied: bool
+    placed: list[dict]
+    placed_count: int
+    reason_counts: dict[str, int]
+    unplaceable_plants: list[dict]
+    strata: list[dict]
 
 
 @endpoint("/plants/<uuid:plant_uuid>/metrics", "POST", tag=TAG, body=MetricsIn,

@@ -2,18 +2,94 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Literal
+
 from flask import request
 from flask_login import current_user
+from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from ..models import Plant
 from ..services import plants as plant_service
 from ..services.errors import Invalid
 from ..services.plant_import import ImportRejected, import_plants
+from ..services.plants import MAX_BATCH, NEEDS, PLANT_CODE_MAX
 from .framework import endpoint, envelope, require_fresh, whole_list
-from .schemas import ImportOut, ImportQuery, PlantOut, PlantPatch, PlantQuery, PlantsIn
+from .schemas import Grade, Page, RecipeRef, SpeciesRef, StrictIn
 
 TAG = "Plants"
+
+
+class PlantsIn(StrictIn):
+    species_id: int
+    quantity: int = Field(1, ge=1, le=MAX_BATCH)
+    cultivar: str = Field("", max_length=120)
+    plant_code: str | None = Field(None, max_length=PLANT_CODE_MAX)
+    grade: Grade | None = None
+    notes: str = Field("", max_length=5000)
+
+
+class PlantPatch(StrictIn):
+    grade: Grade | None = None
+    notes: str | None = Field(None, max_length=5000)
+    cultivar: str | None = Field(None, max_length=120)
+    plant_code: str | None = Field(None, max_length=PLANT_CODE_MAX)
+
+
+class PlantQuery(Page):
+    status: Literal["active", "removed"] | None = None
+    q: str | None = Field(None, max_length=100)
+    needs: Literal[NEEDS] | None = None
+
+
+class ImportQuery(StrictIn):
+    dry_run: bool = True
+
+
+class LocationOut(BaseModel):
+    status: Literal["placed", "unplaced"]
+    tent: dict | None
+    slot: dict | None
+    tray: dict | None
+
+
+class PlantOut(BaseModel):
+    id: int
+    uuid: str
+    experiment_id: int
+    plant_code: str
+    species: SpeciesRef
+    cultivar: str
+    grade: Grade | None
+    status: Literal["active", "removed"]
+    notes: str
+    location: LocationOut
+    recipe: RecipeRef | None
+    replaced_by: str | None
+    replaces: str | None
+    removed_at: datetime | None
+    removed_reason: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class ImportRowOut(BaseModel):
+    line: int
+    plant_code: str
+    species: str
+    cultivar: str
+    grade: str | None
+    ok: bool
+    errors: list[str]
+
+
+class ImportOut(BaseModel):
+    dry_run: bool
+    created: int
+    total_rows: int
+    error_rows: int
+    rows: list[ImportRowOut]
 
 
 def _location(loc: plant_service.Location) -> dict:

@@ -2,17 +2,78 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import Response
 from flask_login import current_user
+from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from ..models import Lot, Recipe
 from ..services import experiments as exp_service
 from ..services import recipes as recipe_service
+from ..services.recipes import RECIPE_CODE_MAX
 from .framework import endpoint, require_fresh, whole_list
-from .schemas import LotIn, LotOut, RecipeIn, RecipeOut, RecipePatch
+from .schemas import StrictIn
 
 TAG = "Recipes and lots"
+
+
+class RecipeIn(StrictIn):
+    name: str = Field(min_length=1, max_length=120)
+    code: str | None = Field(None, max_length=RECIPE_CODE_MAX)
+    product: str = Field("", max_length=120)
+    concentration: float | None = Field(None, ge=0)
+    unit: str = Field("", max_length=24)
+    volume_ml: float | None = Field(None, ge=0)
+    colour: str | None = None
+    notes: str = Field("", max_length=5000)
+
+
+class RecipePatch(StrictIn):
+    name: str | None = Field(None, min_length=1, max_length=120)
+    code: str | None = Field(None, max_length=RECIPE_CODE_MAX)
+    product: str | None = Field(None, max_length=120)
+    concentration: float | None = Field(None, ge=0)
+    unit: str | None = Field(None, max_length=24)
+    volume_ml: float | None = Field(None, ge=0)
+    colour: str | None = None
+    notes: str | None = Field(None, max_length=5000)
+
+
+class RecipeOut(BaseModel):
+    id: int
+    experiment_id: int
+    code: str
+    name: str
+    product: str
+    concentration: float | None
+    unit: str
+    volume_ml: float | None
+    colour: str
+    notes: str
+
+
+class LotIn(StrictIn):
+    recipe_id: int
+    volume_ml: float | None = None
+    ec: float | None = None
+    ph: float | None = None
+    temperature_c: float | None = None
+    notes: str = Field("", max_length=5000)
+
+
+class LotOut(BaseModel):
+    id: int
+    experiment_id: int
+    recipe_id: int
+    code: str
+    prepared_at: datetime
+    volume_ml: float | None
+    ec: float | None
+    ph: float | None
+    temperature_c: float | None
+    notes: str
 
 
 def recipe_out(recipe: Recipe) -> dict:

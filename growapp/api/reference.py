@@ -2,17 +2,57 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from flask_login import current_user
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import MetricTemplate, Species
 from ..services import species as species_service
-from ..services.errors import Forbidden, NotFound
+from ..services.errors import NotFound
 from .framework import endpoint, whole_list
-from .schemas import CategoryQuery, MetricTemplateOut, SpeciesIn, SpeciesOut
+from .schemas import StrictIn
 
 TAG = "Species"
+
+
+class SpeciesOut(BaseModel):
+    id: int
+    common_name: str
+    scientific_name: str
+    category: str
+    default_cultivar: str
+    is_preset: bool
+
+
+class MetricFieldOut(BaseModel):
+    key: str
+    label: str
+    type: Literal["int", "float", "choice", "bool", "text"]
+    unit: str | None = None
+    min: float | None = None
+    max: float | None = None
+    choices: list[str] | None = None
+    required: bool = False
+
+
+class MetricTemplateOut(BaseModel):
+    category: str
+    code_prefix: str
+    fields: list[MetricFieldOut]
+
+
+class CategoryQuery(StrictIn):
+    category: str | None = Field(None, max_length=32)
+
+
+class SpeciesIn(StrictIn):
+    common_name: str = Field(min_length=1, max_length=120)
+    scientific_name: str = Field("", max_length=160)
+    category: str = Field(min_length=1, max_length=32)
+    default_cultivar: str = Field("", max_length=120)
 
 
 @endpoint("/species", "GET", summary="Species (presets and custom)", tag=TAG,
@@ -44,7 +84,5 @@ def get_metric_templates(session: Session, query: CategoryQuery):
 @endpoint("/species", "POST", summary="Add a species (admin)", tag=TAG, body=SpeciesIn,
           response=SpeciesOut, status=201, role="admin", errors=(409,))
 def create_species(session: Session, body: SpeciesIn):
-    if not current_user.has_role("admin"):
-        raise Forbidden("Only an admin can add species through the API.")
     species = species_service.create_species(session, actor=current_user, **body.model_dump())
     return SpeciesOut.model_validate(species, from_attributes=True).model_dump()

@@ -11,37 +11,50 @@ from flask_login import current_user
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
-from ..models import utcnow
+from ..models import ACTION_TYPES, TIMEFRAMES, utcnow
 from ..services import experiments as exp_service
 from ..services import schedules as schedule_service
+from ..services.schedules.rules import (
+    COMPLETION_STATUSES,
+    MAX_ID,
+    MAX_PLAN_DAYS,
+    NOTES_MAX,
+    REASON_MAX,
+    RULE_KINDS,
+    SCOPE_TYPES,
+    TITLE_MAX,
+)
 from .framework import endpoint, envelope, require_fresh
 from .schemas import Page, StrictIn
 
 TAG = "Schedules"
 
-ActionType = Literal["feed", "rotate", "observe", "photo", "water", "custom"]
-Timeframe = Literal["morning", "afternoon", "evening"]
-RowId = Annotated[int, Field(ge=1, le=2**31 - 1)]
+ActionType = Literal[ACTION_TYPES]
+Timeframe = Literal[TIMEFRAMES]
+RuleKind = Literal[RULE_KINDS]
+ScopeType = Literal[SCOPE_TYPES]
+CompletionStatus = Literal[COMPLETION_STATUSES]
+RowId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 class RuleIn(StrictIn):
     """``{"kind": "weekly", "weekdays": [0..6]}`` (0 = Monday) or
     ``{"kind": "interval", "every_days": n}`` (1–365, counted from start_date)."""
 
-    kind: Literal["weekly", "interval"]
+    kind: RuleKind
     weekdays: list[int] = Field(default_factory=list, max_length=50)
     every_days: int | None = None
 
 
 class ScopeIn(StrictIn):
-    type: Literal["tent", "tray", "plant"]
+    type: ScopeType
     ids: list[RowId] = Field(max_length=5000)
 
 
 class ScheduleIn(StrictIn):
     action_type: ActionType
-    title: str = Field(min_length=1, max_length=120)
-    notes: str = Field("", max_length=5000)
+    title: str = Field(min_length=1, max_length=TITLE_MAX)
+    notes: str = Field("", max_length=NOTES_MAX)
     timeframe: Timeframe | None = None
     exact_time: time | None = None
     rule: RuleIn
@@ -51,8 +64,8 @@ class ScheduleIn(StrictIn):
 
 
 class SchedulePatch(StrictIn):
-    title: str | None = Field(None, min_length=1, max_length=120)
-    notes: str | None = Field(None, max_length=5000)
+    title: str | None = Field(None, min_length=1, max_length=TITLE_MAX)
+    notes: str | None = Field(None, max_length=NOTES_MAX)
     timeframe: Timeframe | None = None
     exact_time: time | None = None
     is_active: bool | None = None
@@ -61,8 +74,8 @@ class SchedulePatch(StrictIn):
 
 class OccurrenceIn(StrictIn):
     date: dt.date
-    status: Literal["done", "skipped"]
-    reason: str | None = Field(None, max_length=500)
+    status: CompletionStatus
+    reason: str | None = Field(None, max_length=REASON_MAX)
 
 
 class PlanQuery(StrictIn):
@@ -70,17 +83,17 @@ class PlanQuery(StrictIn):
 
     from_: date | None = Field(None, alias="from",
                                description="First day (YYYY-MM-DD, UTC); default today.")
-    days: int = Field(14, ge=1, le=62)
+    days: int = Field(14, ge=1, le=MAX_PLAN_DAYS)
 
 
 class RuleOut(BaseModel):
-    kind: Literal["weekly", "interval"]
+    kind: RuleKind
     weekdays: list[int]
     every_days: int | None
 
 
 class ScopeOut(BaseModel):
-    type: Literal["tent", "tray", "plant"]
+    type: ScopeType
     ids: list[int]
     codes: list[str]
 
@@ -106,7 +119,7 @@ class ScheduleOut(BaseModel):
 class CompletionOut(BaseModel):
     schedule_id: int
     date: dt.date
-    status: Literal["done", "skipped"]
+    status: CompletionStatus
     reason: str
     automatic: bool
     user_id: int | None
@@ -119,7 +132,7 @@ class PlanScopeOut(ScopeOut):
 
 
 class PlanCompletionOut(BaseModel):
-    status: Literal["done", "skipped"]
+    status: CompletionStatus
     reason: str
     automatic: bool
     completed_at: str | None

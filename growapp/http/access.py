@@ -6,8 +6,11 @@ Every route is private, written by operators or admins only, unless marked here.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TypeVar
 
 from flask import current_app, request
+
+T = TypeVar("T")
 
 
 def public(view: Callable) -> Callable:
@@ -22,11 +25,17 @@ def viewer_may_write(view: Callable) -> Callable:
     return view
 
 
-def admin_only(view: Callable) -> Callable:
-    view.growapp_admin = True
-    return view
+def admin_only(target: T) -> T:
+    """Admins only: one view, or every view of a blueprint (``admin_only(bp)``). The API
+    marks its ``role="admin"`` endpoints with it too, so one gate enforces both."""
+    target.growapp_admin = True
+    return target
 
 
 def current_view_flag(flag: str) -> bool:
+    """Whether the view answering this request, or a blueprint it belongs to, is marked."""
     view = current_app.view_functions.get(request.endpoint or "")
-    return bool(view is not None and getattr(view, flag, False))
+    if view is not None and getattr(view, flag, False):
+        return True
+    return any(getattr(current_app.blueprints.get(name), flag, False)
+               for name in request.blueprints)

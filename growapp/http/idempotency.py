@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
-from ..models import IdempotencyRecord
+from ..models.idempotency import IdempotencyRecord
 from ..services.errors import Invalid
 
 FORM_FIELD = "idempotency_key"

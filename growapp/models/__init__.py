@@ -1,13 +1,15 @@
 """Typed SQLAlchemy models for the whole domain (SPEC.md §3)."""
 
-from .activity import AuditLog, Event, IdempotencyRecord
+from .activity import AuditLog, Event
 from .base import Base, utcnow
 from .experiments import STATUSES, Experiment
+from .feeding import FeedingLog
+from .idempotency import IdempotencyRecord
 from .labels import LabelJob, LabelTemplate
 from .layout import Slot, Tent, Tray, TrayPlant, tent_allowed_species
-from .operations import FeedingLog, RotationLog
 from .plants import AdverseEvent, Note, Photo, Plant, PlantMetric
 from .recipes import Lot, Recipe
+from .rotation import RotationLog
 from .schedules import (
     ACTION_TYPES,
     TIMEFRAMES,

@@ -155,7 +155,7 @@ def _demo_floor_work(session: Session, exp: Experiment, admin: User, trays: list
     """Schedules, a tray rotation, a pest report and a note, so every page has content."""
     from .observations import add_note, report_adverse
     from .rotation import rotate_tray
-    from .schedules import create_schedule
+    from .schedules.manage import create_schedule
 
     tent_ids = sorted({s.tent_id for s in session.scalars(
         select(Slot).where(Slot.id.in_([t.slot_id for t in trays])))})

@@ -8,8 +8,12 @@ from sqlalchemy.orm import Session
 from ..models import Experiment, User, utcnow
 from .errors import Conflict, Forbidden, Invalid, NotFound
 from .events import record_event
-from .readiness import StatusSummary, status_summary
+from .read.readiness import StatusSummary, status_summary
 
+NAME_MAX = 120
+SHORT_NAME_MAX = 24  # printed on labels
+DESCRIPTION_MAX = 5000
+FEEDING_WINDOW_DAYS = (1, 60)  # smallest and largest feeding window
 EDITABLE = ("name", "description", "feeding_window_days", "short_name")
 
 
@@ -20,26 +24,28 @@ def _validate(fields: dict) -> dict:
         name = (fields["name"] or "").strip()
         if not name:
             errors["name"] = ["Give the experiment a name."]
-        elif len(name) > 120:
-            errors["name"] = ["Use at most 120 characters."]
+        elif len(name) > NAME_MAX:
+            errors["name"] = [f"Use at most {NAME_MAX} characters."]
         clean["name"] = name
     if "short_name" in fields:
         short = (fields["short_name"] or "").strip()
-        if len(short) > 24:
-            errors["short_name"] = ["Use at most 24 characters."]
+        if len(short) > SHORT_NAME_MAX:
+            errors["short_name"] = [f"Use at most {SHORT_NAME_MAX} characters."]
         clean["short_name"] = short
     if "description" in fields:
         desc = fields["description"] or ""
-        if len(desc) > 5000:
-            errors["description"] = ["Use at most 5,000 characters."]
+        if len(desc) > DESCRIPTION_MAX:
+            errors["description"] = [f"Use at most {DESCRIPTION_MAX:,} characters."]
         clean["description"] = desc
     if "feeding_window_days" in fields and fields["feeding_window_days"] is not None:
         try:
             days = int(fields["feeding_window_days"])
         except (TypeError, ValueError):
             days = None
-        if days is None or not 1 <= days <= 60:
-            errors["feeding_window_days"] = ["Enter a whole number of days from 1 to 60."]
+        low, high = FEEDING_WINDOW_DAYS
+        if days is None or not low <= days <= high:
+            errors["feeding_window_days"] = [
+                f"Enter a whole number of days from {low} to {high}."]
         clean["feeding_window_days"] = days
     if errors:
         raise Invalid(errors=errors)

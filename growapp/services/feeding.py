@@ -35,16 +35,19 @@ from .trays import get_tray
 
 UNDO_SECONDS = 60
 MAX_NOTES = 2000
+FEED_STATUSES = ("fed", "skipped")
+SKIP_REASON_MAX = 500
+MAX_AMOUNT_ML = 100_000
 
 
 def _check_inputs(*, status: str, reason: str | None, amount_ml, notes: str | None) -> dict:
     errors: dict[str, list[str]] = {}
-    if status not in ("fed", "skipped"):
+    if status not in FEED_STATUSES:
         errors["status"] = ["Use fed or skipped."]
     if status == "skipped" and not (reason or "").strip():
         errors["reason"] = ["Say why this feed is skipped."]
-    if reason and len(reason) > 500:
-        errors["reason"] = ["Use at most 500 characters."]
+    if reason and len(reason) > SKIP_REASON_MAX:
+        errors["reason"] = [f"Use at most {SKIP_REASON_MAX} characters."]
     if notes and len(notes) > MAX_NOTES:
         errors["notes"] = [f"Use at most {MAX_NOTES:,} characters."]
     amount = None
@@ -54,8 +57,8 @@ def _check_inputs(*, status: str, reason: str | None, amount_ml, notes: str | No
         except (TypeError, ValueError):
             errors["amount"] = ["Enter the amount in ml as a number."]
         else:
-            if not 0 <= amount <= 100_000:
-                errors["amount"] = ["Enter an amount from 0 to 100,000 ml."]
+            if not 0 <= amount <= MAX_AMOUNT_ML:
+                errors["amount"] = [f"Enter an amount from 0 to {MAX_AMOUNT_ML:,} ml."]
     if errors:
         raise Invalid(errors=errors)
     return {"amount": amount}

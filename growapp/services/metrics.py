@@ -15,6 +15,8 @@ from .experiments import get_experiment
 from .plants import GRADES, get_plant
 
 MAX_WEEK = 520
+TEXT_VALUE_MAX = 2000  # a free-text metric value
+CORRECTION_REASON_MAX = 500  # why a locked baseline is corrected
 TRUE = {"true", "1", "yes", "on", "y"}
 FALSE = {"false", "0", "no", "off", "n", ""}
 
@@ -88,7 +90,7 @@ def validate_values(fields: list[dict], values: dict, *, partial_ok: bool = Fals
                     continue
             else:
                 value = str(raw).strip()
-                if len(value) > 2000:
+                if len(value) > TEXT_VALUE_MAX:
                     errors[key] = [f"{f['label']}: at most 2,000 characters."]
                     continue
         except (TypeError, ValueError):
@@ -136,7 +138,8 @@ def record_metrics(session: Session, *, plant_uuid, week_number, values: dict, a
         if not (reason or "").strip():
             raise Invalid("Give a reason for changing a locked baseline.",
                           {"reason": ["Say why the baseline is being corrected."]})
-        session.info["reason"] = reason.strip()[:500]  # written into the audit rows
+        # written into the audit rows
+        session.info["reason"] = reason.strip()[:CORRECTION_REASON_MAX]
     if week_number > 0 and experiment.status == "draft":
         raise Conflict("Weekly measurements start once the experiment is running; "
                        "use week 0 for the baseline.", {"status": experiment.status})

@@ -20,6 +20,7 @@ from ..models import (
     TrayPlant,
     User,
     tent_allowed_species,
+    utcnow,
 )
 from .codes import clean_code, next_codes
 from .errors import Conflict, Invalid, NotFound
@@ -27,7 +28,9 @@ from .events import record_event
 from .experiments import get_experiment, require_not_running
 
 MAX_BATCH = 500
+PLANT_CODE_MAX = 40
 GRADES = ("A", "B", "C")
+REASON_MAX = 500  # why a plant was removed or replaced
 NEEDS = ("baseline", "grade", "placement", "tray_recipe", "tent_restriction")
 
 
@@ -81,6 +84,12 @@ def get_plant(session: Session, plant_uuid, *, lock: bool = False) -> Plant:
     return plant
 
 
+def require_active(plant: Plant, what: str) -> None:
+    """Raises Conflict when the plant was removed (``what`` says what cannot happen)."""
+    if plant.status != "active":
+        raise Conflict(f"{plant.plant_code} was removed; {what}.", {"plant_status": plant.status})
+
+
 def code_prefix(session: Session, category: str) -> str:
     prefix = session.scalar(select(MetricTemplate.code_prefix).where(
         MetricTemplate.category == category))
@@ -130,7 +139,7 @@ def add_plants(session: Session, *, experiment_id: int, actor: User, species_id:
             errors["plant_code"] = ["Give a code only when adding one plant."]
         else:
             try:
-                plant_code = clean_code(plant_code, field="plant_code", max_len=40)
+                plant_code = clean_code(plant_code, field="plant_code", max_len=PLANT_CODE_MAX)
             except Invalid as exc:
                 errors.update(exc.errors)
     if errors:
@@ -174,7 +183,8 @@ def update_plant(session: Session, *, plant_uuid, actor: User, **fields) -> Plan
     new_code = None
     if fields.get("plant_code") is not None and fields["plant_code"] != plant.plant_code:
         try:
-            new_code = clean_code(fields["plant_code"], field="plant_code", max_len=40)
+            new_code = clean_code(fields["plant_code"], field="plant_code",
+                                  max_len=PLANT_CODE_MAX)
         except Invalid as exc:
             errors.update(exc.errors)
     if errors:
@@ -254,3 +264,68 @@ def list_plants(session: Session, *, experiment_id: int, status: str | None = No
     rows = session.scalars(stmt.options(selectinload(Plant.species))
                            .order_by(Plant.plant_code).limit(limit).offset(offset)).all()
     return total, list(rows)
+
+
+# Remove and replace ----------------------------------------------------------------------
+
+def remove_plant(session: Session, *, plant_uuid, reason: str, actor: User) -> Plant:
+    """Mark a plant removed (it leaves its tray and every queue). Raises Invalid, Conflict."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise Invalid(errors={"reason": ["Say why the plant is removed (died, pest, …)."]})
+    if len(reason) > REASON_MAX:
+        raise Invalid(errors={"reason": [f"Use at most {REASON_MAX} characters."]})
+    plant = get_plant(session, plant_uuid, lock=True)
+    require_active(plant, "it is already removed")
+    link = session.scalar(select(TrayPlant).where(TrayPlant.plant_id == plant.id))
+    if link is not None:
+        session.delete(link)
+    plant.status = "removed"
+    plant.removed_at = utcnow()
+    plant.removed_reason = reason
+    session.flush()
+    record_event(session, kind="plant.removed", actor=actor, experiment_id=plant.experiment_id,
+                 plant_id=plant.id, summary=f"Removed {plant.plant_code}: {reason}")
+    return plant
+
+
+def replace_plant(session: Session, *, plant_uuid, actor: User, reason: str = "",
+                  inherit_tray: bool = True) -> Plant:
+    """A new plant (new uuid and code, same species and cultivar) takes the old one's place:
+    the old one is removed, the links go both ways, the tray is inherited by default, and
+    the new plant needs its own baseline. A plant is replaced at most once."""
+    plant = get_plant(session, plant_uuid, lock=True)
+    if plant.replaced_by_id is not None:
+        raise Conflict(f"{plant.plant_code} has already been replaced.",
+                       {"replaced_by": plant.replaced_by_id})
+    if len((reason or "").strip()) > REASON_MAX:
+        raise Invalid(errors={"reason": [f"Use at most {REASON_MAX} characters."]})
+    experiment = get_experiment(session, plant.experiment_id, lock=True)
+    code = next_codes(existing_codes(session, experiment.id),
+                      code_prefix(session, plant.species.category), width=3)[0]
+    new = Plant(experiment_id=experiment.id, plant_code=code, species_id=plant.species_id,
+                cultivar=plant.cultivar, grade=plant.grade, planted_on=utcnow().date())
+    session.add(new)
+    session.flush()
+    link = session.scalar(select(TrayPlant).where(TrayPlant.plant_id == plant.id))
+    tray_id = link.tray_id if link is not None else None
+    if link is not None:
+        if inherit_tray:
+            link.plant_id = new.id  # the new plant takes the same place in the tray
+        else:
+            session.delete(link)
+    if plant.status == "active":
+        plant.status = "removed"
+        plant.removed_at = utcnow()
+        plant.removed_reason = (reason or "").strip() or f"replaced by {code}"
+    plant.replaced_by_id = new.id
+    session.flush()
+    record_event(session, kind="plant.replaced", actor=actor, experiment_id=experiment.id,
+                 plant_id=plant.id, tray_id=tray_id,
+                 summary=f"Replaced {plant.plant_code} by {code}"
+                 + (f": {reason.strip()}" if (reason or "").strip() else ""))
+    record_event(session, kind="plant.created", actor=actor, experiment_id=experiment.id,
+                 plant_id=new.id, tray_id=tray_id if inherit_tray else None,
+                 summary=f"{code} replaces {plant.plant_code}"
+                 + (" in the same tray" if tray_id and inherit_tray else ""))
+    return new

@@ -11,6 +11,7 @@ from .errors import Conflict, Invalid, NotFound
 from .events import record_event
 from .experiments import get_experiment, require_not_running
 
+RECIPE_CODE_MAX = 16
 COLOURS = ("grey", "blue", "orange", "green", "purple", "red", "teal", "yellow")
 NUMERIC = {"concentration": (0, 1_000_000), "volume_ml": (0, 100_000)}
 TEXT = {"name": 120, "product": 120, "unit": 24, "notes": 5000}
@@ -86,7 +87,7 @@ def create_recipe(session: Session, *, experiment_id: int, actor: User, code: st
     clean = _clean(fields, creating=True)
     existing = list_recipes(session, experiment.id)
     if code:
-        code = clean_code(code, max_len=16)
+        code = clean_code(code, max_len=RECIPE_CODE_MAX)
         if code in {r.code for r in existing}:
             raise Invalid(errors={"code": [f"{code} is already used in this experiment."]})
     code = code or suggest_recipe_code(session, experiment.id)
@@ -110,7 +111,7 @@ def update_recipe(session: Session, *, recipe_id: int, actor: User, **fields) ->
     for key, value in _clean(fields, creating=False).items():
         setattr(recipe, key, value)
     if code and code != recipe.code:
-        code = clean_code(code, max_len=16)
+        code = clean_code(code, max_len=RECIPE_CODE_MAX)
         if session.scalar(select(Recipe.id).where(Recipe.experiment_id == experiment.id,
                                                   Recipe.code == code)):
             raise Invalid(errors={"code": [f"{code} is already used in this experiment."]})

@@ -30,7 +30,7 @@ from .analysis import Fit, Obs, fit_contrasts
 from .assignment import assignments, latest_allocation
 from .errors import Invalid
 from .experiments import get_experiment
-from .schedules import plan as schedule_plan
+from .schedules.plan import plan as schedule_plan
 
 SPLITS = (None, "category", "grade")
 

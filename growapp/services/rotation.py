@@ -15,6 +15,7 @@ from .events import record_event
 from .experiments import get_experiment, require_running
 from .trays import forbidden_species_in, get_tray
 
+NOTE_MAX = 1000  # a rotation's note
 
 def _slot(session: Session, slot_id, experiment_id: int) -> tuple[Slot, Tent]:
     slot = session.get(Slot, slot_id) if isinstance(slot_id, int) else None
@@ -35,8 +36,8 @@ def rotate_tray(session: Session, *, tray_id: int, to_slot_id, actor: User, note
                 swap: bool = False) -> list[RotationLog]:
     """Move a tray to ``to_slot_id``. If another tray sits there, refuse (409) unless
     ``swap``: then the two trays change places. Running only; tent restrictions hold."""
-    if note and len(note) > 1000:
-        raise Invalid(errors={"note": ["Use at most 1,000 characters."]})
+    if note and len(note) > NOTE_MAX:
+        raise Invalid(errors={"note": [f"Use at most {NOTE_MAX:,} characters."]})
     tray = get_tray(session, tray_id, lock=True)
     experiment = get_experiment(session, tray.experiment_id)
     require_running(experiment, "Trays rotate")

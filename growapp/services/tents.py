@@ -12,6 +12,7 @@ from .events import record_event
 from .experiments import get_experiment, require_not_running
 
 MAX_SHELVES = 20
+TENT_CODE_MAX = 12
 MAX_PER_SHELF = 50
 MAX_SLOTS = 400
 
@@ -114,7 +115,7 @@ def create_tent(session: Session, *, experiment_id: int, actor: User, name: str,
     codes = set(session.scalars(select(Tent.code).where(Tent.experiment_id == experiment.id)))
     if code:
         try:
-            code = clean_code(code, max_len=12)
+            code = clean_code(code, max_len=TENT_CODE_MAX)
         except Invalid as exc:
             errors.update(exc.errors)
         else:

@@ -29,6 +29,7 @@ from .tents import tent_restrictions
 
 UNSET = object()
 MAX_CAPACITY = 500
+TRAY_CODE_MAX = 24
 
 
 @dataclass
@@ -155,7 +156,7 @@ def create_tray(session: Session, *, experiment_id: int, actor: User, capacity,
     codes = set(session.scalars(select(Tray.code).where(Tray.experiment_id == experiment.id)))
     if code:
         try:
-            code = clean_code(code)
+            code = clean_code(code, max_len=TRAY_CODE_MAX)
         except Invalid as exc:
             errors.update(exc.errors)
         else:

@@ -3,15 +3,40 @@
 from __future__ import annotations
 
 from datetime import datetime
+from types import MappingProxyType
 
 from flask import Flask
 
 from ..http.idempotency import new_key
-from .roster_rows import roster_rows
+from ..http.links import next_action_url
+from ..services import feeding, metrics, observations, plants, rotation, tents, trays
+from ..services.schedules import rules as schedule_rules
+from .experiments.roster_rows import roster_rows
 
 HTMX_VERSION = "2.0.11"
 
 STATUS_LABELS = {"draft": "Draft", "running": "Running", "stopped": "Stopped"}
+
+# The limits and vocabularies the services enforce, for templates (``limits.ADVERSE_KINDS``,
+# ``maxlength="{{ limits.SKIP_REASON_MAX }}"``): written once, in the service that checks them.
+LIMITS = MappingProxyType({
+    "ADVERSE_KINDS": observations.ADVERSE_KINDS,
+    "ADVERSE_NOTES_MAX": observations.ADVERSE_NOTES_MAX,
+    "CORRECTION_REASON_MAX": metrics.CORRECTION_REASON_MAX,
+    "GRADES": plants.GRADES,
+    "MAX_CAPACITY": trays.MAX_CAPACITY,
+    "MAX_PER_SHELF": tents.MAX_PER_SHELF,
+    "MAX_SHELVES": tents.MAX_SHELVES,
+    "NOTE_MAX": observations.MAX_NOTE,
+    "PLANT_CODE_MAX": plants.PLANT_CODE_MAX,
+    "PLANT_REASON_MAX": plants.REASON_MAX,
+    "ROTATION_NOTE_MAX": rotation.NOTE_MAX,
+    "SCHEDULE_REASON_MAX": schedule_rules.REASON_MAX,
+    "SEVERITIES": observations.SEVERITIES,
+    "SEVERITY_LABELS": observations.SEVERITY_LABELS,
+    "SKIP_REASON_MAX": feeding.SKIP_REASON_MAX,
+    "TEXT_VALUE_MAX": metrics.TEXT_VALUE_MAX,
+})
 
 
 def _when(value: datetime | None) -> str:
@@ -24,7 +49,9 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["when"] = _when
     app.jinja_env.globals["HTMX_VERSION"] = HTMX_VERSION
     app.jinja_env.globals["STATUS_LABELS"] = STATUS_LABELS
+    app.jinja_env.globals["limits"] = LIMITS
     app.jinja_env.globals["roster_rows"] = roster_rows
     app.jinja_env.globals["new_idempotency_key"] = new_key
+    app.jinja_env.globals["next_action_url"] = next_action_url
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

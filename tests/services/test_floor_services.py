@@ -8,9 +8,10 @@ from sqlalchemy import func, select
 from growapp.models import Event, FeedingLog, Lot, Plant, RotationLog, TrayPlant, utcnow
 from growapp.services import feeding as feed_svc
 from growapp.services import observations as obs_svc
+from growapp.services import plants as plant_svc
 from growapp.services import rotation as rot_svc
-from growapp.services.cockpit import cockpit
 from growapp.services.errors import Conflict, Forbidden, Invalid
+from growapp.services.read.cockpit import cockpit
 from tests.helpers import factories as f
 from tests.helpers.statements import count_statements
 
@@ -133,19 +134,19 @@ def test_notes_and_adverse(session, op):
 def test_remove_and_replace(session, op):
     exp, trays, plants, _r = f.make_running_experiment(session, plants=2)
     with pytest.raises(Invalid):
-        obs_svc.remove_plant(session, plant_uuid=plants[1].uuid, reason=" ", actor=op)
-    new = obs_svc.replace_plant(session, plant_uuid=plants[0].uuid, reason="rot", actor=op)
+        plant_svc.remove_plant(session, plant_uuid=plants[1].uuid, reason=" ", actor=op)
+    new = plant_svc.replace_plant(session, plant_uuid=plants[0].uuid, reason="rot", actor=op)
     assert new.plant_code == "VFT-003" and plants[0].status == "removed"
     assert plants[0].replaced_by_id == new.id
     tray_of_new = session.scalar(select(TrayPlant.tray_id).where(TrayPlant.plant_id == new.id))
     assert tray_of_new == trays[0].id
     with pytest.raises(Conflict, match="already been replaced"):
-        obs_svc.replace_plant(session, plant_uuid=plants[0].uuid, actor=op)
+        plant_svc.replace_plant(session, plant_uuid=plants[0].uuid, actor=op)
     # the new plant needs a fresh baseline and may get it while running
     assert 0 not in cockpit(session, new.uuid).weeks
-    obs_svc.remove_plant(session, plant_uuid=plants[1].uuid, reason="died", actor=op)
+    plant_svc.remove_plant(session, plant_uuid=plants[1].uuid, reason="died", actor=op)
     with pytest.raises(Conflict, match="already removed"):
-        obs_svc.remove_plant(session, plant_uuid=plants[1].uuid, reason="again", actor=op)
+        plant_svc.remove_plant(session, plant_uuid=plants[1].uuid, reason="again", actor=op)
     queue = feed_svc.feeding_queue(session, exp.id)
     assert [i.plant_code for i in queue.due] == ["VFT-003"]
 

@@ -1,4 +1,4 @@
-from growapp.services.readiness import status_summaries, status_summary
+from growapp.services.read.readiness import status_summaries, status_summary
 from tests.helpers import factories as f
 from tests.helpers.statements import count_statements
 

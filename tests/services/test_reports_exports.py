@@ -8,7 +8,8 @@ import pytest
 
 from growapp.models import FeedingLog, PlantMetric, RotationLog, utcnow
 from growapp.services import exports
-from growapp.services.observations import remove_plant, report_adverse
+from growapp.services.observations import report_adverse
+from growapp.services.plants import remove_plant
 from growapp.services.reports import answer_in_words, build_report, summarise
 from tests.helpers import factories as f
 from tests.helpers.reports import report_trial, tray_trial
@@ -110,7 +111,8 @@ def test_plants_and_feedings_exports(session):
 
 
 def test_schedule_compliance(session):
-    from growapp.services.schedules import create_schedule, mark_occurrence
+    from growapp.services.schedules.completion import mark_occurrence
+    from growapp.services.schedules.manage import create_schedule
 
     exp, plants, trays, _r = report_trial(session)
     op = f.make_user(session)

@@ -1,13 +1,8 @@
-from flask import Blueprint, abort
-from flask_login import current_user
+from flask import Blueprint
 
-bp = Blueprint("admin", __name__, url_prefix="/admin")
+from ...http.access import admin_only
 
-
-@bp.before_request
-def _admins_only():
-    if current_user.is_authenticated and not current_user.has_role("admin"):
-        abort(403)
+bp = admin_only(Blueprint("admin", __name__, url_prefix="/admin"))
 
 
 from . import routes, species  # noqa: E402,F401

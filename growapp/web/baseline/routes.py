@@ -11,7 +11,7 @@ from ...services import experiments as exp_service
 from ...services import metrics as metric_service
 from ...services.errors import Invalid
 from ...services.plants import get_plant
-from ...services.readiness import status_summary
+from ...services.read.readiness import status_summary
 from ..writes import page_write, respond
 from . import bp
 

@@ -8,9 +8,9 @@ from flask_login import current_user
 from ...extensions import db
 from ...http.htmx import render, wants_fragment
 from ...services import experiments as exp_service
-from ...services.overview import FILTERS, roster, tent_map
-from ...services.readiness import status_summaries, status_summary
-from ...services.schedules import due_today_count
+from ...services.read.overview import FILTERS, roster, tent_map
+from ...services.read.readiness import status_summaries, status_summary
+from ...services.schedules.plan import due_today_count
 from ...services.tents import list_tents
 from ...services.trays import list_trays
 from ..writes import page_write, respond

@@ -12,10 +12,11 @@ from ...extensions import db
 from ...http.htmx import safe_next, wants_fragment
 from ...services import feeding as feeding_service
 from ...services import observations as obs_service
+from ...services import plants as plant_service
 from ...services.errors import Invalid
-from ...services.floor import get_tray_by_uuid
 from ...services.metrics import record_metrics
 from ...services.photos import save_photo
+from ...services.read.tray import get_tray_by_uuid
 from ...services.rotation import rotate_tray
 from ..forms import int_or_none
 from ..writes import page_write, respond
@@ -114,7 +115,7 @@ def photo(plant_uuid):
 
 @bp.post("/p/<uuid:plant_uuid>/remove")
 def remove(plant_uuid):
-    return _cockpit_write(plant_uuid, lambda: obs_service.remove_plant(
+    return _cockpit_write(plant_uuid, lambda: plant_service.remove_plant(
         db.session, plant_uuid=plant_uuid, reason=request.form.get("reason", ""),
         actor=current_user), lambda plant: f"{plant.plant_code} removed.")
 
@@ -128,7 +129,7 @@ def replace(plant_uuid):
                        flash_message=f"{new.plant_code} replaces it. Capture its baseline and "
                        "print its label.")
 
-    return page_write(lambda: obs_service.replace_plant(
+    return page_write(lambda: plant_service.replace_plant(
         db.session, plant_uuid=plant_uuid, reason=request.form.get("reason", ""),
         inherit_tray=request.form.get("inherit_tray") != "0", actor=current_user),
         done=done, problem=lambda exc: render_template(

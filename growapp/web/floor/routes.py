@@ -6,11 +6,12 @@ from flask import render_template, request, url_for
 
 from ...extensions import db
 from ...http.htmx import safe_next
-from ...services.cockpit import cockpit
 from ...services.errors import NotFound
-from ...services.floor import find_by_code, tray_view
 from ...services.metrics import template_fields
 from ...services.photos import list_photos
+from ...services.read.cockpit import cockpit
+from ...services.read.find import find_by_code
+from ...services.read.tray import tray_view
 from ...services.rotation import rotation_history
 from ...services.trays import slot_options
 from . import bp

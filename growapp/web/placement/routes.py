@@ -10,8 +10,8 @@ from ...http.htmx import render
 from ...services import experiments as exp_service
 from ...services import placement as placement_service
 from ...services.errors import Invalid
-from ...services.placement_view import placement_view
-from ...services.readiness import status_summary
+from ...services.read.placement import placement_view
+from ...services.read.readiness import status_summary
 from ..forms import int_or_none
 from ..writes import page_write, respond
 from . import bp

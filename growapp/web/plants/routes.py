@@ -12,7 +12,7 @@ from ...services import plants as plant_service
 from ...services import species as species_service
 from ...services.errors import Invalid
 from ...services.plant_import import COLUMNS, ImportRejected, import_plants
-from ...services.readiness import status_summary
+from ...services.read.readiness import status_summary
 from ..forms import int_or_none
 from ..writes import page_write, respond
 from . import bp

@@ -2,12 +2,13 @@ from flask_wtf import FlaskForm
 from wtforms import DecimalField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-COLOUR_CHOICES = [(c, c.title()) for c in
-                  ("grey", "blue", "orange", "green", "purple", "red", "teal", "yellow")]
+from ...services.recipes import COLOURS, RECIPE_CODE_MAX
+
+COLOUR_CHOICES = [(c, c.title()) for c in COLOURS]
 
 
 class RecipeForm(FlaskForm):
-    code = StringField("Code", validators=[Optional(), Length(max=16)])
+    code = StringField("Code", validators=[Optional(), Length(max=RECIPE_CODE_MAX)])
     name = StringField("Name", validators=[DataRequired(), Length(max=120)])
     product = StringField("Product", validators=[Optional(), Length(max=120)])
     concentration = DecimalField("Concentration", places=None,

@@ -9,7 +9,7 @@ from ...extensions import db
 from ...http.htmx import render, wants_fragment
 from ...services import experiments as exp_service
 from ...services import recipes as recipe_service
-from ...services.readiness import status_summary
+from ...services.read.readiness import status_summary
 from ..writes import page_write
 from . import bp
 from .forms import LotForm, RecipeForm

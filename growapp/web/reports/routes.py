@@ -10,7 +10,7 @@ from ...http.htmx import render
 from ...services.analysis import trays_needed
 from ...services.design_check import design_check
 from ...services.exports import EXPORTS
-from ...services.readiness import status_summary
+from ...services.read.readiness import status_summary
 from ...services.recipes import list_recipes
 from ...services.reports import SPLITS, answer_in_words, build_report
 from . import bp

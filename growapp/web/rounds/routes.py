@@ -13,9 +13,9 @@ from ...services import feeding as feeding_service
 from ...services import observations as obs_service
 from ...services.errors import Invalid
 from ...services.metrics import record_metrics, template_fields
-from ...services.overview import tent_map
 from ...services.plants import get_plant
-from ...services.readiness import status_summary
+from ...services.read.overview import tent_map
+from ...services.read.readiness import status_summary
 from ...services.rotation import rotate_tray, rotation_history
 from ...services.tents import list_tents
 from ...services.trays import list_trays

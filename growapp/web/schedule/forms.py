@@ -12,21 +12,28 @@ from wtforms import (
 )
 from wtforms.validators import Length, Optional
 
-from ...services.schedules import ACTION_LABELS, WEEKDAY_NAMES
+from ...services.schedules.rules import (
+    ACTION_LABELS,
+    NOTES_MAX,
+    RULE_KINDS,
+    SCOPE_TYPES,
+    TIMEFRAME_LABELS,
+    TITLE_MAX,
+    WEEKDAY_NAMES,
+)
 
 ACTION_CHOICES = list(ACTION_LABELS.items())
 WEEKDAY_CHOICES = list(enumerate(WEEKDAY_NAMES))
-TIMEFRAME_CHOICES = [("morning", "Morning"), ("afternoon", "Afternoon"),
-                     ("evening", "Evening"), ("exact", "Exact time")]
-RULE_CHOICES = [("weekly", "On chosen days"), ("interval", "Every N days")]
-SCOPE_CHOICES = [("tent", "Tents"), ("tray", "Trays"), ("plant", "Plants")]
+TIMEFRAME_CHOICES = [*TIMEFRAME_LABELS.items(), ("exact", "Exact time")]
+RULE_CHOICES = list(zip(RULE_KINDS, ("On chosen days", "Every N days"), strict=True))
+SCOPE_CHOICES = list(zip(SCOPE_TYPES, ("Tents", "Trays", "Plants"), strict=True))
 
 
 class ScheduleForm(FlaskForm):
     action_type = RadioField("What", choices=ACTION_CHOICES, default="feed",
                              validate_choice=False)
-    title = StringField("Title", validators=[Optional(), Length(max=120)])
-    notes = TextAreaField("Notes", validators=[Optional(), Length(max=5000)])
+    title = StringField("Title", validators=[Optional(), Length(max=TITLE_MAX)])
+    notes = TextAreaField("Notes", validators=[Optional(), Length(max=NOTES_MAX)])
     rule_kind = RadioField("Repeat", choices=RULE_CHOICES, default="weekly",
                            validate_choice=False)
     weekdays = SelectMultipleField("Days", choices=WEEKDAY_CHOICES, coerce=int,

@@ -14,7 +14,7 @@ from ...models import Plant, Tent, Tray, utcnow
 from ...services import experiments as exp_service
 from ...services import schedules as schedule_service
 from ...services.errors import Invalid, NotFound
-from ...services.readiness import status_summary
+from ...services.read.readiness import status_summary
 from ..writes import page_write, respond
 from . import bp
 from .forms import ScheduleForm

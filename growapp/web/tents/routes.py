@@ -12,7 +12,7 @@ from ...services import species as species_service
 from ...services import tents as tent_service
 from ...services import trays as tray_service
 from ...services.errors import Invalid
-from ...services.readiness import status_summary
+from ...services.read.readiness import status_summary
 from ..writes import page_write
 from . import bp
 from .forms import RegenerateForm, RestrictionForm, TentForm

@@ -10,7 +10,7 @@ from ...http.htmx import render, wants_fragment
 from ...services import experiments as exp_service
 from ...services import recipes as recipe_service
 from ...services import trays as tray_service
-from ...services.readiness import status_summary
+from ...services.read.readiness import status_summary
 from ..forms import int_or_none
 from ..writes import page_write
 from . import bp

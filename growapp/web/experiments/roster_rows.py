@@ -1,5 +1,6 @@
-"""The overview's plant rows, rendered in Python: at 1,000 rows per page the Jinja macro
-cost ~23 µs a row; this costs a fraction. Every value is escaped with markupsafe."""
+"""The plant rows of templates/experiments/_roster.html (the overview), rendered in Python:
+at 1,000 rows per page the Jinja macro cost ~23 µs a row; this costs a fraction. Every value
+is escaped with markupsafe."""
 
 from __future__ import annotations
 

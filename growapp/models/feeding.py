@@ -1,4 +1,4 @@
-"""Work logged on the tent floor: feedings and tray rotations."""
+"""Feedings logged on the tent floor (fed, or skipped with a reason)."""
 
 from __future__ import annotations
 
@@ -27,14 +27,3 @@ class FeedingLog(Timestamped, Base):
     notes: Mapped[str] = mapped_column(Text, default="")
     fed_at: Mapped[datetime] = mapped_column(default=utcnow)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-
-
-class RotationLog(Timestamped, Base):
-    __tablename__ = "rotation_logs"
-
-    tray_id: Mapped[int] = mapped_column(ForeignKey("trays.id"), index=True)
-    from_slot_id: Mapped[int | None] = mapped_column(ForeignKey("slots.id"))
-    to_slot_id: Mapped[int] = mapped_column(ForeignKey("slots.id"))
-    moved_at: Mapped[datetime] = mapped_column(default=utcnow)
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    note: Mapped[str] = mapped_column(Text, default="")

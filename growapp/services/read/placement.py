@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from ..models import Plant, Species, TrayPlant
+from ...models import Plant, Species, TrayPlant
+from ..tents import list_tents, tent_restrictions
+from ..trays import TrayRow, list_trays
 from .overview import MapTent, PlantLine, experiment_locations, tent_map
-from .tents import list_tents, tent_restrictions
-from .trays import TrayRow, list_trays
 
 
 @dataclass

@@ -10,19 +10,48 @@ from datetime import UTC, datetime
 from sqlalchemy import String, cast, func, select
 from sqlalchemy.orm import Session, aliased, joinedload
 
-from ..models import AdverseEvent, Event, FeedingLog, Lot, Plant, PlantMetric, utcnow
-from .errors import NotFound
-from .floor import RECENT, PlantView
-from .observations import current_week
-from .plants import locations
+from ...models import (
+    AdverseEvent,
+    Event,
+    Experiment,
+    FeedingLog,
+    Lot,
+    Plant,
+    PlantMetric,
+    utcnow,
+)
+from ..errors import NotFound
+from ..observations import current_week
+from ..plants import Location, locations
+
+RECENT = 20
+
+
+@dataclass
+class PlantView:
+    plant: Plant
+    experiment: Experiment
+    location: Location
+    links: dict
+    recent: list[Event]
 
 
 @dataclass
 class NextAction:
-    key: str  # baseline | grade | place | tray_recipe | feed | measure | adverse
+    """One thing to do next. ``key`` says what (the web and the API turn it into a link);
+    the ids are what that link needs."""
+
+    key: str  # one of NEXT_ACTION_KEYS
     label: str
-    url: str
+    experiment_id: int
+    plant_uuid: str
     detail: str = ""
+    week: int | None = None  # measure: the week that is due
+    tray_id: int | None = None  # tray_recipe: the tray without a recipe
+    adverse_id: int | None = None  # adverse: the open report
+
+
+NEXT_ACTION_KEYS = ("baseline", "grade", "place", "tray_recipe", "feed", "measure", "adverse")
 
 
 @dataclass
@@ -49,27 +78,28 @@ def next_actions(c: Cockpit) -> list[NextAction]:
     p, exp, loc = c.plant, c.experiment, c.location
     if p.status != "active":
         return []
-    base = f"/experiments/{exp.id}"
+    ids = {"experiment_id": exp.id, "plant_uuid": str(p.uuid)}
     out: list[NextAction] = []
     if 0 not in c.weeks:
-        out.append(NextAction("baseline", "Capture baseline", f"{base}/baseline?plant={p.uuid}"))
+        out.append(NextAction("baseline", "Capture baseline", **ids))
     if p.grade is None:
-        out.append(NextAction("grade", "Set a grade", f"{base}/baseline?plant={p.uuid}"))
+        out.append(NextAction("grade", "Set a grade", **ids))
     if not loc.placed:
-        out.append(NextAction("place", "Place in a tray", f"{base}/placement"))
+        out.append(NextAction("place", "Place in a tray", **ids))
     elif loc.recipe is None:
-        out.append(NextAction("tray_recipe", f"Give tray {loc.tray.code} a recipe",
-                              f"{base}/trays"))
+        out.append(NextAction("tray_recipe", f"Give tray {loc.tray.code} a recipe", **ids,
+                              tray_id=loc.tray.id))
     if exp.status == "running":
         due = c.days_since_fed is None or c.days_since_fed >= exp.feeding_window_days
         if loc.placed and loc.recipe is not None and due:
-            out.append(NextAction("feed", f"Feed — {_ago(c.days_since_fed)}", "#feed",
+            out.append(NextAction("feed", f"Feed — {_ago(c.days_since_fed)}", **ids,
                                   detail=f"{loc.recipe.code} · window {exp.feeding_window_days} d"))
         if c.week >= 1 and c.week not in c.weeks:
-            out.append(NextAction("measure", f"Weekly measurement (week {c.week}) due",
-                                  f"{base}/observe?week={c.week}&plant={p.uuid}"))
+            out.append(NextAction("measure", f"Weekly measurement (week {c.week}) due", **ids,
+                                  week=c.week))
     for event in c.open_adverse:
-        out.append(NextAction("adverse", f"Resolve {event.kind} report", "#adverse",
+        out.append(NextAction("adverse", f"Resolve {event.kind} report", **ids,
+                              adverse_id=event.id,
                               detail=f"severity {event.severity}, "
                                      f"{event.observed_at:%Y-%m-%d}"))
     return out

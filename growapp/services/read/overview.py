@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from ..models import Plant, PlantMetric, Slot, Species, Tent, Tray, TrayPlant
-from .errors import Invalid
-from .plants import Location, needs_clause
-from .tents import list_tents
-from .trays import TrayRow, list_trays
+from ...models import Plant, PlantMetric, Slot, Species, Tent, Tray, TrayPlant
+from ..errors import Invalid
+from ..plants import Location, needs_clause
+from ..tents import list_tents
+from ..trays import TrayRow, list_trays
 
 FILTERS = ("active", "removed", "needs_baseline", "needs_grade", "needs_placement",
            "needs_tray_recipe", "needs_tent_restriction")
