@@ -25,14 +25,26 @@ MISSING = {"404", "NoSuchKey", "NotFound"}
 
 class _Counting:
     """A read-only wrapper that counts bytes. Deliberately not seekable, so boto3 reads the
-    source part by part instead of measuring and re-reading it."""
+    source part by part instead of measuring and re-reading it. ``read(n)`` returns ``n``
+    bytes unless the source is exhausted: boto3 takes a short read for the end of the
+    stream, and sockets, request bodies and raw files may legitimately return less."""
 
     def __init__(self, stream: BinaryIO) -> None:
         self._stream = stream
         self.count = 0
 
     def read(self, size: int = -1) -> bytes:
-        data = self._stream.read(size)
+        if size is None or size < 0:
+            data = self._stream.read()
+        else:
+            parts, want = [], size
+            while want > 0:
+                part = self._stream.read(want)
+                if not part:
+                    break
+                parts.append(part)
+                want -= len(part)
+            data = b"".join(parts)
         self.count += len(data)
         return data
 
