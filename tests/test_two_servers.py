@@ -18,7 +18,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 from PIL import Image
@@ -166,8 +166,8 @@ def signed_in(stack):
     client = HttpClient()
     page = client.get(f"{a}/login")
     assert page.status == 200
-    form = (f"csrf_token={hidden_csrf_token(page.body)}&email={stack.seeded['email']}"
-            f"&password={factories.PASSWORD.replace(' ', '+')}")
+    form = urlencode({"csrf_token": hidden_csrf_token(page.body),
+                      "email": stack.seeded["email"], "password": factories.PASSWORD})
     done = client.post(f"{a}/login", data=form.encode(),
                        headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert done.status == 200 and "/login" not in done.url, stack.logs()
