@@ -31,6 +31,11 @@ class Config:
     DATABASE_URL = f"sqlite:///{INSTANCE_DIR / 'growapp.db'}"
     PUBLIC_BASE_URL: str | None = None
     UPLOAD_DIR = str(INSTANCE_DIR / "uploads")
+    STORAGE_BACKEND = "local"
+    S3_BUCKET: str | None = None
+    S3_ENDPOINT_URL: str | None = None
+    S3_REGION: str | None = None
+    S3_PREFIX = ""
     MAX_UPLOAD_MB = 16
     SMTP_HOST: str | None = None
     SMTP_PORT = 587
@@ -68,6 +73,7 @@ class Config:
         settings["DATABASE_URL"] = env.get("GROWAPP_DATABASE_URL", cls.DATABASE_URL)
         settings["PUBLIC_BASE_URL"] = (env.get("PUBLIC_BASE_URL") or "").rstrip("/") or None
         settings["UPLOAD_DIR"] = env.get("GROWAPP_UPLOAD_DIR", cls.UPLOAD_DIR)
+        settings.update(_storage_settings(env))
         try:
             settings["MAX_UPLOAD_MB"] = int(env.get("GROWAPP_MAX_UPLOAD_MB", cls.MAX_UPLOAD_MB))
         except ValueError as exc:
@@ -84,6 +90,21 @@ class Config:
         if env.get("GROWAPP_SMTP_PORT"):
             settings["SMTP_PORT"] = int(env["GROWAPP_SMTP_PORT"])
         return settings
+
+
+def _storage_settings(env) -> dict:
+    backend = (env.get("GROWAPP_STORAGE") or "local").strip().lower()
+    if backend not in ("local", "s3"):
+        raise ConfigError("GROWAPP_STORAGE must be 'local' or 's3'")
+    settings = {"STORAGE_BACKEND": backend}
+    for name in ("S3_BUCKET", "S3_ENDPOINT_URL", "S3_REGION", "S3_PREFIX"):
+        value = (env.get(f"GROWAPP_{name}") or "").strip()
+        if value:
+            settings[name] = value
+    if backend == "s3" and not settings.get("S3_BUCKET"):
+        raise ConfigError("GROWAPP_STORAGE=s3 needs GROWAPP_S3_BUCKET (the bucket that holds "
+                          "photos and generated files)")
+    return settings
 
 
 def build_settings(overrides: dict | None = None) -> dict:

@@ -16,7 +16,7 @@ from growapp import create_app
 from growapp.extensions import make_engine
 from growapp.services.labels import ensure_label_templates
 from growapp.services.presets import ensure_presets
-from tests.helpers import factories
+from tests.helpers import factories, s3
 from tests.helpers.databases import fresh_database
 from tests.helpers.settings import app_settings
 
@@ -127,3 +127,20 @@ def api_token(session):
         return user, raw
 
     return _make
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint(tmp_path_factory):
+    """A moto S3 server for the run (started on first use); boto3's standard credential
+    chain sees its fake keys through the environment."""
+    log = tmp_path_factory.mktemp("moto") / "moto.log"
+    with pytest.MonkeyPatch.context() as mp, s3.moto_server(log) as endpoint:
+        for name, value in s3.CREDENTIALS.items():
+            mp.setenv(name, value)
+        yield endpoint
+
+
+@pytest.fixture
+def s3_bucket(s3_endpoint):
+    """A new, empty bucket on the moto server."""
+    return s3.new_bucket(s3_endpoint)

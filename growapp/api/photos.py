@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import current_app, request, url_for
+from flask import request, url_for
 from flask_login import current_user
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
+from ..extensions import file_storage
 from ..models import Photo
 from ..services import photos as photo_service
 from ..services.errors import Invalid
@@ -71,7 +72,7 @@ def create_photo(session: Session, plant_uuid):
                       {"file": ["No file was sent."]})
     photo = photo_service.save_photo(
         session, plant_uuid=plant_uuid, data=upload.read(), filename=upload.filename,
-        upload_dir=current_app.config["UPLOAD_DIR"], actor=current_user,
+        storage=file_storage(), actor=current_user,
         caption=request.form.get("caption", ""),
         week_number=_week_number(request.form.get("week_number")))
     return photo_out(photo, plant_uuid)

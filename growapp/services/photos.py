@@ -1,22 +1,20 @@
 """Plant photos: decoded and re-encoded by Pillow (orientation applied, EXIF and GPS dropped),
-stored with a thumbnail under the upload directory, listed newest first."""
+stored with a thumbnail in the file store (growapp.storage), listed newest first."""
 
 from __future__ import annotations
 
 import contextlib
 import io
-import os
-import tempfile
 import uuid as uuid_mod
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
 from PIL import ExifTags, Image, ImageOps
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..models import Photo, User
+from ..storage import Storage, check_key
 from .errors import Conflict, Invalid, NotFound
 from .events import record_event
 from .plants import get_plant
@@ -132,20 +130,6 @@ def _encode(data: bytes) -> _Encoded:
         raise Invalid(errors={"file": [NOT_A_PHOTO]}) from exc
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-
-
 def _field_errors(caption: str, week_number: int | None) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     if len(caption) > MAX_CAPTION:
@@ -158,7 +142,7 @@ def _field_errors(caption: str, week_number: int | None) -> dict[str, list[str]]
     return errors
 
 
-def save_photo(session: Session, *, plant_uuid, data: bytes, filename: str, upload_dir: str,
+def save_photo(session: Session, *, plant_uuid, data: bytes, filename: str, storage: Storage,
                actor: User | None, caption: str = "", week_number: int | None = None) -> Photo:
     """Store a photo of an active plant plus a thumbnail, and record the event.
 
@@ -179,17 +163,16 @@ def save_photo(session: Session, *, plant_uuid, data: bytes, filename: str, uplo
         raise Invalid(errors=errors)
 
     photo_uuid = uuid_mod.uuid4()
-    rel_dir = Path("photos") / str(plant.experiment_id)
-    rel_full, rel_thumb = rel_dir / f"{photo_uuid}.jpg", rel_dir / f"{photo_uuid}_thumb.jpg"
-    root = Path(upload_dir)
-    (root / rel_dir).mkdir(parents=True, exist_ok=True)
-    written: list[Path] = []
+    # The storage key is what the row keeps: relative, the same on every backend.
+    key_full = f"photos/{plant.experiment_id}/{photo_uuid}.jpg"
+    key_thumb = f"photos/{plant.experiment_id}/{photo_uuid}_thumb.jpg"
+    written: list[str] = []
     try:
-        for rel, blob in ((rel_full, encoded.full), (rel_thumb, encoded.thumb)):
-            _write_atomic(root / rel, blob)
-            written.append(root / rel)
-        photo = Photo(uuid=photo_uuid, plant_id=plant.id, file_path=rel_full.as_posix(),
-                      thumb_path=rel_thumb.as_posix(), content_type="image/jpeg",
+        for key, blob in ((key_full, encoded.full), (key_thumb, encoded.thumb)):
+            written.append(key)  # before the write: a failed S3 upload may still have landed
+            storage.save(key, io.BytesIO(blob), content_type="image/jpeg")
+        photo = Photo(uuid=photo_uuid, plant_id=plant.id, file_path=key_full,
+                      thumb_path=key_thumb, content_type="image/jpeg",
                       size_bytes=len(encoded.full), width=encoded.width, height=encoded.height,
                       taken_at=encoded.taken_at, caption=caption, week_number=week_number,
                       user_id=actor.id if actor else None)
@@ -203,8 +186,9 @@ def save_photo(session: Session, *, plant_uuid, data: bytes, filename: str, uplo
                               "week_number": week_number, "filename": (filename or "")[:255]})
         session.flush()
     except BaseException:
-        for path in written:
-            path.unlink(missing_ok=True)
+        for key in written:
+            with contextlib.suppress(Exception):  # the original error is the one to report
+                storage.delete(key)
         raise
     return photo
 
@@ -222,18 +206,18 @@ def get_photo(session: Session, photo_uuid) -> Photo:
     return photo
 
 
-def photo_path(session: Session, *, photo_uuid, upload_dir: str,
-               thumb: bool = False) -> tuple[Path, Photo]:
-    """Absolute path of a stored photo (or its thumbnail) and its row.
+def photo_key(session: Session, *, photo_uuid, thumb: bool = False) -> tuple[str, Photo]:
+    """The storage key of a photo (or its thumbnail) and its row. Whether the object is
+    really stored is found out when it is opened (one round trip to the store, not two).
 
-    Raises NotFound (no such photo; its file is missing or lies outside upload_dir).
+    Raises NotFound (no such photo; its recorded key is not a valid storage key).
     """
     photo = get_photo(session, photo_uuid)
-    root = Path(upload_dir).resolve()
-    path = (root / (photo.thumb_path if thumb else photo.file_path)).resolve()
-    if not path.is_relative_to(root) or not path.is_file():
-        raise NotFound("That photo's file is missing.")
-    return path, photo
+    key = photo.thumb_path if thumb else photo.file_path
+    try:
+        return check_key(key), photo
+    except ValueError as exc:
+        raise NotFound("That photo's file is missing.") from exc
 
 
 def list_photos(session: Session, plant_id: int, limit: int = 12, *,

@@ -18,6 +18,12 @@ def storage_from_settings(settings: Mapping) -> Storage:
     backend = (settings.get("STORAGE_BACKEND") or "local").lower()
     if backend == "local":
         return LocalStorage(settings["UPLOAD_DIR"])
+    if backend == "s3":
+        from .s3 import S3Storage  # boto3 loads only when it is used
+
+        return S3Storage(settings.get("S3_BUCKET") or "", prefix=settings.get("S3_PREFIX") or "",
+                         endpoint_url=settings.get("S3_ENDPOINT_URL"),
+                         region=settings.get("S3_REGION"))
     raise ValueError(f"unknown GROWAPP_STORAGE {backend!r} (use 'local' or 's3')")
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from growapp.models import Event, Photo
 from growapp.services import photos as svc
 from growapp.services.errors import Conflict, Invalid, NotFound
+from growapp.storage import LocalStorage
 from tests.helpers import factories as f
 from tests.helpers.images import GPS_IFD, bomb_png, files_under, jpeg_bytes, png_bytes
 
@@ -28,7 +29,7 @@ def plant(session):
 
 def save(session, plant, op, upload_dir, data=None, **kwargs):
     return svc.save_photo(session, plant_uuid=plant.uuid, data=data or jpeg_bytes(),
-                          filename="IMG_0001.jpg", upload_dir=str(upload_dir), actor=op,
+                          filename="IMG_0001.jpg", storage=LocalStorage(upload_dir), actor=op,
                           **kwargs)
 
 
@@ -100,7 +101,7 @@ def test_long_side_is_capped_and_alpha_flattened(session, op, plant, tmp_path):
 def test_not_a_photo_is_invalid_and_writes_nothing(session, op, plant, tmp_path, data):
     with pytest.raises(Invalid) as exc:
         svc.save_photo(session, plant_uuid=plant.uuid, data=data, filename="notes.jpg",
-                       upload_dir=str(tmp_path), actor=op)
+                       storage=LocalStorage(tmp_path), actor=op)
     assert list(exc.value.errors) == ["file"]
     assert files_under(tmp_path) == set()
     assert session.scalar(select(Photo).where(Photo.plant_id == plant.id)) is None
@@ -120,7 +121,8 @@ def test_decompression_bombs_are_refused(session, op, plant, tmp_path, monkeypat
 def test_rules_on_plant_caption_and_week(session, op, plant, tmp_path):
     with pytest.raises(NotFound):
         svc.save_photo(session, plant_uuid="8d8a4a36-0000-4000-8000-000000000000",
-                       data=jpeg_bytes(), filename="a.jpg", upload_dir=str(tmp_path), actor=op)
+                       data=jpeg_bytes(), filename="a.jpg", storage=LocalStorage(tmp_path),
+                       actor=op)
     with pytest.raises(Invalid) as exc:
         save(session, plant, op, tmp_path, caption="x" * 501, week_number=521,
              data=b"not an image")
@@ -150,24 +152,32 @@ def test_failed_flush_removes_the_files(session, op, plant, tmp_path, monkeypatc
     assert files_under(tmp_path) == set()
 
 
-def test_photo_path_stays_inside_the_upload_dir(session, op, plant, tmp_path):
+def test_photo_key_is_the_relative_key_and_refuses_bad_ones(session, op, plant, tmp_path):
     photo = save(session, plant, op, tmp_path)
-    path, row = svc.photo_path(session, photo_uuid=photo.uuid, upload_dir=str(tmp_path))
-    assert row is photo and path == (tmp_path / photo.file_path).resolve()
-    thumb, _ = svc.photo_path(session, photo_uuid=str(photo.uuid), upload_dir=str(tmp_path),
-                              thumb=True)
-    assert thumb.name.endswith("_thumb.jpg")
+    key, row = svc.photo_key(session, photo_uuid=photo.uuid)
+    assert row is photo and key == photo.file_path
+    assert LocalStorage(tmp_path).path(key) == (tmp_path / photo.file_path).resolve()
+    thumb, _ = svc.photo_key(session, photo_uuid=str(photo.uuid), thumb=True)
+    assert thumb.endswith("_thumb.jpg")
     with pytest.raises(NotFound):
-        svc.photo_path(session, photo_uuid="not-a-uuid", upload_dir=str(tmp_path))
-    outside = tmp_path.parent / f"{tmp_path.name}-secret.jpg"
-    outside.write_bytes(b"secret")
-    for bad in (f"../{outside.name}", str(outside)):
+        svc.photo_key(session, photo_uuid="not-a-uuid")
+    for bad in ("../secret.jpg", str(tmp_path / "secret.jpg"), "photos/../../x.jpg", ""):
         photo.file_path = bad
         with pytest.raises(NotFound):
-            svc.photo_path(session, photo_uuid=photo.uuid, upload_dir=str(tmp_path))
-    (tmp_path / photo.thumb_path).unlink()
-    with pytest.raises(NotFound):
-        svc.photo_path(session, photo_uuid=photo.uuid, upload_dir=str(tmp_path), thumb=True)
+            svc.photo_key(session, photo_uuid=photo.uuid)
+
+
+def test_a_failed_second_write_removes_the_first(session, op, plant, tmp_path):
+    class Flaky(LocalStorage):
+        def save(self, key, stream, *, content_type):
+            if key.endswith("_thumb.jpg"):
+                raise OSError("disk full")
+            return super().save(key, stream, content_type=content_type)
+
+    with pytest.raises(OSError, match="disk full"):
+        svc.save_photo(session, plant_uuid=plant.uuid, data=jpeg_bytes(), filename="a.jpg",
+                       storage=Flaky(tmp_path), actor=op)
+    assert files_under(tmp_path) == set()
 
 
 def test_list_photos_newest_first(session, op, plant, tmp_path):

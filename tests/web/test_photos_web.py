@@ -8,6 +8,7 @@ import pytest
 from PIL import Image
 
 from growapp.services.photos import save_photo
+from growapp.storage import LocalStorage
 from tests.helpers import factories as f
 from tests.helpers.images import jpeg_bytes
 
@@ -18,7 +19,7 @@ def photo(app, session):
     plant = f.make_plant(session, exp)
     op = f.make_user(session, "operator")
     made = save_photo(session, plant_uuid=plant.uuid, data=jpeg_bytes(), filename="a.jpg",
-                      upload_dir=app.config["UPLOAD_DIR"], actor=op, week_number=1)
+                      storage=LocalStorage(app.config["UPLOAD_DIR"]), actor=op, week_number=1)
     session.commit()
     return made
 

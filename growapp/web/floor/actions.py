@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import current_app, render_template, request, url_for
+from flask import render_template, request, url_for
 from flask_login import current_user
 
-from ...extensions import db
+from ...extensions import db, file_storage
 from ...http.htmx import safe_next, wants_fragment
 from ...services import feeding as feeding_service
 from ...services import observations as obs_service
@@ -105,7 +105,7 @@ def photo(plant_uuid):
             raise Invalid("Take or choose a photo first.", {"file": ["No photo was sent."]})
         return save_photo(db.session, plant_uuid=plant_uuid, data=upload.read(),
                           filename=upload.filename, actor=current_user,
-                          upload_dir=current_app.config["UPLOAD_DIR"],
+                          storage=file_storage(),
                           caption=request.form.get("caption", ""),
                           week_number=int_or_none(request.form.get("week_number")))
 

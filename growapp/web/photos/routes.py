@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-from flask import current_app, send_file
-
-from ...extensions import db
-from ...services.photos import photo_path
+from ...extensions import db, file_storage
+from ...http.downloads import stored_file_response
+from ...services.photos import photo_key
 from . import bp
 
 CACHE_CONTROL = "private, max-age=86400"
 
 
 def _send(photo_uuid, *, thumb: bool):
-    path, _photo = photo_path(db.session, photo_uuid=photo_uuid,
-                              upload_dir=current_app.config["UPLOAD_DIR"], thumb=thumb)
-    resp = send_file(path, mimetype="image/jpeg", conditional=True, etag=True)
-    # send_file would mark it public; a photo is for signed-in users and their browser only.
-    resp.headers["Cache-Control"] = CACHE_CONTROL
-    resp.headers.pop("Expires", None)
-    resp.headers["X-Content-Type-Options"] = "nosniff"
-    return resp
+    key, photo = photo_key(db.session, photo_uuid=photo_uuid, thumb=thumb)
+    # A photo never changes under its key (re-encoded once, new uuid per upload), so its
+    # ETag needs no read of the store and a revalidation costs no S3 request.
+    etag = f"{photo.uuid}-{'thumb' if thumb else photo.size_bytes}"
+    return stored_file_response(file_storage(), key, "image/jpeg", etag=etag,
+                                cache_control=CACHE_CONTROL)
 
 
 @bp.get("/photos/<uuid:photo_uuid>")
