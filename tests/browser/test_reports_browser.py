@@ -20,8 +20,11 @@ def test_report_shows_a_chart(page, live_server):
     chart.wait_for()
     box = chart.bounding_box()
     assert box["width"] > 300 and box["height"] > 150
-    assert page.locator("#metric-leaf_count path").count() == 3  # R0, R1, R2
-    assert "R0 (control)" in page.locator("#metric-leaf_count .legend").first.inner_text()
+    # One line per recipe against the control (R1 − R0, R2 − R0); R0 is the zero line.
+    assert page.locator("#metric-leaf_count path").count() == 2
+    legend = page.locator("#metric-leaf_count .legend").first.inner_text()
+    assert "R1 − R0" in legend and "95% CI" in legend
+    assert page.locator("#answer-leaf_count p").first.inner_text().startswith("After ")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     with page.expect_download() as download:
         page.get_by_role("link", name="metrics.csv").tap()

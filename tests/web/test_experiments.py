@@ -81,11 +81,11 @@ def test_start_and_stop(hx_client, login_as, session):
     exp = f.make_ready_experiment(session)
     session.commit()
     resp = client.post(f"/experiments/{exp.id}/start")
-    assert resp.status_code == 200 and b"is running" in resp.data
+    assert resp.status_code == 200 and f"{exp.name} is running.".encode() in resp.data
     session.refresh(exp)
     assert exp.status == "running"
     resp = client.post(f"/experiments/{exp.id}/stop")
-    assert resp.status_code == 200 and b"is stopped" in resp.data
+    assert resp.status_code == 200 and f"{exp.name} is stopped.".encode() in resp.data
 
 
 def test_start_without_js_redirects_or_renders_409(login_as, session):
