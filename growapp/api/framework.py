@@ -151,6 +151,8 @@ def endpoint(rule: str, method: str, *, summary: str, tag: str,
             session.commit()  # the one commit of every API write
             return resp
 
+        if method in UNSAFE and spec.role == "viewer":
+            view.growapp_viewer_write = True  # the gate's marker (http/access.viewer_may_write)
         bp.add_url_rule(rule, endpoint=fn.__name__, view_func=view, methods=[method])
         return view
 
