@@ -1,9 +1,11 @@
 """Label benchmark: 1,000 plant labels on Avery 5160 (34 sheets), end to end.
 
-End to end = what GET /api/v1/experiments/{id}/labels.pdf does: read the plants with their
-species, tray and recipe, build 1,000 QR codes, lay the sheets out with WeasyPrint, write
-the PDF, record the print. Measured through the Flask test client (server time), in one
-process and with LABELS_RENDER_WORKERS=2 (this process plus one helper; needs pypdf).
+End to end = what a label job does once a worker takes it (POST
+/api/v1/experiments/{id}/labels/jobs; over 100 labels never render in a request): read the
+plants with their species, tray and recipe, build 1,000 QR codes, lay the sheets out with
+WeasyPrint, write the PDF into the file store, record the outcome. Measured by running the
+job in this process (growapp.jobs.runner.execute_job: queue latency excluded), with one
+process and with LABELS_RENDER_WORKERS=2 (plus one helper; needs pypdf).
 
     python bench/labels.py            # SQLite in a temp file; BENCH_RUNS=3 by default
     python bench/labels.py --verify   # also decode all 1,000 QR codes (pypdfium2, zxing-cpp)
@@ -18,6 +20,7 @@ import os
 import platform
 import statistics
 import sys
+import tempfile
 import time
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -27,11 +30,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import select  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
-import growapp.api.labels  # noqa: E402,F401  (routes join the API blueprint on import)
 from growapp import create_app  # noqa: E402
-from growapp.labels.render import can_render_in_parallel  # noqa: E402
-from growapp.models import Plant  # noqa: E402
-from growapp.services import labels, placement  # noqa: E402
+from growapp.jobs.runner import execute_job  # noqa: E402
+from growapp.labels.pdf import can_render_in_parallel  # noqa: E402
+from growapp.models import Job, Plant, User  # noqa: E402
+from growapp.services import placement  # noqa: E402
+from growapp.services.labels.jobs import create_label_job  # noqa: E402
+from growapp.services.labels.selection import LabelRequest  # noqa: E402
+from growapp.services.labels.sheet_templates import ensure_label_templates  # noqa: E402
 
 os.environ.setdefault("TEST_DATABASE_URL", os.environ.get("BENCH_DATABASE_URL", ""))
 from bench.trial import build_trial  # noqa: E402
@@ -46,7 +52,7 @@ def build(app) -> tuple[int, int]:
     """1,000 plants in 10 tents × 10 trays, 4 recipes, placed: every label line filled."""
     with Session(app.extensions["growapp_db"].engine) as s:
         exp, admin, _made = build_trial(s, grades=("A", "B"))
-        labels.ensure_label_templates(s)
+        ensure_label_templates(s)
         placement.auto_place(s, experiment_id=exp.id, actor=admin, mode="fill")
         s.commit()
         return exp.id, admin.id
@@ -98,35 +104,44 @@ def main() -> None:
     url, drop = fresh_database("labelbench")
     try:
         app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "TESTING": False,
-                          "PUBLIC_BASE_URL": BASE, "ENV": "production"})
+                          "PUBLIC_BASE_URL": BASE, "ENV": "production",
+                          "UPLOAD_DIR": tempfile.mkdtemp(prefix="labelbench-")})
         t0 = time.perf_counter()
         exp_id, admin_id = build(app)
         dialect = app.extensions["growapp_db"].engine.dialect.name
         print(f"built 1,000 placed plants in {time.perf_counter() - t0:.1f} s on {dialect}")
         print(f"machine: {machine()}")
-        client = app.test_client()
-        with client.session_transaction() as sess:
-            sess["_user_id"] = str(admin_id)
-        path = f"/api/v1/experiments/{exp_id}/labels.pdf"
-        query = {"template": "avery-5160", "fields": "species,cultivar,recipe,tray,grade,"
-                 "experiment"}
+        factory = app.extensions["growapp_db"].session_factory
+        storage = app.extensions["growapp_storage"]
+        request = LabelRequest(template="avery-5160", fields=(
+            "species", "cultivar", "recipe", "tray", "grade", "experiment"))
+
+        def run_job(workers: int) -> bytes:
+            with factory() as s:
+                job = create_label_job(s, experiment_id=exp_id, request=request,
+                                       base_url=BASE, actor=s.get(User, admin_id))
+                s.commit()
+                job_id = job.id
+            status = execute_job(factory, storage=storage, job_id=job_id, workers=workers)
+            with factory() as s:
+                job = s.get(Job, job_id)
+                assert status == "done", job.error
+                with storage.open(job.file_key) as f:
+                    return f.read()
         modes = [1] + ([2] if can_render_in_parallel() else [])
         if len(modes) == 1:
             print("pypdf is not installed: only the one-process figure is measured")
         best_overall = None
         pdf = b""
         for workers in modes:
-            app.config["LABELS_RENDER_WORKERS"] = workers
             times = []
             for _ in range(RUNS):
                 cpu0 = time.process_time()
                 start = time.perf_counter()
-                resp = client.get(path, query_string=query)
+                pdf = run_job(workers)
                 elapsed = time.perf_counter() - start
                 cpu = time.process_time() - cpu0
-                assert resp.status_code == 200, resp.get_data(as_text=True)[:300]
                 times.append(elapsed)
-                pdf = resp.data
                 print(f"  workers={workers}: {elapsed:5.2f} s wall, {cpu:5.2f} s CPU in this "
                       f"process, {len(pdf) / 1e6:.1f} MB")
             best = min(times)

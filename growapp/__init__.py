@@ -18,11 +18,15 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.from_mapping(build_settings(config))
 
     from .extensions import Database, csrf, login_manager
+    from .jobs import fail_lost_job, queue_from_settings
     from .services.audit import install_audit_hook
     from .storage import storage_from_settings
 
-    Database(app)
+    database = Database(app)
     app.extensions["growapp_storage"] = storage_from_settings(app.config)
+    app.extensions["growapp_jobs"] = queue_from_settings(
+        app.config, on_lost=lambda job_id, reason: fail_lost_job(database.session_factory,
+                                                                 job_id, reason))
     install_audit_hook()
     csrf.init_app(app)
     login_manager.init_app(app)

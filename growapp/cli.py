@@ -18,7 +18,7 @@ from .services import users as user_service
 from .services.audit import verify_chain
 from .services.demo import DEMO_PASSWORD, seed_demo
 from .services.errors import DomainError
-from .services.labels import ensure_label_templates
+from .services.labels.sheet_templates import ensure_label_templates
 from .services.presets import ensure_presets
 
 
@@ -200,7 +200,18 @@ def audit_verify():
         _fail(f"Audit chain broken at row {bad} (after {checked} good rows).")
 
 
+@click.command("worker", help="Run background jobs from GROWAPP_REDIS_URL (RQ) and the "
+                                "periodic tasks (dead jobs, expired files); without Redis, "
+                                "only the periodic tasks.")
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty (periodic: once).")
+@with_appcontext
+def worker_command(burst: bool):
+    from .jobs.worker import run_worker
+
+    run_worker(current_app.config, burst=burst)
+
+
 def register_cli(app: Flask) -> None:
     for command in (db_group, create_admin, create_token, seed_demo_command, seed_presets,
-                    backup, restore, audit_group):
+                    backup, restore, audit_group, worker_command):
         app.cli.add_command(command)

@@ -55,6 +55,10 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None  # token lives as long as the session
     WTF_CSRF_HEADERS = ["X-CSRFToken", "X-CSRF-Token"]
     SQL_ECHO = False
+    REDIS_URL: str | None = None  # set: jobs go to RQ on Redis (flask worker runs them)
+    JOB_QUEUE = "growapp"
+    JOB_WORKERS = 1  # embedded pool: worker processes of each web process
+    JOB_FILE_TTL_HOURS = 24.0
 
     @classmethod
     def from_env(cls) -> dict:
@@ -87,6 +91,18 @@ class Config:
             .lower() in ("1", "true", "yes")
         if env.get("GROWAPP_LABELS_RENDER_WORKERS"):
             settings["LABELS_RENDER_WORKERS"] = int(env["GROWAPP_LABELS_RENDER_WORKERS"])
+        if env.get("GROWAPP_REDIS_URL"):
+            settings["REDIS_URL"] = env["GROWAPP_REDIS_URL"].strip()
+        if env.get("GROWAPP_JOB_QUEUE"):
+            settings["JOB_QUEUE"] = env["GROWAPP_JOB_QUEUE"].strip()
+        try:
+            if env.get("GROWAPP_JOB_WORKERS"):
+                settings["JOB_WORKERS"] = int(env["GROWAPP_JOB_WORKERS"])
+            if env.get("GROWAPP_JOB_FILE_TTL_HOURS"):
+                settings["JOB_FILE_TTL_HOURS"] = float(env["GROWAPP_JOB_FILE_TTL_HOURS"])
+        except ValueError as exc:
+            raise ConfigError("GROWAPP_JOB_WORKERS and GROWAPP_JOB_FILE_TTL_HOURS must be "
+                              "numbers") from exc
         if env.get("GROWAPP_SMTP_PORT"):
             settings["SMTP_PORT"] = int(env["GROWAPP_SMTP_PORT"])
         return settings

@@ -87,3 +87,8 @@ db = _CurrentDatabase()
 def file_storage():
     """The current app's file store (growapp.storage): photos and generated files."""
     return current_app.extensions["growapp_storage"]
+
+
+def job_queue():
+    """The current app's job queue (growapp.jobs): label PDFs over 100 labels, exports."""
+    return current_app.extensions["growapp_jobs"]

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from growapp import create_app
 from growapp.extensions import make_engine
-from growapp.services.labels import ensure_label_templates
+from growapp.services.labels.sheet_templates import ensure_label_templates
 from growapp.services.presets import ensure_presets
 from tests.helpers import factories, s3
 from tests.helpers.databases import fresh_database
@@ -38,7 +38,7 @@ def database_url(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def app(database_url, tmp_path_factory):
-    app = create_app(app_settings(database_url,
+    app = create_app(app_settings(database_url, JOBS_BACKEND="inline",
                                    UPLOAD_DIR=str(tmp_path_factory.mktemp("uploads"))))
     app.test_client_class = CsrfClient
     return app
@@ -53,7 +53,10 @@ def connection(app):
     original = database.session_factory
     database.session_factory = sessionmaker(bind=conn, join_transaction_mode="create_savepoint",
                                             expire_on_commit=False)
+    pending_jobs = app.extensions["growapp_jobs"].pending  # the inline queue: per test
+    pending_jobs.clear()
     yield conn
+    pending_jobs.clear()
     database.session_factory = original
     outer.rollback()
     conn.close()

@@ -1,16 +1,23 @@
-"""Label sheets as PDF: GET /experiments/{id}/labels.pdf (same service as the labels page)."""
+"""Label sheets as PDF (the same services as the labels page):
+GET /experiments/{id}/labels.pdf renders up to 100 labels in the request; more are made
+by POST /experiments/{id}/labels/jobs, followed at GET /jobs/{id}."""
 
 from __future__ import annotations
 
-from flask import Response, current_app, request
+from flask import Response, current_app, request, url_for
 from flask_login import current_user
 from pydantic import Field
 from sqlalchemy.orm import Session
 
+from ..extensions import job_queue
+from ..jobs import submit_job
 from ..labels import qr_base_url, render_workers
-from ..services import labels as label_service
-from ..services.errors import Invalid
+from ..services.errors import Conflict, Invalid
+from ..services.labels import jobs as label_jobs
+from ..services.labels.printing import print_labels
+from ..services.labels.selection import DEFAULT_FIELDS, LabelRequest
 from .framework import endpoint
+from .jobs import JobOut, job_out
 from .schemas import StrictIn
 
 TAG = "Labels"
@@ -43,7 +50,7 @@ def _split(value: str) -> list[str]:
     return [part.strip() for part in value.split(",") if part.strip()]
 
 
-def label_request(query: LabelsQuery) -> label_service.LabelRequest:
+def label_request(query: LabelsQuery) -> LabelRequest:
     given = [name for name in ("plants", "trays", "tents") if getattr(query, name)]
     if len(given) > 1:
         raise Invalid("Ask for plants, trays or tents, one kind at a time.",
@@ -59,26 +66,50 @@ def label_request(query: LabelsQuery) -> label_service.LabelRequest:
             plant_filter, uuids = "selected", _split(value)
     elif value != "all":
         uuids = _split(value)
-    fields = label_service.DEFAULT_FIELDS if query.fields is None else tuple(
+    fields = DEFAULT_FIELDS if query.fields is None else tuple(
         _split(query.fields))
-    return label_service.LabelRequest(kind=kind, template=query.template,
-                                      plant_filter=plant_filter, tray=query.tray or None,
-                                      uuids=uuids, fields=fields, start=query.start,
-                                      copies=query.copies)
+    return LabelRequest(kind=kind, template=query.template, plant_filter=plant_filter,
+                        tray=query.tray or None, uuids=uuids, fields=fields, start=query.start,
+                        copies=query.copies)
+
+
+def _base_url(req: LabelRequest) -> str | None:
+    if req.kind == "tents":
+        return None  # tent labels carry no QR code
+    return qr_base_url(current_app.config, request.host_url)
 
 
 @endpoint("/experiments/<int:experiment_id>/labels.pdf", "GET", tag=TAG, query=LabelsQuery,
-          summary="Label sheet PDF (application/pdf); 409 when the QR address is unusable",
-          errors=(404, 409))
+          summary="Label sheet PDF (application/pdf), up to 100 labels; 409 above that "
+                  "(diagnostics.job_route: start a job there) or when the QR address is "
+                  "unusable", errors=(404, 409))
 def labels_pdf(session: Session, experiment_id: int, query: LabelsQuery):
     req = label_request(query)
-    base_url = None if req.kind == "tents" else qr_base_url(current_app.config,
-                                                             request.host_url)
-    prepared, pdf = label_service.print_labels(
-        session, experiment_id=experiment_id, request=req, base_url=base_url,
-        actor=current_user, workers=render_workers(current_app.config))
+    try:
+        prepared, pdf = print_labels(
+            session, experiment_id=experiment_id, request=req, base_url=_base_url(req),
+            actor=current_user, workers=render_workers(current_app.config))
+    except Conflict as exc:
+        if "limit" in exc.diagnostics:
+            exc.diagnostics["job_route"] = url_for("api.create_label_job",
+                                                   experiment_id=experiment_id)
+        raise
     session.commit()  # the print record ("needs label" counts from it)
     resp = Response(pdf, mimetype="application/pdf")
     resp.headers["Content-Disposition"] = f'attachment; filename="{prepared.filename}"'
     resp.headers["Cache-Control"] = "private, no-store"
     return resp
+
+
+@endpoint("/experiments/<int:experiment_id>/labels/jobs", "POST", tag=TAG, body=LabelsQuery,
+          response=JobOut, status=202, role="viewer", idempotent=True,
+          errors=(404, 409, 503),
+          summary="Start a label PDF job (any number of labels; viewers may: printing is "
+                  "reading). Same choices as labels.pdf, as a JSON body. 202 with the job; "
+                  "follow GET /jobs/{id}. 503 when the job queue is down")
+def create_label_job(session: Session, experiment_id: int, body: LabelsQuery):
+    req = label_request(body)
+    job = label_jobs.create_label_job(session, experiment_id=experiment_id, request=req,
+                                      base_url=_base_url(req), actor=current_user)
+    submit_job(session, job_queue(), job)
+    return job_out(job)

@@ -15,10 +15,12 @@ from .schemas import ConflictProblem, Problem, ValidationProblem
 
 REF = "#/components/schemas/{model}"
 ERROR_MODELS = {401: Problem, 403: Problem, 404: Problem, 409: ConflictProblem,
-                412: Problem, 413: Problem, 422: ValidationProblem}
+                410: Problem, 412: Problem, 413: Problem, 422: ValidationProblem,
+                503: Problem}
 ERROR_TEXT = {401: "Not signed in or bad token", 403: "Role not allowed", 404: "Not found",
-              409: "Blocked by a rule", 412: "Stale If-Match", 413: "Body too large",
-              422: "Validation failed"}
+              409: "Blocked by a rule", 410: "Gone (the file expired)",
+              412: "Stale If-Match", 413: "Body too large", 422: "Validation failed",
+              503: "A service it needs (the job queue) is down"}
 
 
 def _ref(model: type[BaseModel]) -> dict:

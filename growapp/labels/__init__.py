@@ -1,5 +1,6 @@
-"""Label sheets: templates as data (``templates``), layout and PDF (``render``), and the
-rule for the address the QR codes point at (below).
+"""Label sheets: templates as data (``templates``), text fitting (``fitting``), QR codes
+(``qr``), one sheet as HTML/CSS (``sheet``) and the PDF (``pdf``), and the rule for the
+address the QR codes point at (below).
 
 No flask here: the web and API layers pass their config and request host in, so the
 decision is the same for both and testable on its own.

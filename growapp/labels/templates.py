@@ -3,7 +3,8 @@
 A template is a page with a grid of equal cells: ``columns`` × ``rows`` labels of
 ``label_width_mm`` × ``label_height_mm``, the first one ``margin_left_mm`` / ``margin_top_mm``
 from the page's top-left corner, neighbours ``gap_x_mm`` / ``gap_y_mm`` apart. The built-ins
-below are loaded into ``label_templates`` by ``services.labels.ensure_label_templates``;
+below are loaded into ``label_templates`` by
+``services.labels.sheet_templates.ensure_label_templates``;
 admins add their own rows with the same fields.
 """
 

@@ -5,7 +5,8 @@ from .base import Base, utcnow
 from .experiments import STATUSES, Experiment
 from .feeding import FeedingLog
 from .idempotency import IdempotencyRecord
-from .labels import LabelJob, LabelTemplate
+from .jobs import JOB_KINDS, JOB_STATUSES, Job
+from .labels import LabelTemplate
 from .layout import Slot, Tent, Tray, TrayPlant, tent_allowed_species
 from .plants import AdverseEvent, Note, Photo, Plant, PlantMetric
 from .recipes import Lot, Recipe
@@ -22,9 +23,9 @@ from .species import MetricTemplate, Species
 from .users import ROLE_RANK, ROLES, ApiToken, Invite, LoginFailure, User
 
 __all__ = [
-    "ACTION_TYPES", "ROLES", "ROLE_RANK", "STATUSES", "TIMEFRAMES",
+    "ACTION_TYPES", "JOB_KINDS", "JOB_STATUSES", "ROLES", "ROLE_RANK", "STATUSES", "TIMEFRAMES",
     "AdverseEvent", "ApiToken", "AuditLog", "Base", "Event", "Experiment", "FeedingLog",
-    "IdempotencyRecord", "Invite", "LabelJob", "LabelTemplate", "LoginFailure", "Lot",
+    "IdempotencyRecord", "Invite", "Job", "LabelTemplate", "LoginFailure", "Lot",
     "MetricTemplate", "Note", "Photo", "Plant", "PlantMetric", "Recipe", "RotationLog",
     "ScheduleAction", "ScheduleRule", "ScheduleScope", "Slot", "Species", "TaskCompletion",
     "Tent", "Tray", "TrayPlant", "User", "tent_allowed_species", "utcnow",

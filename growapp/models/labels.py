@@ -1,14 +1,11 @@
-"""Label sheet templates (data, millimetres) and background label-rendering jobs."""
+"""Label sheet templates (data, millimetres). Label jobs are rows of ``jobs``."""
 
 from __future__ import annotations
 
-import uuid as uuid_mod
-from datetime import datetime
-
-from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, Text
+from sqlalchemy import CheckConstraint, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import Base, JSONType, Timestamped
+from .base import Base, Timestamped
 
 MM = Numeric(8, 2, asdecimal=False)
 
@@ -33,23 +30,3 @@ class LabelTemplate(Timestamped, Base):
     gap_x_mm: Mapped[float] = mapped_column(MM, default=0)
     gap_y_mm: Mapped[float] = mapped_column(MM, default=0)
     is_builtin: Mapped[bool] = mapped_column(default=False)
-
-
-class LabelJob(Timestamped, Base):
-    """A large label PDF rendered in the background; the page polls its progress."""
-
-    __tablename__ = "label_jobs"
-    __table_args__ = (
-        CheckConstraint("status in ('queued', 'running', 'done', 'failed')", name="status"),
-    )
-
-    uuid: Mapped[uuid_mod.UUID] = mapped_column(default=uuid_mod.uuid4, unique=True)
-    experiment_id: Mapped[int] = mapped_column(ForeignKey("experiments.id"), index=True)
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    status: Mapped[str] = mapped_column(String(16), default="queued")
-    options: Mapped[dict] = mapped_column(JSONType, default=dict)
-    total: Mapped[int] = mapped_column(default=0)
-    done: Mapped[int] = mapped_column(default=0)
-    file_path: Mapped[str] = mapped_column(String(255), default="")
-    error: Mapped[str] = mapped_column(Text, default="")
-    finished_at: Mapped[datetime | None]

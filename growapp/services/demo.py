@@ -25,7 +25,7 @@ from ..models import (
     User,
     utcnow,
 )
-from .labels import ensure_label_templates
+from .labels.sheet_templates import ensure_label_templates
 from .presets import COLOURS, ensure_presets
 from .users import create_user, get_user_by_email
 

@@ -51,3 +51,9 @@ class Gone(DomainError):
 
 class RateLimited(DomainError):
     status = 429
+
+
+class Unavailable(DomainError):
+    """A service the request needs is down (the job queue's Redis): try again later."""
+
+    status = 503

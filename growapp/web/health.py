@@ -7,7 +7,7 @@ from functools import lru_cache
 from flask import Blueprint, jsonify
 from sqlalchemy import text
 
-from ..extensions import db
+from ..extensions import db, job_queue
 from ..http.access import public
 from ..migrations_runner import current_revision, head_revision
 
@@ -34,6 +34,10 @@ def readyz():
     except Exception as exc:  # noqa: BLE001 - report, never raise, from a probe
         return jsonify(status="unavailable", database=False, detail=type(exc).__name__), 503
     head = _head()
+    queue = job_queue().ready()  # {"redis": bool} when jobs go to Redis
+    if queue and not all(queue.values()):
+        return jsonify(status="unavailable", database=True, revision=current, head=head,
+                       **queue, detail="The job queue (Redis) is not answering."), 503
     ok = current == head
     return jsonify(status="ok" if ok else "migrations_pending", database=True,
-                   revision=current, head=head), (200 if ok else 503)
+                   revision=current, head=head, **queue), (200 if ok else 503)

@@ -5,7 +5,8 @@ import pytest
 from sqlalchemy.orm import Session
 
 from growapp.models import Experiment, User
-from growapp.services import labels, plants
+from growapp.services import plants
+from growapp.services.labels.sheet_templates import ensure_label_templates
 from tests.helpers import factories as f
 from tests.helpers.browser import sign_in, small_targets
 
@@ -15,7 +16,7 @@ pytestmark = pytest.mark.browser
 def _experiment(app) -> int:
     with Session(app.extensions["growapp_db"].engine) as s:
         actor = s.query(User).filter_by(email="operator@example.com").one()
-        labels.ensure_label_templates(s)
+        ensure_label_templates(s)
         exp = Experiment(name="Label trial", short_name="LT")
         s.add(exp)
         s.flush()

@@ -1,4 +1,4 @@
-"""Labels: templates, selection and validation, the QR base-URL rule, background jobs, and
+"""Labels: templates, selection and validation, the QR base-URL rule, printing now, and
 the PDFs themselves — every QR code on every built-in template is decoded from the
 rasterised PDF and must carry the URL of the plant whose code is printed in its cell."""
 
@@ -6,29 +6,20 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import replace
-from datetime import timedelta
 
 import pypdfium2 as pdfium
 import pytest
 from sqlalchemy import select
-from sqlalchemy.orm import sessionmaker
 
 from growapp.labels import is_local_host, qr_base_url
-from growapp.labels.render import (
-    LabelContent,
-    can_render_in_parallel,
-    cell_boxes,
-    layout_label,
-    place,
-    qr_matrix,
-    qr_shapes,
-    render_pdf,
-    width_mm,
-)
+from growapp.labels.fitting import LabelContent, cell_boxes, layout_label, width_mm
+from growapp.labels.pdf import can_render_in_parallel, render_pdf
+from growapp.labels.qr import qr_matrix, qr_shapes
+from growapp.labels.sheet import place
 from growapp.labels.templates import BUILTIN_BY_SLUG, BUILTIN_TEMPLATES, geometry_errors
-from growapp.models import Event, LabelJob, LabelTemplate, Plant, utcnow
-from growapp.services import labels as svc
+from growapp.models import Event, LabelTemplate, Plant
 from growapp.services.errors import Conflict, Forbidden, Invalid, NotFound
+from growapp.services.labels import printing, selection, sheet_templates
 from tests.helpers import factories as f
 from tests.helpers.pdf_scan import (
     assert_qr_matches_code,
@@ -46,7 +37,7 @@ LONG_SPECIES = "Sarracenia × " + "leucophylla 'Tarnok' " * 6  # > 120 character
 
 @pytest.fixture
 def builtins(session):
-    svc.ensure_label_templates(session)
+    sheet_templates.ensure_label_templates(session)
     return session
 
 
@@ -59,8 +50,8 @@ def trial(session, builtins):
     return exp, trays, plants, recipe
 
 
-def request(**kw) -> svc.LabelRequest:
-    return svc.LabelRequest(**kw)
+def request(**kw) -> selection.LabelRequest:
+    return selection.LabelRequest(**kw)
 
 
 # Templates --------------------------------------------------------------------------------
@@ -79,8 +70,8 @@ def test_builtin_templates_fit_their_pages_and_have_the_published_counts():
 
 
 def test_ensure_label_templates_is_idempotent(session):
-    first = svc.ensure_label_templates(session)
-    assert svc.ensure_label_templates(session) == 0
+    first = sheet_templates.ensure_label_templates(session)
+    assert sheet_templates.ensure_label_templates(session) == 0
     slugs = set(session.scalars(select(LabelTemplate.slug)))
     assert {t.slug for t in BUILTIN_TEMPLATES} <= slugs
     assert first in (0, len(BUILTIN_TEMPLATES))
@@ -89,8 +80,8 @@ def test_ensure_label_templates_is_idempotent(session):
 
 
 def test_builtins_print_even_before_they_are_seeded(session):
-    assert svc.get_template(session, "avery-l7651").cells_per_page == 65
-    assert [t.slug for t in svc.list_templates(session)][:4] == [
+    assert sheet_templates.get_template(session, "avery-l7651").cells_per_page == 65
+    assert [t.slug for t in sheet_templates.list_templates(session)][:4] == [
         "avery-5160", "avery-8160", "avery-l7651", "thermal-50x25"]
 
 
@@ -101,17 +92,17 @@ GOOD_TEMPLATE = dict(name="Herma 4201", page_width_mm=210, page_height_mm=297, c
 
 def test_admin_adds_a_template_and_it_is_listed(session, builtins):
     admin = f.make_user(session, role="admin")
-    row = svc.create_template(session, actor=admin, **GOOD_TEMPLATE)
+    row = sheet_templates.create_template(session, actor=admin, **GOOD_TEMPLATE)
     assert row.slug == "herma-4201" and not row.is_builtin
-    template = svc.get_template(session, "herma-4201")
+    template = sheet_templates.get_template(session, "herma-4201")
     assert template.cells_per_page == 48
-    assert "herma-4201" in [t.slug for t in svc.list_templates(session)]
+    assert "herma-4201" in [t.slug for t in sheet_templates.list_templates(session)]
 
 
 def test_only_admins_add_templates(session):
     operator = f.make_user(session, role="operator")
     with pytest.raises(Forbidden):
-        svc.create_template(session, actor=operator, **GOOD_TEMPLATE)
+        sheet_templates.create_template(session, actor=operator, **GOOD_TEMPLATE)
 
 
 @pytest.mark.parametrize("change, field, words", [
@@ -127,7 +118,7 @@ def test_template_whose_cells_do_not_fit_is_refused_with_the_sum(session, change
                                                                  words):
     admin = f.make_user(session, role="admin")
     with pytest.raises(Invalid) as err:
-        svc.create_template(session, actor=admin, **{**GOOD_TEMPLATE, **change})
+        sheet_templates.create_template(session, actor=admin, **{**GOOD_TEMPLATE, **change})
     assert field in err.value.errors
     assert any(words in m for m in err.value.errors[field])
 
@@ -135,7 +126,8 @@ def test_template_whose_cells_do_not_fit_is_refused_with_the_sum(session, change
 def test_template_slug_must_be_new(session, builtins):
     admin = f.make_user(session, role="admin")
     with pytest.raises(Invalid) as err:
-        svc.create_template(session, actor=admin, **{**GOOD_TEMPLATE, "slug": "avery-5160"})
+        sheet_templates.create_template(session, actor=admin,
+                                        **{**GOOD_TEMPLATE, "slug": "avery-5160"})
     assert "already exists" in err.value.errors["slug"][0]
 
 
@@ -146,7 +138,7 @@ def test_a_stored_template_that_does_not_fit_cannot_print(session, trial):
                               label_height_mm=20))
     session.flush()
     with pytest.raises(Invalid) as err:
-        svc.prepare_labels(session, experiment_id=exp.id, request=request(template="broken"),
+        selection.prepare_labels(session, experiment_id=exp.id, request=request(template="broken"),
                            base_url=BASE)
     assert "cannot be printed" in err.value.errors["template"][0]
     assert "120.00 mm" in err.value.errors["template"][0]
@@ -157,7 +149,7 @@ def test_a_stored_template_that_does_not_fit_cannot_print(session, trial):
 def test_all_active_plants_in_code_order_with_chosen_fields(session, trial):
     exp, trays, plants, _recipe = trial
     f.make_plant(session, exp, code="VFT-099", status="removed")
-    prepared = svc.prepare_labels(
+    prepared = selection.prepare_labels(
         session, experiment_id=exp.id, base_url=BASE,
         request=request(fields=("species", "cultivar", "recipe", "tray", "grade", "planted",
                                 "experiment")))
@@ -173,17 +165,17 @@ def test_all_active_plants_in_code_order_with_chosen_fields(session, trial):
 
 def test_code_only_when_no_fields_are_chosen(session, trial):
     exp = trial[0]
-    prepared = svc.prepare_labels(session, experiment_id=exp.id, base_url=BASE,
+    prepared = selection.prepare_labels(session, experiment_id=exp.id, base_url=BASE,
                                   request=request(fields=()))
     assert all(label.lines == [] for label in prepared.labels)
 
 
 def test_tray_filter_and_ticked_plants(session, trial):
     exp, trays, plants, _recipe = trial
-    in_tr2 = svc.prepare_labels(session, experiment_id=exp.id, base_url=BASE,
+    in_tr2 = selection.prepare_labels(session, experiment_id=exp.id, base_url=BASE,
                                 request=request(tray="TR2"))
     assert [lbl.code for lbl in in_tr2.labels] == ["VFT-002", "VFT-004", "VFT-006"]
-    ticked = svc.prepare_labels(
+    ticked = selection.prepare_labels(
         session, experiment_id=exp.id, base_url=BASE,
         request=request(plant_filter="selected", uuids=[str(plants[4].uuid),
                                                          str(plants[1].uuid)]))
@@ -193,25 +185,25 @@ def test_tray_filter_and_ticked_plants(session, trial):
 def test_needs_label_is_plants_added_since_the_last_plant_print(session, trial):
     exp, trays, plants, _recipe = trial
     operator = f.make_user(session)
-    everything = svc.prepare_labels(session, experiment_id=exp.id, base_url=BASE,
+    everything = selection.prepare_labels(session, experiment_id=exp.id, base_url=BASE,
                                     request=request(plant_filter="needs_label"))
     assert everything.count == 6  # never printed: all of them
-    svc.record_print(session, everything, operator)
+    printing.record_print(session, everything, operator)
     event = session.scalar(select(Event).where(Event.kind == "labels.plants_printed"))
     assert event.summary.startswith("Printed 6 labels for 6 plants")
     with pytest.raises(Invalid) as err:
-        svc.prepare_labels(session, experiment_id=exp.id, base_url=BASE,
+        selection.prepare_labels(session, experiment_id=exp.id, base_url=BASE,
                            request=request(plant_filter="needs_label"))
     assert "none needs a label" in err.value.errors["plants"][0]
     new = f.make_plant(session, exp, code="VFT-050")
-    prepared = svc.prepare_labels(session, experiment_id=exp.id, base_url=BASE,
+    prepared = selection.prepare_labels(session, experiment_id=exp.id, base_url=BASE,
                                   request=request(plant_filter="needs_label"))
     assert [lbl.code for lbl in prepared.labels] == [new.plant_code]
 
 
 def test_copies_repeat_each_label_in_place(session, trial):
     exp = trial[0]
-    prepared = svc.prepare_labels(session, experiment_id=exp.id, base_url=BASE,
+    prepared = selection.prepare_labels(session, experiment_id=exp.id, base_url=BASE,
                                   request=request(copies=3, tray="TR1"))
     assert [lbl.code for lbl in prepared.labels] == ["VFT-001"] * 3 + ["VFT-003"] * 3 + \
         ["VFT-005"] * 3
@@ -235,14 +227,14 @@ def test_copies_repeat_each_label_in_place(session, trial):
 def test_bad_input_is_refused_with_field_messages(session, trial, change, field, words):
     exp = trial[0]
     with pytest.raises(Invalid) as err:
-        svc.prepare_labels(session, experiment_id=exp.id, base_url=BASE,
+        selection.prepare_labels(session, experiment_id=exp.id, base_url=BASE,
                            request=replace(request(), **change))
     assert any(words in m for m in err.value.errors[field]), err.value.errors
 
 
 def test_several_mistakes_are_reported_together(session, trial):
     with pytest.raises(Invalid) as err:
-        svc.prepare_labels(session, experiment_id=trial[0].id, base_url=BASE,
+        selection.prepare_labels(session, experiment_id=trial[0].id, base_url=BASE,
                            request=request(copies=0, start=99))
     assert set(err.value.errors) == {"copies", "start"}
 
@@ -252,10 +244,10 @@ def test_empty_selections(session, builtins):
     for kind, words in (("plants", "no active plants"), ("trays", "no trays"),
                         ("tents", "no tents")):
         with pytest.raises(Invalid) as err:
-            svc.prepare_labels(session, experiment_id=exp.id, base_url=BASE,
+            selection.prepare_labels(session, experiment_id=exp.id, base_url=BASE,
                                request=request(kind=kind))
         assert words in err.value.errors[kind][0]
-    sample = svc.prepare_labels(session, experiment_id=exp.id, base_url=BASE,
+    sample = selection.prepare_labels(session, experiment_id=exp.id, base_url=BASE,
                                 request=request(), allow_sample=True)
     assert sample.sample and sample.count == 30
 
@@ -263,20 +255,20 @@ def test_empty_selections(session, builtins):
 def test_plants_of_another_experiment_cannot_be_ticked(session, trial):
     other = f.make_plant(session, f.make_experiment(session))
     with pytest.raises(Invalid) as err:
-        svc.prepare_labels(session, experiment_id=trial[0].id, base_url=BASE,
+        selection.prepare_labels(session, experiment_id=trial[0].id, base_url=BASE,
                            request=request(plant_filter="selected", uuids=[str(other.uuid)]))
     assert "not in this experiment" in err.value.errors["plants"][0]
 
 
 def test_missing_experiment(session, builtins):
     with pytest.raises(NotFound):
-        svc.prepare_labels(session, experiment_id=987654, base_url=BASE, request=request())
+        selection.prepare_labels(session, experiment_id=987654, base_url=BASE, request=request())
 
 
 def test_too_many_labels(session, trial, monkeypatch):
-    monkeypatch.setattr(svc, "MAX_LABELS", 10)
+    monkeypatch.setattr(selection, "MAX_LABELS", 10)
     with pytest.raises(Invalid) as err:
-        svc.prepare_labels(session, experiment_id=trial[0].id, base_url=BASE,
+        selection.prepare_labels(session, experiment_id=trial[0].id, base_url=BASE,
                            request=request(copies=2))
     assert "at most 10" in err.value.errors["copies"][0]
 
@@ -386,7 +378,7 @@ def test_every_qr_on_every_builtin_template_decodes_to_its_plant(session, builti
     exp = f.make_experiment(session, name="QR check")
     count = min(template.cells_per_page, 65) if template.cells_per_page > 1 else 3
     plants = [f.make_plant(session, exp, code=f"QR-{i:03d}") for i in range(1, count + 1)]
-    prepared = svc.prepare_labels(session, experiment_id=exp.id, base_url=BASE,
+    prepared = selection.prepare_labels(session, experiment_id=exp.id, base_url=BASE,
                                   request=request(template=template.slug))
     pdf = render_pdf(prepared.template, prepared.labels)
     scans = scan_pdf(pdf, template)
@@ -400,7 +392,7 @@ def test_every_qr_on_every_builtin_template_decodes_to_its_plant(session, builti
 def test_start_position_and_copies_are_honoured(session, trial):
     exp, _trays, plants, _recipe = trial
     template = BUILTIN_BY_SLUG["avery-5160"]
-    prepared = svc.prepare_labels(session, experiment_id=exp.id, base_url=BASE,
+    prepared = selection.prepare_labels(session, experiment_id=exp.id, base_url=BASE,
                                   request=request(start=28, copies=2, tray="TR1"))
     scans = scan_pdf(render_pdf(template, prepared.labels, start=28), template)
     url = {p.plant_code: f"{BASE}/p/{p.uuid}" for p in plants}
@@ -413,15 +405,15 @@ def test_start_position_and_copies_are_honoured(session, trial):
 def test_tray_and_tent_labels(session, trial):
     exp, trays, _plants, _recipe = trial
     template = BUILTIN_BY_SLUG["avery-l7651"]
-    prepared = svc.prepare_labels(session, experiment_id=exp.id, base_url=BASE,
+    prepared = selection.prepare_labels(session, experiment_id=exp.id, base_url=BASE,
                                   request=request(kind="trays", template="avery-l7651"))
     assert prepared.labels[0].lines == ["R1 · Recipe R1", "T25"]
     scans = scan_pdf(render_pdf(template, prepared.labels), template)
     assert assert_qr_matches_code(scans, {f"{BASE}/t/{t.uuid}": t.code for t in trays}) == 2
-    one = svc.prepare_labels(session, experiment_id=exp.id, base_url=BASE,
+    one = selection.prepare_labels(session, experiment_id=exp.id, base_url=BASE,
                              request=request(kind="trays", uuids=[str(trays[1].uuid)]))
     assert [lbl.code for lbl in one.labels] == ["TR2"]
-    tents = svc.prepare_labels(session, experiment_id=exp.id, base_url=None,
+    tents = selection.prepare_labels(session, experiment_id=exp.id, base_url=None,
                                request=request(kind="tents"))
     assert [(lbl.code, lbl.qr_url) for lbl in tents.labels] == [("TN1", None)]
     scans = scan_pdf(render_pdf(template, tents.labels), template)
@@ -439,12 +431,12 @@ def test_parallel_rendering_joins_the_parts_in_order():
     assert seen[-1] == 5 and seen == sorted(seen)
 
 
-# Printing and jobs ------------------------------------------------------------------------
+# Printing now ------------------------------------------------------------------------------
 
 def test_print_labels_records_the_print(session, trial):
     exp = trial[0]
     operator = f.make_user(session)
-    prepared, pdf = svc.print_labels(session, experiment_id=exp.id, base_url=BASE,
+    prepared, pdf = printing.print_labels(session, experiment_id=exp.id, base_url=BASE,
                                      request=request(template="thermal-50x25", tray="TR2"),
                                      actor=operator)
     assert pdf.startswith(b"%PDF") and len(pdfium.PdfDocument(pdf)) == 3
@@ -453,87 +445,30 @@ def test_print_labels_records_the_print(session, trial):
     assert event.user_id == operator.id and event.payload["count"] == 3
 
 
-def test_background_job_runs_to_a_file(session, connection, trial, tmp_path):
-    exp, _trays, plants, _recipe = trial
-    operator = f.make_user(session)
-    job = svc.create_label_job(session, experiment_id=exp.id, base_url=BASE, actor=operator,
-                               request=request(template="avery-l7651", copies=2))
-    session.commit()
-    assert job.status == "queued" and job.total == 12 and len(job.options["ids"]) == 6
-    factory = sessionmaker(bind=connection, join_transaction_mode="create_savepoint",
-                           expire_on_commit=False)
-    assert svc.run_label_job(factory, job_id=job.id, upload_dir=tmp_path) == "done"
-    session.expire_all()
-    job = session.get(LabelJob, job.id)
-    assert (job.status, job.done, job.file_path) == ("done", 12, f"labels/{job.uuid}.pdf")
-    assert job.finished_at is not None
-    pdf = (tmp_path / job.file_path).read_bytes()
-    scans = scan_pdf(pdf, BUILTIN_BY_SLUG["avery-l7651"])
-    assert assert_qr_matches_code(scans, {f"{BASE}/p/{p.uuid}": p.plant_code
-                                          for p in plants}) == 12
-    assert svc.get_label_job(session, experiment_id=exp.id, job_uuid=job.uuid,
-                             actor=operator) is job
-
-
-def test_job_replays_its_frozen_selection(session, connection, trial, tmp_path):
-    """"Needs label" is decided when the job is created, not when it runs."""
-    exp = trial[0]
-    operator = f.make_user(session)
-    job = svc.create_label_job(session, experiment_id=exp.id, base_url=BASE, actor=operator,
-                               request=request(plant_filter="needs_label"))
-    session.commit()
-    factory = sessionmaker(bind=connection, join_transaction_mode="create_savepoint")
-    assert svc.run_label_job(factory, job_id=job.id, upload_dir=tmp_path) == "done"
-    session.expire_all()
-    assert session.get(LabelJob, job.id).done == 6
-
-
-def test_failed_job_keeps_a_sentence(session, connection, trial, tmp_path):
-    exp = trial[0]
-    operator = f.make_user(session)
-    job = svc.create_label_job(session, experiment_id=exp.id, base_url=BASE, actor=operator,
-                               request=request())
-    job.options = {**job.options, "start": 99}
-    session.commit()
-    factory = sessionmaker(bind=connection, join_transaction_mode="create_savepoint")
-    assert svc.run_label_job(factory, job_id=job.id, upload_dir=tmp_path) == "failed"
-    session.expire_all()
-    job = session.get(LabelJob, job.id)
-    assert job.status == "failed" and "from 1 to 30" in job.error
-
-
-def test_jobs_belong_to_their_user(session, trial):
-    exp = trial[0]
-    owner, other, admin = (f.make_user(session, role=r) for r in ("operator", "operator",
-                                                                   "admin"))
-    job = svc.create_label_job(session, experiment_id=exp.id, base_url=BASE, actor=owner,
-                               request=request())
-    with pytest.raises(NotFound):
-        svc.get_label_job(session, experiment_id=exp.id, job_uuid=job.uuid, actor=other)
-    with pytest.raises(NotFound):
-        svc.get_label_job(session, experiment_id=exp.id + 1, job_uuid=job.uuid, actor=owner)
-    assert svc.get_label_job(session, experiment_id=exp.id, job_uuid=job.uuid, actor=admin)
-    assert svc.recent_jobs(session, experiment_id=exp.id, actor=owner) == [job]
-    assert svc.recent_jobs(session, experiment_id=exp.id, actor=other) == []
-
-
-def test_a_job_nobody_runs_any_more_shows_as_failed(session, trial):
-    exp = trial[0]
-    job = svc.create_label_job(session, experiment_id=exp.id, base_url=BASE,
-                               actor=f.make_user(session), request=request())
-    assert svc.job_state(job) == "queued" and svc.job_error(job) == ""
-    assert svc.job_state(job, now=utcnow() + timedelta(hours=1)) == "failed"
-
-
 def test_removed_plants_are_not_printed_unless_ticked(session, trial):
     exp, _trays, plants, _recipe = trial
     plant = session.get(Plant, plants[0].id)
     plant.status = "removed"
     session.flush()
-    codes = [lbl.code for lbl in svc.prepare_labels(
+    codes = [lbl.code for lbl in selection.prepare_labels(
         session, experiment_id=exp.id, base_url=BASE, request=request()).labels]
     assert "VFT-001" not in codes
-    ticked = svc.prepare_labels(session, experiment_id=exp.id, base_url=BASE,
+    ticked = selection.prepare_labels(session, experiment_id=exp.id, base_url=BASE,
                                 request=request(plant_filter="selected",
                                                 uuids=[str(plant.uuid)]))
     assert [lbl.code for lbl in ticked.labels] == ["VFT-001"]
+
+
+def test_more_than_100_labels_are_not_rendered_now(session, trial):
+    exp = trial[0]
+    for i in range(selection.BACKGROUND_OVER):
+        f.make_plant(session, exp, code=f"BIG-{i:03d}")
+    with pytest.raises(Conflict) as err:
+        printing.print_labels(session, experiment_id=exp.id, base_url=BASE, request=request(),
+                              actor=f.make_user(session))
+    assert err.value.diagnostics == {"labels": 106, "limit": 100}
+    assert "background job" in err.value.detail
+    counted_after_copies = request(tray="TR1", copies=10)  # 3 plants × 10 = 30: fine
+    prepared, _pdf = printing.print_labels(session, experiment_id=exp.id, base_url=BASE,
+                                           request=counted_after_copies, actor=None)
+    assert prepared.count == 30

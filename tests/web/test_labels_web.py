@@ -10,11 +10,15 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlalchemy import select
 
+from growapp.jobs.redis_queue import RqQueue
 from growapp.labels.templates import BUILTIN_BY_SLUG
-from growapp.models import Event, LabelJob, LabelTemplate
-from growapp.services import labels as svc
-from growapp.web.labels.routes import wait_for_label_jobs
+from growapp.models import Event, Job, LabelTemplate, utcnow
+from growapp.services import jobs as job_service
+from growapp.services.labels import jobs as label_jobs
+from growapp.services.labels.selection import BACKGROUND_OVER, LabelRequest
+from growapp.services.labels.sheet_templates import ensure_label_templates
 from tests.helpers import factories as f
+from tests.helpers.jobs import run_jobs
 from tests.helpers.pdf_scan import assert_qr_matches_code, scan_pdf
 
 BASE = "https://growapp.example.org"
@@ -22,7 +26,7 @@ BASE = "https://growapp.example.org"
 
 @pytest.fixture
 def trial(session):
-    svc.ensure_label_templates(session)
+    ensure_label_templates(session)
     exp, trays, plants, recipe = f.make_running_experiment(session, plants=4, trays=2)
     exp.short_name = "T25"
     session.commit()
@@ -130,7 +134,7 @@ def test_bad_input_is_a_422_fragment_with_the_reason(login_as, session, trial, q
 
 
 def test_empty_experiment_previews_example_labels_but_will_not_print(login_as, session):
-    svc.ensure_label_templates(session)
+    ensure_label_templates(session)
     exp = f.make_experiment(session)
     session.commit()
     client = login_as("operator")
@@ -177,24 +181,29 @@ def test_development_uses_the_request_host(app, client, api_token, trial, monkey
 
 def test_large_selections_offer_a_background_job(login_as, session, trial):
     exp = trial[0]
-    for i in range(svc.BACKGROUND_OVER):
+    for i in range(BACKGROUND_OVER):
         f.make_plant(session, exp, code=f"BIG-{i:03d}")
     session.commit()
     html = login_as("operator").get(f"/experiments/{exp.id}/labels").get_data(as_text=True)
     assert "Make the PDF (104 labels)" in html and 'name="csrf_token"' in html
-    viewer_html = login_as("viewer").get(f"/experiments/{exp.id}/labels").get_data(as_text=True)
-    assert "Make the PDF" not in viewer_html and "Download PDF" in viewer_html
+    assert "Download PDF" not in html
+    viewer = login_as("viewer")  # printing is reading: viewers make the PDF too
+    viewer_html = viewer.get(f"/experiments/{exp.id}/labels").get_data(as_text=True)
+    assert "Make the PDF (104 labels)" in viewer_html
+    now = viewer.get(f"/experiments/{exp.id}/labels/sheet.pdf")
+    assert now.status_code == 409 and "background job" in now.get_data(as_text=True)
 
 
-def test_job_with_htmx_progress_then_download(login_as, session, trial):
+def test_job_with_htmx_progress_then_download(app, login_as, session, trial):
     exp, _trays, plants = trial
-    client = login_as("operator")
+    client = login_as("viewer")
     resp = client.post(f"/experiments/{exp.id}/labels/jobs",
                        data={"submitted": "1", "template": "avery-l7651", "fields": "species",
                              "copies": "3"}, headers={"HX-Request": "true"})
-    assert resp.status_code == 201, resp.get_data(as_text=True)
-    wait_for_label_jobs()
-    job = session.scalar(select(LabelJob).where(LabelJob.experiment_id == exp.id))
+    assert resp.status_code == 200, resp.get_data(as_text=True)
+    assert "<html" not in resp.get_data(as_text=True) and "Waiting" in resp.get_data(True)
+    assert run_jobs(app) == ["done"]
+    job = session.scalar(select(Job).where(Job.experiment_id == exp.id))
     session.refresh(job)
     assert job.status == "done" and job.done == job.total == 12
     assert job.user_id == client.user.id
@@ -214,7 +223,7 @@ def test_job_with_htmx_progress_then_download(login_as, session, trial):
 def test_running_job_polls_every_second(login_as, session, trial):
     exp = trial[0]
     client = login_as("operator")
-    job = svc.create_label_job(session, experiment_id=exp.id, request=svc.LabelRequest(),
+    job = label_jobs.create_label_job(session, experiment_id=exp.id, request=LabelRequest(),
                                base_url=BASE, actor=client.user)
     session.commit()
     frag = client.get(f"/experiments/{exp.id}/labels/jobs/{job.uuid}",
@@ -226,13 +235,13 @@ def test_running_job_polls_every_second(login_as, session, trial):
     assert early.status_code == 409 and "not ready" in early.get_data(as_text=True)
 
 
-def test_plain_post_redirects_to_the_job_page(login_as, session, trial):
+def test_plain_post_redirects_to_the_job_page(app, login_as, session, trial):
     exp = trial[0]
     client = login_as("operator")
     resp = client.post(f"/experiments/{exp.id}/labels/jobs",
                        data={"template": "thermal-50x25", "tray": "TR1"})
     assert resp.status_code == 303 and "/labels/jobs/" in resp.headers["Location"]
-    wait_for_label_jobs()
+    assert run_jobs(app) == ["done"]
     page = client.get(resp.headers["Location"]).get_data(as_text=True)
     assert "Ready." in page and "Download PDF" in page
 
@@ -244,16 +253,16 @@ def test_job_refusals(login_as, session, trial):
                         headers={"HX-Request": "true"})
     assert bad.status_code == 422 and "between 1 and 10" in bad.get_data(as_text=True)
     assert login_as("viewer").post(f"/experiments/{exp.id}/labels/jobs",
-                                   data={}).status_code == 403
+                                   data={}).status_code == 303  # viewers may print
     assert operator.post(f"/experiments/{exp.id}/labels/jobs", data={},
                          csrf=False).status_code == 400
-    job = svc.create_label_job(session, experiment_id=exp.id, request=svc.LabelRequest(),
+    job = label_jobs.create_label_job(session, experiment_id=exp.id, request=LabelRequest(),
                                base_url=BASE, actor=operator.user)
     session.commit()
     other = login_as("operator")
     assert other.get(f"/experiments/{exp.id}/labels/jobs/{job.uuid}").status_code == 404
     assert other.get(f"/experiments/{exp.id}/labels/jobs/{job.uuid}.pdf").status_code == 404
-    assert session.scalar(select(LabelJob).where(LabelJob.status == "running")) is None
+    assert session.scalar(select(Job).where(Job.status == "running")) is None
 
 
 def test_anonymous_users_are_sent_to_sign_in(client, trial):
@@ -301,3 +310,32 @@ def test_only_admins_add_templates(login_as, trial):
     exp = trial[0]
     assert login_as("operator").post(f"/experiments/{exp.id}/labels/templates",
                                      data=TEMPLATE_FORM).status_code == 403
+
+
+def test_an_expired_pdf_answers_gone(app, login_as, session, trial):
+    exp = trial[0]
+    client = login_as("operator")
+    resp = client.post(f"/experiments/{exp.id}/labels/jobs", data={"template": "thermal-50x25"})
+    assert resp.status_code == 303 and run_jobs(app) == ["done"]
+    job = session.scalar(select(Job).where(Job.user_id == client.user.id))
+    assert client.get(f"/experiments/{exp.id}/labels/jobs/{job.uuid}.pdf").status_code == 200
+    job_service.expire_job_files(session, storage=app.extensions["growapp_storage"],
+                                 now=utcnow() + job_service.FILE_TTL * 2)
+    session.commit()
+    gone = client.get(f"/experiments/{exp.id}/labels/jobs/{job.uuid}.pdf")
+    assert gone.status_code == 410 and "deleted 24 hours after" in gone.get_data(as_text=True)
+    card = client.get(f"/experiments/{exp.id}/labels/jobs/{job.uuid}",
+                      headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "deleted 24 hours after" in card and "Download PDF" not in card
+
+
+def test_job_refused_clearly_when_redis_is_down(app, login_as, session, trial, monkeypatch):
+    exp = trial[0]
+    monkeypatch.setitem(app.extensions, "growapp_jobs", RqQueue("redis://127.0.0.1:1/5"))
+    client = login_as("operator")
+    resp = client.post(f"/experiments/{exp.id}/labels/jobs", data={},
+                       headers={"HX-Request": "true"})
+    assert resp.status_code == 503
+    assert "The job queue is not answering" in resp.get_data(as_text=True)
+    assert session.scalar(select(Job).where(Job.experiment_id == exp.id)) is None
+    assert session.scalar(select(Event).where(Event.experiment_id == exp.id)) is None

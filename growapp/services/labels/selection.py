@@ -1,52 +1,21 @@
-"""Label printing: sheet templates, what goes on which label, and background jobs.
-
-The web and API layers decide the QR base URL (``growapp.labels.qr_base_url``) and pass it
-in; everything else — templates, selection, validation, the print record and the jobs —
-lives here.
-"""
+"""What goes on which label: the request, its checks, and the labels in print order."""
 
 from __future__ import annotations
 
-import logging
-import os
-import re
 import uuid as uuid_mod
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
-from pathlib import Path
 
-from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
-from ..labels.render import LabelContent, place, render_pdf
-from ..labels.templates import (
-    BUILTIN_BY_SLUG,
-    BUILTIN_TEMPLATES,
-    FIELDS,
-    GEOMETRY,
-    SheetTemplate,
-    geometry_errors,
-)
-from ..models import (
-    Event,
-    Experiment,
-    LabelJob,
-    LabelTemplate,
-    Plant,
-    Recipe,
-    Species,
-    Tent,
-    Tray,
-    TrayPlant,
-    User,
-    utcnow,
-)
-from .errors import DomainError, Forbidden, Invalid, NotFound
-from .events import record_event
-from .experiments import get_experiment
-
-log = logging.getLogger(__name__)
+from ...labels.fitting import LabelContent
+from ...labels.sheet import place
+from ...labels.templates import SheetTemplate
+from ...models import Event, Experiment, Plant, Recipe, Species, Tent, Tray, TrayPlant
+from ..errors import Invalid
+from ..experiments import get_experiment
+from .sheet_templates import get_template, slugify
 
 KINDS = ("plants", "trays", "tents")
 PLANT_FILTERS = ("all", "needs_label", "selected")
@@ -66,8 +35,6 @@ MAX_COPIES = 10
 MAX_LABELS = 5000
 MAX_TICKED = 200  # ticked rows travel in the query string; more: use a filter
 BACKGROUND_OVER = 100  # more labels than this render in a background job
-STALE_AFTER = timedelta(minutes=15)  # a queued/running job not updated since: gone
-SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,39}$")
 PRINT_EVENT = {"plants": "labels.plants_printed", "trays": "labels.trays_printed",
                "tents": "labels.tents_printed"}
 
@@ -113,7 +80,7 @@ class Prepared:
 
     @property
     def filename(self) -> str:
-        name = _slugify(self.experiment.short_name or self.experiment.name) or "experiment"
+        name = slugify(self.experiment.short_name or self.experiment.name) or "experiment"
         return f"{name}-{self.request.kind}-labels-{self.template.slug}.pdf"
 
     @property
@@ -122,103 +89,6 @@ class Prepared:
                 f"{self.request.kind} labels")
 
 
-def _slugify(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", (text or "").lower()).strip("-")[:40]
-
-
-# Templates ---------------------------------------------------------------------------------
-
-def ensure_label_templates(session: Session) -> int:
-    """Insert the built-in sheet templates that are missing. Returns how many were added."""
-    existing = set(session.scalars(select(LabelTemplate.slug)))
-    added = 0
-    for template in BUILTIN_TEMPLATES:
-        if template.slug not in existing:
-            session.add(LabelTemplate(**{name: getattr(template, name) for name in FIELDS}))
-            added += 1
-    session.flush()
-    return added
-
-
-def _from_row(row: LabelTemplate) -> SheetTemplate:
-    # Built-ins come from code: the table rounds millimetres to 2 decimals (4.7625 → 4.76).
-    if row.is_builtin and row.slug in BUILTIN_BY_SLUG:
-        return BUILTIN_BY_SLUG[row.slug]
-    return SheetTemplate.from_row(row)
-
-
-def list_templates(session: Session) -> list[SheetTemplate]:
-    """Built-ins first (even before ensure_label_templates ran), then admins' by name."""
-    rows = {row.slug: _from_row(row) for row in session.scalars(select(LabelTemplate))}
-    builtins = [rows.pop(t.slug, t) for t in BUILTIN_TEMPLATES]
-    return builtins + sorted(rows.values(), key=lambda t: t.name.lower())
-
-
-def get_template(session: Session, slug: str | None) -> SheetTemplate:
-    """Raises Invalid (unknown slug, or cells that do not fit the page)."""
-    slug = (slug or "").strip()
-    row = session.scalar(select(LabelTemplate).where(LabelTemplate.slug == slug)) if slug \
-        else None
-    template = _from_row(row) if row is not None else BUILTIN_BY_SLUG.get(slug)
-    if template is None:
-        raise Invalid(errors={"template": [
-            f"There is no sheet template {slug!r}." if slug else "Choose a sheet template."]})
-    problems = geometry_errors(template)
-    if problems:
-        raise Invalid(errors={"template": [
-            f"The template {template.name} cannot be printed: "
-            + " ".join(m for messages in problems.values() for m in messages)]})
-    return template
-
-
-def create_template(session: Session, *, actor: User, name: str, slug: str | None = None,
-                    **geometry) -> LabelTemplate:
-    """An admin's sheet template (mm). Raises Forbidden, Invalid (fields, cells that do
-    not fit the page, slug taken)."""
-    if actor is None or not actor.has_role("admin"):
-        raise Forbidden("Only an admin can add label templates.")
-    errors: dict[str, list[str]] = {}
-    name = (name or "").strip()
-    if not name:
-        errors["name"] = ["Give the template a name."]
-    elif len(name) > 120:
-        errors["name"] = ["Use at most 120 characters."]
-    slug = (slug or "").strip().lower() or _slugify(name)
-    if not SLUG_RE.match(slug):
-        errors["slug"] = ["Use 2–40 lowercase letters, digits or '-'."]
-    elif slug in BUILTIN_BY_SLUG or session.scalar(
-            select(LabelTemplate.id).where(LabelTemplate.slug == slug)):
-        errors["slug"] = [f"A template called {slug} already exists."]
-    values: dict[str, float | int] = {}
-    for key in GEOMETRY:
-        raw = geometry.get(key)
-        integer = key in ("columns", "rows")
-        try:
-            if raw is None or raw == "":
-                if key.startswith(("margin", "gap")):
-                    raw = 0
-                else:
-                    raise ValueError
-            value = int(raw) if integer else round(float(raw), 2)
-            if value != value or value in (float("inf"), float("-inf")):
-                raise ValueError
-            values[key] = value
-        except (TypeError, ValueError, OverflowError):
-            errors[key] = ["Enter a whole number." if integer else "Enter a size in mm."]
-    unknown = set(geometry) - set(GEOMETRY)
-    if unknown:
-        errors.update({k: ["Unknown field."] for k in sorted(unknown)})
-    if not errors:
-        errors.update(geometry_errors(SheetTemplate(slug=slug, name=name, **values)))
-    if errors:
-        raise Invalid("The template was not saved. Check the highlighted sizes.", errors)
-    row = LabelTemplate(slug=slug, name=name, is_builtin=False, **values)
-    session.add(row)
-    session.flush()
-    return row
-
-
-# Selection -------------------------------------------------------------------------------
 
 def last_printed_at(session: Session, experiment_id: int, kind: str = "plants"):
     return session.scalar(select(func.max(Event.at)).where(
@@ -475,154 +345,3 @@ def preview_labels(session: Session, *, experiment_id: int, request: LabelReques
     first = place(prepared.template, prepared.labels[:prepared.template.cells_per_page],
                   prepared.request.start)[0]
     return prepared, first
-
-
-def record_print(session: Session, prepared: Prepared, actor: User | None) -> Event:
-    """The print goes into the activity stream ("needs label" counts from the last one)."""
-    request = prepared.request
-    noun = request.kind if len(prepared.ids) != 1 else request.kind[:-1]
-    return record_event(
-        session, kind=PRINT_EVENT[request.kind], actor=actor,
-        experiment_id=prepared.experiment.id,
-        summary=f"Printed {prepared.count} label{'s' if prepared.count != 1 else ''} for "
-                f"{len(prepared.ids)} {noun} on {prepared.template.name}",
-        payload={"template": prepared.template.slug, "count": prepared.count,
-                 "selected": len(prepared.ids), "copies": request.copies,
-                 "start": request.start, "fields": list(request.fields)})
-
-
-def print_labels(session: Session, *, experiment_id: int, request: LabelRequest,
-                 base_url: str | None, actor: User | None, workers: int = 1
-                 ) -> tuple[Prepared, bytes]:
-    """Render the PDF now and record the print. Raises what prepare_labels raises."""
-    prepared = prepare_labels(session, experiment_id=experiment_id, request=request,
-                              base_url=base_url)
-    pdf = render_pdf(prepared.template, prepared.labels, start=prepared.request.start,
-                     title=prepared.title, workers=workers)
-    record_print(session, prepared, actor)
-    session.flush()
-    return prepared, pdf
-
-
-# Background jobs -------------------------------------------------------------------------
-
-def create_label_job(session: Session, *, experiment_id: int, request: LabelRequest,
-                     base_url: str | None, actor: User) -> LabelJob:
-    """Freeze the selection into a queued job (the caller starts run_label_job after the
-    commit) and record the print. Raises what prepare_labels raises."""
-    prepared = prepare_labels(session, experiment_id=experiment_id, request=request,
-                              base_url=base_url)
-    req = prepared.request
-    job = LabelJob(experiment_id=experiment_id, user_id=actor.id if actor else None,
-                   status="queued", total=prepared.count, done=0,
-                   options={"kind": req.kind, "template": req.template,
-                            "fields": list(req.fields), "start": req.start,
-                            "copies": req.copies, "ids": prepared.ids, "base_url": base_url,
-                            "filename": prepared.filename, "plant_filter": req.plant_filter,
-                            "tray": req.tray})
-    session.add(job)
-    record_print(session, prepared, actor)
-    session.flush()
-    return job
-
-
-def job_file(job: LabelJob, upload_dir: str | os.PathLike) -> Path:
-    return Path(upload_dir) / "labels" / f"{job.uuid}.pdf"
-
-
-def job_state(job: LabelJob, now=None) -> str:
-    """The status to show: a queued/running job not heard of for STALE_AFTER is failed
-    (the process that ran it stopped)."""
-    now = now or utcnow()
-    if job.status in ("queued", "running") and job.updated_at \
-            and now - job.updated_at > STALE_AFTER:
-        return "failed"
-    return job.status
-
-
-def job_error(job: LabelJob) -> str:
-    if job.status == "failed":
-        return job.error or "The PDF could not be made."
-    if job_state(job) == "failed":
-        return "This job stopped (the server restarted while it ran). Start it again."
-    return ""
-
-
-def get_label_job(session: Session, *, experiment_id: int, job_uuid, actor: User) -> LabelJob:
-    """A job of this experiment, visible to the user who started it and to admins.
-    Raises NotFound otherwise (never telling other users' jobs apart from missing ones)."""
-    try:
-        key = job_uuid if isinstance(job_uuid, uuid_mod.UUID) else uuid_mod.UUID(str(job_uuid))
-    except ValueError as exc:
-        raise NotFound("There is no such label job.") from exc
-    job = session.scalar(select(LabelJob).where(LabelJob.uuid == key,
-                                                LabelJob.experiment_id == experiment_id))
-    if job is None or actor is None or (job.user_id != actor.id and not actor.has_role("admin")):
-        raise NotFound("There is no such label job.")
-    return job
-
-
-def recent_jobs(session: Session, *, experiment_id: int, actor: User,
-                limit: int = 5) -> list[LabelJob]:
-    return list(session.scalars(
-        select(LabelJob).where(LabelJob.experiment_id == experiment_id,
-                               LabelJob.user_id == actor.id)
-        .order_by(LabelJob.id.desc()).limit(limit)))
-
-
-def _set_job(session: Session, job_id: int, **values) -> None:
-    # Core UPDATEs: progress ticks are bookkeeping, not data changes for the audit log.
-    session.execute(update(LabelJob).where(LabelJob.id == job_id)
-                    .values(updated_at=utcnow(), **values))
-    session.commit()
-
-
-def run_label_job(session_factory: sessionmaker | Callable[[], Session], *, job_id: int,
-                  upload_dir: str | os.PathLike, workers: int = 1) -> str:
-    """Render a queued job into ``<upload_dir>/labels/<uuid>.pdf``, updating its progress.
-
-    Runs in a background thread with its own Session; never raises (a failure is stored
-    on the job). Returns the final status."""
-    session = session_factory()
-    try:
-        job = session.get(LabelJob, job_id)
-        if job is None or job.status not in ("queued", "running"):
-            return job.status if job else "missing"
-        session.info.update(actor_id=job.user_id, request_id=f"labeljob-{job.uuid.hex[:10]}")
-        options = dict(job.options)
-        request = LabelRequest(kind=options["kind"], template=options["template"],
-                               fields=tuple(options.get("fields", ())),
-                               start=options["start"], copies=options["copies"])
-        prepared = prepare_labels(session, experiment_id=job.experiment_id, request=request,
-                                  base_url=options.get("base_url"), ids=options["ids"])
-        target = job_file(job, upload_dir)
-        relative = f"labels/{target.name}"
-        session.commit()  # no transaction stays open while the PDF renders
-        _set_job(session, job_id, status="running", total=prepared.count, done=0)
-        pdf = render_pdf(prepared.template, prepared.labels, start=request.start,
-                         title=prepared.title, workers=workers,
-                         progress=lambda done: _set_job(session, job_id, done=done))
-        target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_suffix(".part")
-        partial.write_bytes(pdf)
-        partial.replace(target)
-        _set_job(session, job_id, status="done", done=prepared.count, file_path=relative,
-                 finished_at=utcnow(), error="")
-        return "done"
-    except Exception as exc:  # a background thread has nobody to raise to
-        session.rollback()
-        if isinstance(exc, DomainError):
-            message = exc.detail
-            if isinstance(exc, Invalid) and exc.errors:
-                message = " ".join(m for ms in exc.errors.values() for m in ms)
-        else:
-            log.exception("label job %s failed", job_id)
-            message = "The PDF could not be made. The error has been logged."
-        try:
-            _set_job(session, job_id, status="failed", error=message[:2000],
-                     finished_at=utcnow())
-        except Exception:  # pragma: no cover - database gone as well
-            log.exception("could not mark label job %s failed", job_id)
-        return "failed"
-    finally:
-        session.close()

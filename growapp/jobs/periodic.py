@@ -1,0 +1,44 @@
+"""Periodic tasks the worker runs (``flask worker``): jobs whose runner died are marked
+failed with the reason, and generated files older than JOB_FILE_TTL_HOURS are deleted (the
+job then answers 410). Later issues add theirs to ``TASKS``."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from datetime import timedelta
+
+from sqlalchemy.orm import Session
+
+from ..services import jobs as job_service
+
+log = logging.getLogger(__name__)
+
+INTERVAL = 30  # seconds between runs
+
+
+def fail_dead_jobs(session: Session, *, settings: Mapping, storage) -> int:
+    return job_service.fail_dead_jobs(session)
+
+
+def expire_job_files(session: Session, *, settings: Mapping, storage) -> int:
+    hours = float(settings.get("JOB_FILE_TTL_HOURS") or 24)
+    return job_service.expire_job_files(session, storage=storage, ttl=timedelta(hours=hours))
+
+
+TASKS: list[Callable[..., int]] = [fail_dead_jobs, expire_job_files]
+
+
+def run_periodic(session_factory: Callable[[], Session], *, settings: Mapping,
+                 storage) -> dict[str, int]:
+    """Run every task in its own transaction; one failing does not stop the others."""
+    done: dict[str, int] = {}
+    for task in TASKS:
+        try:
+            with session_factory() as session:
+                session.info["request_id"] = f"periodic-{task.__name__}"
+                done[task.__name__] = task(session, settings=settings, storage=storage)
+                session.commit()
+        except Exception:
+            log.exception("periodic task %s failed", task.__name__)
+    return done

@@ -1,0 +1,205 @@
+"""Label PDFs with WeasyPrint, on one core or two.
+
+Pages are laid out a few at a time (progress is reported after each stretch). Large jobs
+also use a second core: helper processes render stretches of pages that pypdf joins —
+WeasyPrint is single-threaded Python, so a second core only helps from a second process.
+See bench/labels.py and docs/decisions.md for the figures.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import logging
+import multiprocessing
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+
+from .fitting import LabelContent
+from .sheet import document_html, place, sheet_css
+from .templates import SheetTemplate
+
+log = logging.getLogger(__name__)
+
+# WeasyPrint narrates every step at INFO: seven lines per sheet in the app log.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+
+PARALLEL_MIN_CHUNKS = 3  # below this, starting a helper process costs more than it saves
+
+
+_process_cache: dict = {}  # per process: one font configuration, parsed sheet stylesheets
+
+
+def _weasy(template: SheetTemplate):
+    """(FontConfiguration, CSS) shared by every stretch this process renders."""
+    from weasyprint import CSS
+    from weasyprint.text.fonts import FontConfiguration
+
+    fonts = _process_cache.get("fonts")
+    if fonts is None:
+        fonts = _process_cache["fonts"] = FontConfiguration()
+    css = _process_cache.get(template)
+    if css is None:
+        if len(_process_cache) > 32:
+            _process_cache.clear()
+            _process_cache["fonts"] = fonts
+        css = _process_cache[template] = CSS(string=sheet_css(template), font_config=fonts)
+    return fonts, css
+
+
+def _render_pages(template: SheetTemplate, pages, title: str):
+    from weasyprint import HTML
+
+    fonts, css = _weasy(template)
+    return HTML(string=document_html(template, pages, title, inline_css=False)).render(
+        stylesheets=[css], font_config=fonts)
+
+
+def _render_part(template: SheetTemplate, pages, title: str) -> bytes:
+    """One stretch of pages as a PDF of its own (runs in a helper process)."""
+    return _render_pages(template, pages, title).write_pdf()
+
+
+def _warm_up() -> None:
+    """A helper process imports WeasyPrint and loads fonts before its first stretch."""
+    from weasyprint.text.fonts import FontConfiguration
+
+    _process_cache.setdefault("fonts", FontConfiguration())
+
+
+_helpers_lock = threading.Lock()
+_helpers: dict = {}
+
+
+def helper_pool(count: int) -> ProcessPoolExecutor:
+    """Helper processes, started once and kept: a new one costs ~1 s of imports. Spawned,
+    never forked: forking a threaded web worker can deadlock the child."""
+    with _helpers_lock:
+        pool = _helpers.get("pool")
+        if pool is None or _helpers.get("size") != count or getattr(pool, "_broken", False):
+            if pool is not None:
+                pool.shutdown(wait=False, cancel_futures=True)
+            pool = ProcessPoolExecutor(max_workers=count, initializer=_warm_up,
+                                       mp_context=multiprocessing.get_context("spawn"))
+            _helpers.update(pool=pool, size=count)
+        return pool
+
+
+def _merge(parts: Sequence[bytes]) -> bytes:
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    for part in parts:
+        writer.append(io.BytesIO(part))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def warm_helpers(workers: int) -> None:
+    """Start the helper processes ahead of a large print (the labels page calls this), so
+    the first PDF does not wait ~1 s for their imports."""
+    if workers > 1 and can_render_in_parallel():
+        try:
+            helper_pool(workers - 1).submit(_warm_up)
+        except (OSError, RuntimeError, BrokenProcessPool):
+            log.warning("label helper processes could not start; printing uses one process",
+                        exc_info=True)
+
+
+def can_render_in_parallel() -> bool:
+    return importlib.util.find_spec("pypdf") is not None
+
+
+def render_pdf(template: SheetTemplate, labels: Sequence[LabelContent], *, start: int = 1,
+               title: str = "Labels", progress: Callable[[int], None] | None = None,
+               workers: int = 1, chunk_pages: int = 4) -> bytes:
+    """The PDF of ``labels`` from cell ``start``.
+
+    Pages are laid out ``chunk_pages`` at a time and ``progress(labels done)`` is called
+    after each stretch. With ``workers`` > 1 (and pypdf installed to join the parts), this
+    process and ``workers - 1`` helper processes take stretches from opposite ends of the
+    job, then the parts are joined: WeasyPrint is single-threaded Python, so a second core
+    only helps from a second process."""
+    pages = place(template, labels, start) or [[]]
+    chunks = [pages[i:i + chunk_pages] for i in range(0, len(pages), chunk_pages)]
+    counts = [sum(len(p) for p in chunk) for chunk in chunks]
+    if workers > 1 and len(chunks) >= PARALLEL_MIN_CHUNKS and can_render_in_parallel():
+        try:
+            return _render_parallel(template, chunks, counts, title, progress, workers)
+        except (OSError, RuntimeError, BrokenProcessPool):
+            # Helpers are a speed-up, never a requirement: render here instead.
+            log.warning("parallel label rendering failed; rendering in one process",
+                        exc_info=True)
+    documents = []
+    done = 0
+    for chunk, count in zip(chunks, counts, strict=True):
+        documents.append(_render_pages(template, chunk, title))
+        done += count
+        if progress is not None:
+            progress(done)
+    document = documents[0]
+    if len(documents) > 1:
+        document = document.copy([p for doc in documents for p in doc.pages])
+    return document.write_pdf()
+
+
+def _render_parallel(template, chunks, counts, title, progress, workers) -> bytes:
+    """This process takes stretches from the front, each helper from the back; a helper
+    is handed its next stretch only when it finishes one, so nobody waits on a queue."""
+    parts: list[bytes | None] = [None] * len(chunks)
+    lock = threading.Lock()
+    bounds = {"front": 0, "back": len(chunks)}  # stretches [front, back) are unclaimed
+    helper_futures: list = []
+
+    def claim_back() -> int | None:
+        with lock:
+            if bounds["back"] - 1 <= bounds["front"]:
+                return None
+            bounds["back"] -= 1
+            return bounds["back"]
+
+    def claim_front() -> int | None:
+        with lock:
+            if bounds["front"] >= bounds["back"]:
+                return None
+            bounds["front"] += 1
+            return bounds["front"] - 1
+
+    def hand_out(pool) -> None:
+        index = claim_back()
+        if index is None:
+            return
+        future = pool.submit(_render_part, template, chunks[index], title)
+
+        def finished(f, index=index):
+            if f.exception() is None:
+                parts[index] = f.result()
+                hand_out(pool)
+
+        future.add_done_callback(finished)
+        with lock:
+            helper_futures.append(future)
+
+    def report() -> None:
+        if progress is not None:
+            progress(sum(c for c, part in zip(counts, parts, strict=True) if part is not None))
+
+    pool = helper_pool(workers - 1)
+    for _ in range(workers - 1):
+        hand_out(pool)
+    while (index := claim_front()) is not None:
+        parts[index] = _render_part(template, chunks[index], title)
+        report()
+    while True:
+        with lock:
+            pending = [f for f in helper_futures if not f.done()]
+        if not pending:
+            break
+        wait(pending, return_when=FIRST_COMPLETED)
+        report()
+    for future in helper_futures:
+        future.result()  # re-raise a helper's error here
+    return _merge(parts)

@@ -1,0 +1,45 @@
+"""Printing now: a PDF rendered in the request (small prints only) and the print record."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from ...labels.pdf import render_pdf
+from ...models import Event, User
+from ..errors import Conflict
+from ..events import record_event
+from .selection import BACKGROUND_OVER, PRINT_EVENT, LabelRequest, Prepared, prepare_labels
+
+
+def record_print(session: Session, prepared: Prepared, actor: User | None) -> Event:
+    """The print goes into the activity stream ("needs label" counts from the last one)."""
+    request = prepared.request
+    noun = request.kind if len(prepared.ids) != 1 else request.kind[:-1]
+    return record_event(
+        session, kind=PRINT_EVENT[request.kind], actor=actor,
+        experiment_id=prepared.experiment.id,
+        summary=f"Printed {prepared.count} label{'s' if prepared.count != 1 else ''} for "
+                f"{len(prepared.ids)} {noun} on {prepared.template.name}",
+        payload={"template": prepared.template.slug, "count": prepared.count,
+                 "selected": len(prepared.ids), "copies": request.copies,
+                 "start": request.start, "fields": list(request.fields)})
+
+
+def print_labels(session: Session, *, experiment_id: int, request: LabelRequest,
+                 base_url: str | None, actor: User | None, workers: int = 1
+                 ) -> tuple[Prepared, bytes]:
+    """Render the PDF now and record the print. Raises what prepare_labels raises, and
+    Conflict when there are more than BACKGROUND_OVER labels (copies included): those are
+    made by a background job (``jobs.create_label_job``), never in a request."""
+    prepared = prepare_labels(session, experiment_id=experiment_id, request=request,
+                              base_url=base_url)
+    if prepared.count > BACKGROUND_OVER:
+        raise Conflict(
+            f"That is {prepared.count:,} labels: more than {BACKGROUND_OVER} are made as a "
+            "background job. Start a label job, then download the PDF when it is ready.",
+            {"labels": prepared.count, "limit": BACKGROUND_OVER})
+    pdf = render_pdf(prepared.template, prepared.labels, start=prepared.request.start,
+                     title=prepared.title, workers=workers)
+    record_print(session, prepared, actor)
+    session.flush()
+    return prepared, pdf
