@@ -145,6 +145,7 @@ class ScanFeed:
     """One scan that fed: the label (plant or tray uuid), what was fed, the logs."""
 
     label: str
+    name: str  # the plant code, or "tray TR1"
     summary: str
     logs: list[FeedingLog]
 
@@ -169,20 +170,21 @@ def feed_scanned(session: Session, *, experiment_id: int, text: str | None,
         lot = _chosen_lot(session, experiment_id, tray, lot_ids)
         log = feeding.log_feeding(session, plant_uuid=found.plant.uuid, actor=actor,
                                   lot_id=lot.id if lot else None)
-        return ScanFeed(str(found.plant.uuid),
+        return ScanFeed(str(found.plant.uuid), found.plant.plant_code,
                         f"Fed {found.plant.plant_code}{_recipe_text(session, log, lot)}.", [log])
     tray = found.tray
     lot = _chosen_lot(session, experiment_id, tray, lot_ids)
     logs = feeding.feed_tray(session, tray_id=tray.id, actor=actor,
                              lot_id=lot.id if lot else None)
     plural = "" if len(logs) == 1 else "s"
-    return ScanFeed(str(tray.uuid), f"Fed tray {tray.code}: {len(logs)} plant{plural}"
+    return ScanFeed(str(tray.uuid), f"tray {tray.code}",
+                    f"Fed tray {tray.code}: {len(logs)} plant{plural}"
                     f"{_recipe_text(session, logs[0], lot)}.", logs)
 
 
 def _chosen_lot(session: Session, experiment_id: int, tray: Tray | None,
                 lot_ids: Iterable[int]) -> Lot | None:
-    ids = [i for i in lot_ids if isinstance(i, int)]
+    ids = [i for i in lot_ids if isinstance(i, int) and 0 < i < 2**63]  # SQLite's range
     if tray is None or tray.recipe_id is None or not ids:
         return None
     return session.scalar(select(Lot).where(

@@ -33,7 +33,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from ...extensions import db, sqlite_write_intent
 from ...http.access import admin_only
 from ...http.htmx import wants_fragment
-from ...labels import qr_base_url, render_workers
+from ...labels import qr_base_url, qr_points_at_localhost, render_workers
 from ...labels.render import page_html, sheet_css, warm_helpers
 from ...models import Plant, Species, Tent, Tray
 from ...services import experiments as exp_service
@@ -208,6 +208,7 @@ def _page_context(experiment_id: int, req: label_service.LabelRequest) -> dict:
                                           actor=current_user),
         "job_state": label_service.job_state, "job_error": label_service.job_error,
         "last_printed": label_service.last_printed_at(session, experiment_id),
+        "qr_local": qr_points_at_localhost(current_app.config, request.host_url),
     }
 
 
