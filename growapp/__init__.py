@@ -55,13 +55,14 @@ def create_app(config: dict | None = None) -> Flask:
     from .web.recipes import bp as recipes_bp
     from .web.reports import bp as reports_bp
     from .web.rounds import bp as rounds_bp
+    from .web.scan import bp as scan_bp
     from .web.schedule import bp as schedule_bp
     from .web.tents import bp as tents_bp
     from .web.trays import bp as trays_bp
 
     for bp in (auth_bp, experiments_bp, plants_bp, tents_bp, recipes_bp, trays_bp, baseline_bp,
                placement_bp, floor_bp, rounds_bp, schedule_bp, photos_bp, reports_bp, labels_bp,
-               admin_bp, profile_bp, health_bp, api_bp):
+               admin_bp, profile_bp, health_bp, scan_bp, api_bp):
         app.register_blueprint(bp)
 
     from .cli import register_cli

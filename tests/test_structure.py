@@ -77,12 +77,8 @@ PAGE_PATH = re.compile(r"""f?["'](/experiments|/p/|/t/|/admin|/find|/jobs|/api/)
 
 
 def test_no_service_builds_a_page_path():
-    # A label's QR payload is label content, not a link the app renders: the labels service
-    # (split on another branch) may keep it.
     offenders = {}
     for p in _modules(APP / "services"):
-        if _rel(p) == "growapp/services/labels.py":
-            continue
         hits = [n for n, line in enumerate(p.read_text().splitlines(), 1)
                 if PAGE_PATH.search(line)]
         if hits:

@@ -65,6 +65,13 @@ def qr_base_url(config: Mapping, request_host_url: str) -> str:
     return request_host_url.strip().rstrip("/")
 
 
+def qr_points_at_localhost(config: Mapping, request_host_url: str) -> bool:
+    """Whether the QR codes printed now would open this machine (localhost, 127.x, ::1),
+    which no phone can reach: PUBLIC_BASE_URL when set, else the request's host."""
+    configured = (config.get("PUBLIC_BASE_URL") or "").strip()
+    return is_local_host(urlsplit(configured or request_host_url).hostname)
+
+
 def render_workers(config: Mapping) -> int:
     """Processes a large PDF is rendered with (LABELS_RENDER_WORKERS; default: up to 2
     cores). 1 keeps everything in the calling process."""

@@ -87,6 +87,20 @@
     var current = document.querySelector(".context-nav [aria-current=page]");
     if (current && current.scrollIntoView) current.scrollIntoView({ block: "nearest", inline: "center" });
   }
+  // Scanner pages (/scan, scan to feed): htmx runs no scripts from swapped pages
+  // (allowScriptTags: false), so their script is loaded here when a page has a scanner.
+  function loadScanner() {
+    var el = document.querySelector("[data-scan-script]");
+    if (!el) return;
+    if (window.growappScan) { window.growappScan.init(); return; }
+    if (document.querySelector("script[data-scan]")) return;
+    var s = document.createElement("script");
+    s.src = el.getAttribute("data-scan-script");
+    s.setAttribute("data-scan", "");
+    document.head.appendChild(s);
+  }
+  document.addEventListener("DOMContentLoaded", loadScanner);
+  document.addEventListener("htmx:afterSettle", loadScanner);
   document.addEventListener("DOMContentLoaded", function () { settleToasts(); showCurrentTab(); });
   document.addEventListener("htmx:afterSettle", showCurrentTab);
   document.addEventListener("htmx:afterSettle", function () { settleToasts(); });

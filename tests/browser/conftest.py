@@ -7,10 +7,8 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
 import threading
 import warnings
-from pathlib import Path
 
 import pytest
 from sqlalchemy.orm import Session
@@ -19,23 +17,9 @@ from werkzeug.serving import make_server
 from growapp import create_app
 from growapp.services.presets import ensure_presets
 from growapp.services.users import create_user
-from tests.helpers.browser import PASSWORD
+from tests.helpers.browser import ARTIFACTS, CHROMIUM_ARGS, PASSWORD, chromium_path
 from tests.helpers.databases import fresh_database
 from tests.helpers.settings import app_settings
-
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run",
-                 "--disable-quic", "--disable-dev-shm-usage"]
-
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-
-
-def _chromium_path() -> str | None:
-    for candidate in (os.environ.get("GROWAPP_CHROMIUM"), "/usr/bin/chromium",
-                      shutil.which("chromium"), shutil.which("chromium-browser")):
-        if candidate and Path(candidate).exists():
-            return candidate
-    return None
 
 
 def _unavailable(reason: str):
@@ -48,7 +32,7 @@ def _unavailable(reason: str):
 
 @pytest.fixture(scope="session")
 def chromium():
-    path = _chromium_path()
+    path = chromium_path()
     if path is None:
         _unavailable("no Chromium executable was found (/usr/bin/chromium)")
     try:

@@ -2,7 +2,24 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+from pathlib import Path
+
 PASSWORD = "browser-pass-123"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run",
+                 "--disable-quic", "--disable-dev-shm-usage"]
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+def chromium_path() -> str | None:
+    for candidate in (os.environ.get("GROWAPP_CHROMIUM"), "/usr/bin/chromium",
+                      shutil.which("chromium"), shutil.which("chromium-browser")):
+        if candidate and Path(candidate).exists():
+            return candidate
+    return None
 
 
 def sign_in(page, base: str, role: str = "operator", next_path: str = "/") -> None:

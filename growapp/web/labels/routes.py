@@ -21,7 +21,7 @@ from ...http.access import admin_only, viewer_may_write
 from ...http.htmx import wants_fragment
 from ...http.stored_files import stored_file_response
 from ...jobs import submit_job
-from ...labels import qr_base_url, render_workers
+from ...labels import qr_base_url, qr_points_at_localhost, render_workers
 from ...labels.pdf import warm_helpers
 from ...labels.sheet import page_html, sheet_css
 from ...models import Plant, Species, Tent, Tray
@@ -107,6 +107,7 @@ def _page_context(experiment_id: int, req: selection.LabelRequest) -> dict:
                                              actor=current_user),
         "last_printed": selection.last_printed_at(session, experiment_id),
         **_job_ctx(),
+        "qr_local": qr_points_at_localhost(current_app.config, request.host_url),
     }
 
 
