@@ -142,7 +142,6 @@
     var now = Date.now();
     var which = form.getAttribute("action") + "|" + (submitter && submitter.name ? submitter.name + "=" + submitter.value : "");
     if (form._outboxLast && form._outboxLast.which === which && now - form._outboxLast.at < 1500) return;  // a glove's double tap
-    form._outboxLast = { which: which, at: now };
 
     var fields = formFields(form, submitter);
     var size = tooLarge(fields);
@@ -150,6 +149,7 @@
       toast("That photo is " + mb(size) + " MB; the limit is " + mb(MAX_UPLOAD) + " MB. Nothing was saved — take it at a lower resolution.", "error");
       return;
     }
+    form._outboxLast = { which: which, at: now };
     var key = newKey();  // made on the phone, for this tap only: a second tap gets its own
     fields = fields.filter(function (f) { return f[0] !== "idempotency_key"; });
     fields.push(["idempotency_key", key]);
@@ -408,6 +408,8 @@
     var list = document.getElementById("outbox-list");
     if (!list) return;
     var status = document.getElementById("outbox-status");
+    var send = document.querySelector("[data-outbox-send]");
+    if (send) send.hidden = !waiting.length;
     list.textContent = "";
     if (status) {
       status.textContent = !waiting.length && !refused.length ? "Everything is sent." :
