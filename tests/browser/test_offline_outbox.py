@@ -245,3 +245,30 @@ def test_signing_out_with_waiting_taps_warns_and_clears_cached_pages(page, live_
     page.wait_for_url(re.compile(r"/login"))
     assert _count(app, FeedingLog, uuids[0]) == 1
     page.wait_for_function("async () => (await caches.keys()).length === 0")
+
+
+def test_online_taps_through_the_outbox_on_the_round_and_the_tray_page(page, live_server,
+                                                                         proxy):
+    """Connected, the outbox is invisible: a boosted plain form (the weekly round's issue)
+    lands on the page it redirects to, the tray page's move swaps its panel."""
+    from growapp.models import AdverseEvent, RotationLog, Tray
+
+    _base, app = live_server
+    exp_id, uuids, trays = _experiment(app)
+    sign_in(page, proxy.url, next_path=f"/experiments/{exp_id}/observe")
+    page.locator("#observe-panel summary", has_text="Issue").tap()
+    page.locator("#observe-panel").get_by_role("button", name="Report").tap()
+    page.locator("#flash .toast", has_text="Reported pest.").wait_for()
+    assert f"/experiments/{exp_id}/observe" in page.url
+    assert page.locator("h1", has_text="Weekly round").count() == 1
+    assert _count(app, AdverseEvent, uuids[0]) == 1
+
+    page.goto(f"{proxy.url}/t/{trays[0]}")
+    page.locator("summary", has_text="Move TR1").tap()
+    page.get_by_role("button", name="Move", exact=True).tap()
+    page.locator("#flash .toast", has_text="TR1 moved.").wait_for()
+    with Session(app.extensions["growapp_db"].engine) as s:
+        assert s.scalar(select(func.count(RotationLog.id)).join(Tray).where(
+            Tray.uuid == uuid.UUID(trays[0]))) == 1
+    _outbox(page, 0, 0)
+    assert _js_errors(page) == []
