@@ -48,6 +48,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .web.floor import bp as floor_bp
     from .web.health import bp as health_bp
     from .web.labels import bp as labels_bp
+    from .web.offline import bp as offline_bp
     from .web.photos import bp as photos_bp
     from .web.placement import bp as placement_bp
     from .web.plants import bp as plants_bp
@@ -62,7 +63,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     for bp in (auth_bp, experiments_bp, plants_bp, tents_bp, recipes_bp, trays_bp, baseline_bp,
                placement_bp, floor_bp, rounds_bp, schedule_bp, photos_bp, reports_bp, labels_bp,
-               admin_bp, profile_bp, health_bp, scan_bp, api_bp):
+               admin_bp, profile_bp, health_bp, scan_bp, offline_bp, api_bp):
         app.register_blueprint(bp)
 
     from .cli import register_cli

@@ -48,7 +48,16 @@
     var xhr = evt.detail.xhr;
     toast(problemText(xhr) || MESSAGES[xhr.status] || ("Request failed (" + xhr.status + ")."), "error");
   });
-  document.addEventListener("htmx:sendError", function () { toast(MESSAGES[0], "error"); });
+  document.addEventListener("htmx:sendError", function (evt) {
+    var cfg = evt.detail.requestConfig || {};
+    if (cfg.verb === "get" && cfg.boosted && navigator.serviceWorker && navigator.serviceWorker.controller) {
+      // A link tapped without a connection: a real navigation lets the service worker
+      // answer with the copy of the page it kept (floor pages).
+      window.location.assign(cfg.path || evt.detail.pathInfo.requestPath);
+      return;
+    }
+    toast(cfg.verb === "get" ? "No connection. The page could not be loaded." : MESSAGES[0], "error");
+  });
   document.addEventListener("htmx:timeout", function () { toast(MESSAGES[0], "error"); });
 
   // Plain forms (no htmx) that need a confirmation: <form data-confirm="...">.
@@ -101,6 +110,8 @@
   }
   document.addEventListener("DOMContentLoaded", loadScanner);
   document.addEventListener("htmx:afterSettle", loadScanner);
+  window.growapp = window.growapp || {};
+  window.growapp.toast = toast;
   document.addEventListener("DOMContentLoaded", function () { settleToasts(); showCurrentTab(); });
   document.addEventListener("htmx:afterSettle", showCurrentTab);
   document.addEventListener("htmx:afterSettle", function () { settleToasts(); });
