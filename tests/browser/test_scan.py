@@ -10,8 +10,10 @@ from sqlalchemy.orm import Session
 
 from growapp.labels import qr_base_url
 from growapp.models import Experiment, FeedingLog, Plant, User, utcnow
-from growapp.services import experiments, labels, metrics, placement, plants, recipes, tents
+from growapp.services import experiments, metrics, placement, plants, recipes, tents
 from growapp.services import trays as tray_service
+from growapp.services.labels import selection
+from growapp.services.labels.sheet_templates import ensure_label_templates
 from tests.helpers import factories as f
 from tests.helpers.browser import ARTIFACTS, CHROMIUM_ARGS, chromium_path, sign_in, small_targets
 from tests.helpers.camera import camera_args, label_frame, write_y4m
@@ -34,7 +36,7 @@ def _running(app, name: str) -> dict:
     """A running trial: 4 plants in 2 trays with recipe R0 and lot L-01."""
     with Session(app.extensions["growapp_db"].engine) as s:
         actor = s.query(User).filter_by(email="operator@example.com").one()
-        labels.ensure_label_templates(s)
+        ensure_label_templates(s)
         exp = Experiment(name=name, short_name=name[:20])
         s.add(exp)
         s.flush()
@@ -64,9 +66,9 @@ def _label_url(app, exp_id: int, plant_uuid: str) -> str:
     """The QR address the labels page prints for this plant (PUBLIC_BASE_URL: another host
     than the test server's, as after a move)."""
     with Session(app.extensions["growapp_db"].engine) as s:
-        prepared = labels.prepare_labels(
+        prepared = selection.prepare_labels(
             s, experiment_id=exp_id, base_url=qr_base_url(app.config, "http://unused/"),
-            request=labels.LabelRequest(kind="plants", plant_filter="selected",
+            request=selection.LabelRequest(kind="plants", plant_filter="selected",
                                         uuids=[plant_uuid]))
         return prepared.labels[0].qr_url
 
