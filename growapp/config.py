@@ -55,6 +55,7 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None  # token lives as long as the session
     WTF_CSRF_HEADERS = ["X-CSRFToken", "X-CSRF-Token"]
     SQL_ECHO = False
+    TIMEZONE: str | None = None  # IANA name; unset → UTC (the admin page asks to set it)
 
     @classmethod
     def from_env(cls) -> dict:
@@ -87,6 +88,7 @@ class Config:
             .lower() in ("1", "true", "yes")
         if env.get("GROWAPP_LABELS_RENDER_WORKERS"):
             settings["LABELS_RENDER_WORKERS"] = int(env["GROWAPP_LABELS_RENDER_WORKERS"])
+        settings["TIMEZONE"] = (env.get("GROWAPP_TIMEZONE") or "").strip() or None
         if env.get("GROWAPP_SMTP_PORT"):
             settings["SMTP_PORT"] = int(env["GROWAPP_SMTP_PORT"])
         return settings
@@ -112,4 +114,17 @@ def build_settings(overrides: dict | None = None) -> dict:
     settings.update(Config.from_env())
     settings.update(overrides or {})
     settings["MAX_CONTENT_LENGTH"] = int(settings["MAX_UPLOAD_MB"]) * 1024 * 1024
+    settings["TZINFO"] = _zone(settings.get("TIMEZONE"))
     return settings
+
+
+def _zone(name: str | None):
+    from .services.clock import UnknownZone, load_zone
+
+    try:
+        return load_zone(name)
+    except UnknownZone as exc:
+        raise ConfigError(
+            f"GROWAPP_TIMEZONE={name!r} is not a time zone name. Use an IANA name such as "
+            "Europe/Berlin, America/Los_Angeles or Pacific/Auckland (or leave it unset for "
+            "UTC).") from exc

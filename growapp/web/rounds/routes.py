@@ -11,6 +11,7 @@ from ...http.idempotency import form_key
 from ...services import experiments as exp_service
 from ...services import feeding as feeding_service
 from ...services import observations as obs_service
+from ...services.clock import zone_of
 from ...services.errors import Invalid
 from ...services.metrics import record_metrics, template_fields
 from ...services.plants import get_plant
@@ -142,8 +143,9 @@ def _observe_context(experiment_id: int, week: int | None = None, plant_uuid=Non
     base = _base(experiment_id)
     exp = base["experiment"]
     week = week if week is not None else int_or_none(request.values.get("week"))
+    now_week = obs_service.current_week(exp, tz=zone_of(session))
     if week is None or week < 1:
-        week = max(obs_service.current_week(exp), 1)
+        week = max(now_week, 1)
     queue = obs_service.observe_queue(session, experiment_id, week)
     plant = None
     if plant_uuid:
@@ -153,7 +155,7 @@ def _observe_context(experiment_id: int, week: int | None = None, plant_uuid=Non
     plant = plant or (queue.plants[0] if queue.plants else None)
     return {**base, "week": week, "queue": queue, "plant": plant,
             "fields": template_fields(session, plant.species.category) if plant else [],
-            "values": {}, "errors": {}, "current_week": obs_service.current_week(exp),
+            "values": {}, "errors": {}, "current_week": now_week,
             **extra}
 
 
