@@ -20,6 +20,7 @@ from ...services.read.readiness import status_summary
 from ...services.rotation import rotate_tray, rotation_history
 from ...services.tents import list_tents
 from ...services.trays import list_trays
+from ..feed_again import ask_first, feed_again
 from ..forms import int_or_none
 from ..writes import FROM_FORM, page_write, respond
 from . import bp
@@ -57,14 +58,15 @@ def _feeding_write(experiment_id: int, action, message, key=FROM_FORM):
 
     return page_write(action, done=done, key=key, problem=lambda exc: render(
         "rounds/feeding.html", "rounds/_feeding_queue.html",
-        **_feeding_context(experiment_id, problem=exc.detail)))
+        **_feeding_context(experiment_id, problem=exc.detail,
+                           again=feed_again(exc, "#feeding-queue"))))
 
 
 @bp.post("/feeding/plants/<uuid:plant_uuid>")
 def feed_plant(experiment_id: int, plant_uuid):
     return _feeding_write(experiment_id, lambda: feeding_service.log_feeding(
         db.session, plant_uuid=plant_uuid, actor=current_user,
-        lot_id=int_or_none(request.form.get("lot_id"))),
+        lot_id=int_or_none(request.form.get("lot_id")), ask_if_recent=ask_first()),
         lambda logs: f"Fed {get_plant(db.session, plant_uuid).plant_code}.")
 
 
@@ -79,7 +81,7 @@ def feed_listed_plant(experiment_id: int):
         if not plant_uuid:
             raise Invalid("Tap a plant to feed.", {"plant_uuid": ["Choose a plant."]})
         return feeding_service.log_feeding(db.session, plant_uuid=plant_uuid,
-                                           actor=current_user)
+                                           actor=current_user, ask_if_recent=ask_first())
 
     return _feeding_write(experiment_id, action, lambda logs: "Fed "
                           f"{get_plant(db.session, plant_uuid).plant_code}.", key=key)
@@ -89,7 +91,7 @@ def feed_listed_plant(experiment_id: int):
 def feed_tray(experiment_id: int, tray_id: int):
     return _feeding_write(experiment_id, lambda: feeding_service.feed_tray(
         db.session, tray_id=tray_id, actor=current_user,
-        lot_id=int_or_none(request.form.get("lot_id"))),
+        lot_id=int_or_none(request.form.get("lot_id")), ask_if_recent=ask_first()),
         lambda logs: f"Fed {len(logs)} plants.")
 
 
