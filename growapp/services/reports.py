@@ -28,6 +28,7 @@ from ..models import (
 )
 from .analysis import Fit, Obs, fit_contrasts
 from .assignment import assignments, latest_allocation
+from .clock import local_today, zone_of
 from .errors import Invalid
 from .experiments import get_experiment
 from .schedules.plan import plan as schedule_plan
@@ -287,9 +288,11 @@ def schedule_compliance(session: Session, experiment: Experiment,
     by logged work, skipped, or missed."""
     if experiment.started_at is None:
         return {}
-    today = (now or utcnow()).date()
-    start = experiment.started_at.date()
-    end = min((experiment.stopped_at.date() if experiment.stopped_at else today), today)
+    tz = zone_of(session)  # days where the tents are, as in the plan
+    today = local_today(tz, now)
+    start = local_today(tz, experiment.started_at)
+    end = min((local_today(tz, experiment.stopped_at) if experiment.stopped_at else today),
+              today)
     days = (end - start).days
     if days <= 0:
         return {}

@@ -126,3 +126,20 @@ def test_export_times_carry_the_zone_offset(session):
     assert rows[1][0] == "2026-01-16T08:00:00+13:00"
     session.info["tz"] = UTC
     assert list(feedings_rows(session, exp.id))[1][0] == "2026-01-15T19:00:00+00:00"
+
+
+def test_report_schedule_compliance_counts_local_days(session):
+    from growapp.services.reports import schedule_compliance
+
+    session.info["tz"] = AUCKLAND
+    exp, _t, plants, _r = f.make_running_experiment(session, plants=1)
+    exp.started_at = datetime(2026, 1, 14, 20, 0, tzinfo=UTC)  # 15 Jan 09:00 in Auckland
+    op = f.make_user(session)
+    create_schedule(session, experiment_id=exp.id, actor=op, action_type="feed", title="Feed",
+                    timeframe="morning", rule={"kind": "interval", "every_days": 1},
+                    start_date=date(2026, 1, 15), scope={"type": "plant", "ids": [plants[0].id]})
+    feed_svc.log_feeding(session, plant_uuid=plants[0].uuid, actor=op,
+                         when=datetime(2026, 1, 14, 21, 0, tzinfo=UTC))  # 15 Jan 10:00 local
+    now = datetime(2026, 1, 15, 20, 0, tzinfo=UTC)  # 16 Jan 09:00 local: the 15th is past
+    assert schedule_compliance(session, exp, now)["feed"] == {
+        "done": 0, "automatic": 1, "skipped": 0, "missed": 0}
