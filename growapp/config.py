@@ -59,6 +59,7 @@ class Config:
     JOB_QUEUE = "growapp"
     JOB_WORKERS = 1  # embedded pool: worker processes of each web process
     JOB_FILE_TTL_HOURS = 24.0
+    TIMEZONE: str | None = None  # IANA name; unset → UTC (the admin page asks to set it)
 
     @classmethod
     def from_env(cls) -> dict:
@@ -103,6 +104,7 @@ class Config:
         except ValueError as exc:
             raise ConfigError("GROWAPP_JOB_WORKERS and GROWAPP_JOB_FILE_TTL_HOURS must be "
                               "numbers") from exc
+        settings["TIMEZONE"] = (env.get("GROWAPP_TIMEZONE") or "").strip() or None
         if env.get("GROWAPP_SMTP_PORT"):
             settings["SMTP_PORT"] = int(env["GROWAPP_SMTP_PORT"])
         return settings
@@ -128,4 +130,17 @@ def build_settings(overrides: dict | None = None) -> dict:
     settings.update(Config.from_env())
     settings.update(overrides or {})
     settings["MAX_CONTENT_LENGTH"] = int(settings["MAX_UPLOAD_MB"]) * 1024 * 1024
+    settings["TZINFO"] = _zone(settings.get("TIMEZONE"))
     return settings
+
+
+def _zone(name: str | None):
+    from .services.clock import UnknownZone, load_zone
+
+    try:
+        return load_zone(name)
+    except UnknownZone as exc:
+        raise ConfigError(
+            f"GROWAPP_TIMEZONE={name!r} is not a time zone name. Use an IANA name such as "
+            "Europe/Berlin, America/Los_Angeles or Pacific/Auckland (or leave it unset for "
+            "UTC).") from exc

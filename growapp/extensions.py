@@ -54,11 +54,15 @@ class Database:
         self.session_factory: sessionmaker[Session] = sessionmaker(
             bind=self.engine, expire_on_commit=False
         )
+        self.tz = app.config.get("TZINFO")  # the installation's zone (services.clock)
         app.extensions["growapp_db"] = self
         app.teardown_appcontext(_close_session)
 
     def new_session(self) -> Session:
-        return self.session_factory()
+        session = self.session_factory()
+        if self.tz is not None:
+            session.info["tz"] = self.tz
+        return session
 
 
 def _close_session(_exc: BaseException | None) -> None:

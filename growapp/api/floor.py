@@ -11,12 +11,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..http.links import next_action_url
-from ..models import Event, FeedingLog, Tray
+from ..models import AdverseEvent, Event, FeedingLog, Tray
+from ..services import corrections
 from ..services import experiments as exp_service
 from ..services import feeding as feeding_service
 from ..services import observations as obs_service
 from ..services import plants as plant_service
-from ..services.errors import NotFound
+from ..services.corrections import REASON_MAX as CORRECTION_REASON_MAX
+from ..services.errors import Invalid, NotFound
 from ..services.feeding import FEED_STATUSES, MAX_AMOUNT_ML, SKIP_REASON_MAX
 from ..services.feeding import MAX_NOTES as FEED_NOTES_MAX
 from ..services.observations import ADVERSE_KINDS, ADVERSE_NOTES_MAX, SEVERITIES
@@ -25,7 +27,7 @@ from ..services.read.cockpit import cockpit
 from ..services.rotation import NOTE_MAX as ROTATION_NOTE_MAX
 from ..services.rotation import rotate_tray, rotation_history
 from ..services.trays import list_trays
-from .framework import endpoint, envelope, whole_list
+from .framework import endpoint, envelope, require_fresh, whole_list
 from .plants import PlantOut, plant_out
 from .schemas import Page, StrictIn
 
@@ -58,6 +60,11 @@ class FeedingOut(BaseModel):
     notes: str
     fed_at: str
     user_id: int | None
+    voided_at: str | None = None
+    void_reason: str = ""
+    corrected_at: str | None = None
+    correction_reason: str = ""
+    amended_by_id: int | None = None
 
 
 class NoteIn(StrictIn):
@@ -80,7 +87,14 @@ class AdverseIn(StrictIn):
 
 
 class AdversePatch(StrictIn):
-    resolved: bool
+    """``resolved`` resolves or reopens; ``kind``/``severity``/``notes`` correct a wrong
+    report and need a ``reason`` (kept in the audit log)."""
+
+    resolved: bool | None = None
+    kind: Literal[ADVERSE_KINDS] | None = None
+    severity: int | None = Field(None, ge=min(SEVERITIES), le=max(SEVERITIES))
+    notes: str | None = Field(None, max_length=ADVERSE_NOTES_MAX)
+    reason: str | None = Field(None, max_length=CORRECTION_REASON_MAX)
 
 
 class RotationIn(StrictIn):
@@ -95,11 +109,27 @@ class EventQuery(Page):
     kind: str | None = Field(None, max_length=32)
 
 
+def amend_out(row) -> dict:
+    """The correction fields every amendable record carries."""
+    return {"voided_at": row.voided_at.isoformat() if row.voided_at else None,
+            "void_reason": row.void_reason or "",
+            "corrected_at": row.corrected_at.isoformat() if row.corrected_at else None,
+            "correction_reason": row.correction_reason or "",
+            "amended_by_id": row.amended_by_id}
+
+
 def feeding_out(log: FeedingLog) -> dict:
     return {"id": log.id, "plant_id": log.plant_id, "recipe_id": log.recipe_id,
             "lot_id": log.lot_id, "tray_id": log.tray_id, "amount_ml": log.amount_ml,
             "status": log.status, "reason": log.reason, "notes": log.notes,
-            "fed_at": log.fed_at.isoformat(), "user_id": log.user_id}
+            "fed_at": log.fed_at.isoformat(), "user_id": log.user_id, **amend_out(log)}
+
+
+def adverse_out(e: AdverseEvent) -> dict:
+    return {"id": e.id, "kind": e.kind, "severity": e.severity, "notes": e.notes,
+            "observed_at": e.observed_at.isoformat(),
+            "resolved_at": e.resolved_at.isoformat() if e.resolved_at else None,
+            "plant_id": e.plant_id, "user_id": e.user_id, **amend_out(e)}
 
 
 def event_out(e: Event) -> dict:
@@ -197,14 +227,36 @@ def report_adverse(session: Session, plant_uuid, body: AdverseIn):
             "notes": e.notes, "observed_at": e.observed_at.isoformat(), "resolved_at": None}
 
 
+@endpoint("/adverse-events/<int:adverse_id>", "GET", tag=TAG, etag=True, errors=(404,),
+          summary="One adverse event (issue report), with its correction fields")
+def get_adverse(session: Session, adverse_id: int):
+    return adverse_out(_adverse(session, adverse_id))
+
+
+def _adverse(session: Session, adverse_id: int) -> AdverseEvent:
+    e = session.get(AdverseEvent, adverse_id) if 0 < adverse_id < 2**63 else None
+    if e is None:
+        raise NotFound(f"Adverse event {adverse_id} does not exist.")
+    return e
+
+
 @endpoint("/adverse-events/<int:adverse_id>", "PATCH", tag=TAG, body=AdversePatch,
-          summary="Resolve (or reopen) an adverse event", errors=(404,))
+          summary="Resolve (or reopen) an adverse event; or correct its kind, severity or "
+                  "notes with a reason (the person who reported it, or an admin)",
+          errors=(403, 404, 409, 412))
 def patch_adverse(session: Session, adverse_id: int, body: AdversePatch):
-    e = obs_service.resolve_adverse(session, adverse_id=adverse_id, actor=current_user,
+    require_fresh(adverse_out(_adverse(session, adverse_id)))
+    fields = body.model_dump(exclude_unset=True, exclude={"resolved", "reason"})
+    if body.resolved is None and not fields:
+        raise Invalid("Send resolved, or the fields to correct with a reason.",
+                      {"body": ["Nothing to change."]})
+    if fields:
+        corrections.correct_adverse(session, adverse_id=adverse_id, actor=current_user,
+                                    reason=body.reason or "", **fields)
+    if body.resolved is not None:
+        obs_service.resolve_adverse(session, adverse_id=adverse_id, actor=current_user,
                                     resolved=body.resolved)
-    return {"id": e.id, "kind": e.kind, "severity": e.severity, "notes": e.notes,
-            "observed_at": e.observed_at.isoformat(),
-            "resolved_at": e.resolved_at.isoformat() if e.resolved_at else None}
+    return adverse_out(_adverse(session, adverse_id))
 
 
 @endpoint("/experiments/<int:experiment_id>/rotation/summary", "GET", tag=TAG, errors=(404,),

@@ -11,9 +11,10 @@ from flask_login import current_user
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
-from ..models import ACTION_TYPES, TIMEFRAMES, utcnow
+from ..models import ACTION_TYPES, TIMEFRAMES
 from ..services import experiments as exp_service
 from ..services import schedules as schedule_service
+from ..services.clock import local_today, zone_of
 from ..services.schedules.rules import (
     COMPLETION_STATUSES,
     MAX_ID,
@@ -82,7 +83,8 @@ class PlanQuery(StrictIn):
     model_config = ConfigDict(populate_by_name=True)
 
     from_: date | None = Field(None, alias="from",
-                               description="First day (YYYY-MM-DD, UTC); default today.")
+                               description="First day (YYYY-MM-DD); default today in "
+                                           "the installation's zone (GROWAPP_TIMEZONE).")
     days: int = Field(14, ge=1, le=MAX_PLAN_DAYS)
 
 
@@ -240,6 +242,6 @@ def mark_occurrence(session: Session, schedule_id: int, body: OccurrenceIn):
           summary="The plan: occurrences by day and timeframe, with status and blockers",
           response=PlanOut, errors=(404,))
 def schedule_plan(session: Session, experiment_id: int, query: PlanQuery):
-    today = utcnow().date()
+    today = local_today(zone_of(session))
     return schedule_service.plan(session, experiment_id=experiment_id,
                                  start=query.from_ or today, days=query.days, today=today)

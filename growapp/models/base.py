@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator, func
+from sqlalchemy import JSON, DateTime, ForeignKey, MetaData, Text, TypeDecorator, func
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -54,3 +54,20 @@ class Timestamped:
     updated_at: Mapped[datetime] = mapped_column(
         default=utcnow, onupdate=utcnow, server_default=func.now()
     )
+
+
+class Amendable:
+    """A record logged on the floor that can be corrected or voided later, with a reason.
+
+    A voided row stays (its history is in the audit log) but drops out of every queue,
+    count, report and export; a corrected row carries the corrected values in place."""
+
+    voided_at: Mapped[datetime | None]
+    void_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    corrected_at: Mapped[datetime | None]
+    correction_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    amended_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    @property
+    def voided(self) -> bool:
+        return self.voided_at is not None

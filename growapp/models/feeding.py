@@ -7,10 +7,10 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import Base, Timestamped, utcnow
+from .base import Amendable, Base, Timestamped, utcnow
 
 
-class FeedingLog(Timestamped, Base):
+class FeedingLog(Amendable, Timestamped, Base):
     __tablename__ = "feeding_logs"
     __table_args__ = (
         CheckConstraint("status in ('fed', 'skipped')", name="status"),

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Base, JSONType, Timestamped, utcnow
+from .base import Amendable, Base, JSONType, Timestamped, utcnow
 from .species import Species
 
 
@@ -44,7 +44,7 @@ class Plant(Timestamped, Base):
     )
 
 
-class PlantMetric(Timestamped, Base):
+class PlantMetric(Amendable, Timestamped, Base):
     __tablename__ = "plant_metrics"
     __table_args__ = (
         UniqueConstraint("plant_id", "week_number"),
@@ -58,7 +58,7 @@ class PlantMetric(Timestamped, Base):
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
-class Note(Timestamped, Base):
+class Note(Amendable, Timestamped, Base):
     __tablename__ = "notes"
 
     plant_id: Mapped[int] = mapped_column(ForeignKey("plants.id"), index=True)
@@ -83,7 +83,7 @@ class Photo(Timestamped, Base):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
-class AdverseEvent(Timestamped, Base):
+class AdverseEvent(Amendable, Timestamped, Base):
     __tablename__ = "adverse_events"
     __table_args__ = (
         CheckConstraint(

@@ -57,7 +57,7 @@ def _earlier_spreads(session: Session, experiment: Experiment, wanted: set[str])
     earlier = session.scalars(
         select(Experiment).where(Experiment.id != experiment.id, Experiment.id.in_(
             select(Plant.experiment_id).join(PlantMetric, PlantMetric.plant_id == Plant.id)
-            .where(PlantMetric.week_number > 0)))
+            .where(PlantMetric.week_number > 0, PlantMetric.voided_at.is_(None))))
         .order_by(func.coalesce(Experiment.started_at, Experiment.created_at).desc())
         .limit(3)).all()
     out: list[Spread] = []

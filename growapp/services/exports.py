@@ -10,7 +10,7 @@ import io
 import json
 from collections import defaultdict
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
@@ -31,6 +31,7 @@ from ..models import (
     User,
 )
 from .assignment import assignments
+from .clock import iso_local, zone_of
 from .experiments import get_experiment
 
 CHUNK = 1000
@@ -51,9 +52,12 @@ COLUMNS = {
 }
 
 
-def _iso(value) -> str:
+def _iso(value, tz: tzinfo = UTC) -> str:
+    """ISO 8601; a time in the installation's zone with its offset (2026-03-01T09:15:00+01:00)."""
     if value is None:
         return ""
+    if isinstance(value, datetime):
+        return iso_local(value, tz)
     return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
@@ -84,6 +88,7 @@ def _users(session: Session) -> dict[int, str]:
 
 def plants_rows(session: Session, experiment_id: int) -> Iterator[list]:
     get_experiment(session, experiment_id)
+    tz = zone_of(session)
     assigned = assignments(session, experiment_id)
     uuid_of = dict(session.execute(select(Plant.id, Plant.uuid).where(
         Plant.experiment_id == experiment_id)).all())
@@ -98,13 +103,14 @@ def plants_rows(session: Session, experiment_id: int) -> Iterator[list]:
         a = assigned[p.id]
         yield [str(p.uuid), p.plant_code, sp.common_name, sp.scientific_name, sp.category,
                p.cultivar, p.grade or "", p.status, a.recipe_code or "", a.tray_code or "",
-               a.tent_code or "", a.slot_code or "", _iso(p.planted_on), _iso(p.removed_at),
+               a.tent_code or "", a.slot_code or "", _iso(p.planted_on, tz), _iso(p.removed_at, tz),
                p.removed_reason, str(uuid_of[p.replaced_by_id]) if p.replaced_by_id else "",
-               str(uuid_of[replaces[p.id]]) if p.id in replaces else "", _iso(p.created_at)]
+               str(uuid_of[replaces[p.id]]) if p.id in replaces else "", _iso(p.created_at, tz)]
 
 
 def events_rows(session: Session, experiment_id: int) -> Iterator[list]:
     get_experiment(session, experiment_id)
+    tz = zone_of(session)
     users = _users(session)
     codes = dict(session.execute(select(Plant.id, Plant.plant_code).where(
         Plant.experiment_id == experiment_id)).all())
@@ -114,7 +120,7 @@ def events_rows(session: Session, experiment_id: int) -> Iterator[list]:
     stmt = (select(Event).where(Event.experiment_id == experiment_id)
             .order_by(Event.at, Event.id).execution_options(yield_per=CHUNK))
     for e in session.scalars(stmt):
-        yield [_iso(e.at), e.kind, codes.get(e.plant_id, ""), trays.get(e.tray_id, ""),
+        yield [_iso(e.at, tz), e.kind, codes.get(e.plant_id, ""), trays.get(e.tray_id, ""),
                users.get(e.user_id, ""), e.summary,
                json.dumps(e.payload, sort_keys=True, default=str) if e.payload else ""]
 
@@ -147,6 +153,7 @@ def metrics_rows(session: Session, experiment_id: int) -> Iterator[list]:
     """Tidy long form: one row per plant × week × metric, with design metadata and the slot
     the plant's tray occupied when it was measured."""
     get_experiment(session, experiment_id)
+    tz = zone_of(session)
     assigned = assignments(session, experiment_id)
     history = SlotHistory(session, experiment_id)
     units = {}
@@ -161,7 +168,7 @@ def metrics_rows(session: Session, experiment_id: int) -> Iterator[list]:
                    Plant.id, Species.category, Species.common_name)
             .join(Plant, Plant.id == PlantMetric.plant_id)
             .join(Species, Species.id == Plant.species_id)
-            .where(Plant.experiment_id == experiment_id)
+            .where(Plant.experiment_id == experiment_id, PlantMetric.voided_at.is_(None))
             .order_by(Plant.plant_code, PlantMetric.week_number)
             .execution_options(yield_per=CHUNK))
     for m, puuid, code, grade, status, pid, category, species in session.execute(stmt):
@@ -171,13 +178,14 @@ def metrics_rows(session: Session, experiment_id: int) -> Iterator[list]:
         for key in keys + sorted(set(m.values) - set(keys)):
             if key in m.values:
                 yield [str(puuid), code, m.week_number, key, _num(m.values[key]),
-                       units.get(key, ""), _iso(m.recorded_at), a.recipe_code or "",
+                       units.get(key, ""), _iso(m.recorded_at, tz), a.recipe_code or "",
                        grade or "", category, species, a.tray_code or "", a.tent_code or "",
                        slot or "", status]
 
 
 def feedings_rows(session: Session, experiment_id: int) -> Iterator[list]:
     get_experiment(session, experiment_id)
+    tz = zone_of(session)
     users = _users(session)
     recipes = dict(session.execute(select(Recipe.id, Recipe.code).where(
         Recipe.experiment_id == experiment_id)).all())
@@ -188,16 +196,17 @@ def feedings_rows(session: Session, experiment_id: int) -> Iterator[list]:
     yield COLUMNS["feedings"]
     stmt = (select(FeedingLog, Plant.uuid, Plant.plant_code)
             .join(Plant, Plant.id == FeedingLog.plant_id)
-            .where(Plant.experiment_id == experiment_id)
+            .where(Plant.experiment_id == experiment_id, FeedingLog.voided_at.is_(None))
             .order_by(FeedingLog.fed_at, FeedingLog.id).execution_options(yield_per=CHUNK))
     for log, puuid, code in session.execute(stmt):
-        yield [_iso(log.fed_at), str(puuid), code, log.status, log.reason,
+        yield [_iso(log.fed_at, tz), str(puuid), code, log.status, log.reason,
                recipes.get(log.recipe_id, ""), lots.get(log.lot_id, ""), _num(log.amount_ml),
                trays.get(log.tray_id, ""), users.get(log.user_id, ""), log.notes]
 
 
 def rotations_rows(session: Session, experiment_id: int) -> Iterator[list]:
     get_experiment(session, experiment_id)
+    tz = zone_of(session)
     users = _users(session)
     src, dst = aliased(Slot), aliased(Slot)
     yield COLUMNS["rotations"]
@@ -208,22 +217,23 @@ def rotations_rows(session: Session, experiment_id: int) -> Iterator[list]:
             .join(dst, dst.id == RotationLog.to_slot_id)
             .where(Tray.experiment_id == experiment_id)
             .order_by(RotationLog.moved_at, RotationLog.id).execution_options(yield_per=CHUNK)):
-        yield [_iso(log.moved_at), tray, from_code or "", to_code, users.get(log.user_id, ""),
+        yield [_iso(log.moved_at, tz), tray, from_code or "", to_code, users.get(log.user_id, ""),
                log.note]
 
 
 def adverse_rows(session: Session, experiment_id: int) -> Iterator[list]:
     get_experiment(session, experiment_id)
+    tz = zone_of(session)
     assigned = assignments(session, experiment_id)
     yield COLUMNS["adverse"]
     for e, puuid, code, pid in session.execute(
             select(AdverseEvent, Plant.uuid, Plant.plant_code, Plant.id)
             .join(Plant, Plant.id == AdverseEvent.plant_id)
-            .where(Plant.experiment_id == experiment_id)
+            .where(Plant.experiment_id == experiment_id, AdverseEvent.voided_at.is_(None))
             .order_by(AdverseEvent.observed_at, AdverseEvent.id)):
         a = assigned[pid]
-        yield [_iso(e.observed_at), str(puuid), code, e.kind, e.severity, e.notes,
-               _iso(e.resolved_at), a.recipe_code or "", a.tray_code or ""]
+        yield [_iso(e.observed_at, tz), str(puuid), code, e.kind, e.severity, e.notes,
+               _iso(e.resolved_at, tz), a.recipe_code or "", a.tray_code or ""]
 
 
 EXPORTS = {"plants": plants_rows, "events": events_rows, "metrics": metrics_rows,

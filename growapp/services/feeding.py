@@ -27,6 +27,7 @@ from ..models import (
     User,
     utcnow,
 )
+from .clock import day_start, zone_of
 from .errors import Conflict, Forbidden, Invalid, NotFound
 from .events import record_event
 from .experiments import get_experiment, require_running
@@ -38,6 +39,37 @@ MAX_NOTES = 2000
 FEED_STATUSES = ("fed", "skipped")
 SKIP_REASON_MAX = 500
 MAX_AMOUNT_ML = 100_000
+RECENT_FEED_MINUTES = 30  # a second feed within this asks first (pages only; the API never asks)
+
+LIVE = FeedingLog.voided_at.is_(None)  # voided feeds count nowhere
+
+
+def _ago_text(minutes: int) -> str:
+    return "just now" if minutes < 1 else f"{minutes} min ago"
+
+
+def _ask_if_recent(session: Session, *, plant_ids: list[int], now: datetime,
+                   subject: str | None = None) -> None:
+    """Conflict "Fed 3 min ago by Demo Operator — feed again?" when one of the plants was fed
+    (not voided) within RECENT_FEED_MINUTES. The page re-posts with confirm=1 to go on."""
+    row = session.execute(
+        select(FeedingLog.fed_at, User.display_name, Plant.plant_code)
+        .join(Plant, Plant.id == FeedingLog.plant_id)
+        .outerjoin(User, User.id == FeedingLog.user_id)
+        .where(FeedingLog.plant_id.in_(plant_ids), FeedingLog.status == "fed", LIVE,
+               FeedingLog.fed_at > now - timedelta(minutes=RECENT_FEED_MINUTES),
+               FeedingLog.fed_at <= now + timedelta(minutes=1))
+        .order_by(FeedingLog.fed_at.desc(), FeedingLog.id.desc()).limit(1)).first()
+    if row is None:
+        return
+    fed_at, by, code = row
+    minutes = max(int((now - fed_at).total_seconds() // 60), 0)
+    by = by or "someone"
+    lead = f"{subject}: fed" if subject else "Fed"
+    raise Conflict(f"{lead} {_ago_text(minutes)} by {by} — feed again?",
+                   {"recent_feed": True, "last_fed_at": fed_at.isoformat(), "by": by,
+                    "minutes_ago": minutes, "plant": code,
+                    "window_minutes": RECENT_FEED_MINUTES})
 
 
 def _check_inputs(*, status: str, reason: str | None, amount_ml, notes: str | None) -> dict:
@@ -91,9 +123,11 @@ def _placement(session: Session, plant: Plant) -> tuple[Tray, Recipe]:
 
 def log_feeding(session: Session, *, plant_uuid, actor: User, status: str = "fed",
                 amount_ml=None, lot_id=None, notes: str | None = None,
-                reason: str | None = None, when: datetime | None = None) -> FeedingLog:
+                reason: str | None = None, when: datetime | None = None,
+                ask_if_recent: bool = False, now: datetime | None = None) -> FeedingLog:
     """Feed (or skip) one plant. Raises NotFound, Invalid, Conflict (not running, removed,
-    unplaced, no recipe, lot of another recipe)."""
+    unplaced, no recipe, lot of another recipe; with ``ask_if_recent``, fed within the last
+    30 minutes — diagnostics ``recent_feed``, ``last_fed_at``, ``by``, ``minutes_ago``)."""
     clean = _check_inputs(status=status, reason=reason, amount_ml=amount_ml, notes=notes)
     plant = get_plant(session, plant_uuid)
     experiment = get_experiment(session, plant.experiment_id)
@@ -103,6 +137,8 @@ def log_feeding(session: Session, *, plant_uuid, actor: User, status: str = "fed
                        {"plant_status": plant.status})
     tray, recipe = _placement(session, plant)
     lot = _lot(session, lot_id, recipe)
+    if ask_if_recent and status == "fed":
+        _ask_if_recent(session, plant_ids=[plant.id], now=now or utcnow())
     amount = clean["amount"]
     if amount is None and status == "fed":
         amount = recipe.volume_ml
@@ -123,9 +159,11 @@ def log_feeding(session: Session, *, plant_uuid, actor: User, status: str = "fed
 
 
 def feed_tray(session: Session, *, tray_id: int, actor: User, amount_ml=None, lot_id=None,
-              notes: str | None = None) -> list[FeedingLog]:
+              notes: str | None = None, ask_if_recent: bool = False,
+              now: datetime | None = None) -> list[FeedingLog]:
     """Feed every active plant in a tray, as one action. Raises Conflict (not running, no
-    recipe, empty tray), Invalid."""
+    recipe, empty tray; with ``ask_if_recent``, a plant of the tray fed within the last 30
+    minutes), Invalid."""
     clean = _check_inputs(status="fed", reason=None, amount_ml=amount_ml, notes=notes)
     tray = get_tray(session, tray_id)
     experiment = get_experiment(session, tray.experiment_id)
@@ -140,8 +178,11 @@ def feed_tray(session: Session, *, tray_id: int, actor: User, amount_ml=None, lo
                                   .order_by(Plant.plant_code)))
     if not plants:
         raise Conflict(f"Tray {tray.code} has no active plants to feed.", {"tray": tray.code})
+    now = now or utcnow()
+    if ask_if_recent:
+        _ask_if_recent(session, plant_ids=[p.id for p in plants], now=now,
+                       subject=f"Tray {tray.code}")
     amount = clean["amount"] if clean["amount"] is not None else recipe.volume_ml
-    now = utcnow()
     logs = [FeedingLog(plant_id=p.id, recipe_id=recipe.id, tray_id=tray.id,
                        lot_id=lot.id if lot else None, amount_ml=amount, status="fed",
                        notes=(notes or "").strip(), fed_at=now, user_id=actor.id)
@@ -208,16 +249,18 @@ class FeedingQueue:
 
 def feeding_queue(session: Session, experiment_id: int, *,
                   now: datetime | None = None) -> FeedingQueue:
-    """Active, placed plants not fed within the window (a skip counts for its day),
-    ordered by tent, tray, plant code. Three queries."""
+    """Active, placed plants not fed within the window (a skip counts for its day, "today"
+    in the installation's zone; voided logs count not at all), ordered by tent, tray, plant
+    code. Three queries."""
     experiment = get_experiment(session, experiment_id)
     now = now or utcnow()
     since = now - timedelta(days=experiment.feeding_window_days)
-    day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    today_began = day_start(zone_of(session), now)
     last_fed = (select(FeedingLog.plant_id, func.max(FeedingLog.fed_at).label("at"))
-                .where(FeedingLog.status == "fed").group_by(FeedingLog.plant_id).subquery())
-    skipped_today = (select(FeedingLog.plant_id).where(FeedingLog.status == "skipped",
-                                                       FeedingLog.fed_at >= day_start))
+                .where(FeedingLog.status == "fed", LIVE).group_by(FeedingLog.plant_id)
+                .subquery())
+    skipped_today = (select(FeedingLog.plant_id).where(FeedingLog.status == "skipped", LIVE,
+                                                       FeedingLog.fed_at >= today_began))
     rows = session.execute(
         select(Plant.id, Plant.uuid, Plant.plant_code, Species.common_name, Tray.id, Tray.code,
                Tray.uuid, Tent.code, Slot.code, Recipe.code, Recipe.colour, last_fed.c.at)
@@ -252,7 +295,9 @@ def feeding_queue(session: Session, experiment_id: int, *,
 
 
 def last_feedings(session: Session, plant_id: int, limit: int = 10) -> list[FeedingLog]:
-    return list(session.scalars(select(FeedingLog).where(FeedingLog.plant_id == plant_id)
-                                .order_by(FeedingLog.fed_at.desc()).limit(limit)))
+    """The plant's last feeding logs, voided ones left out."""
+    return list(session.scalars(select(FeedingLog).where(FeedingLog.plant_id == plant_id, LIVE)
+                                .order_by(FeedingLog.fed_at.desc(), FeedingLog.id.desc())
+                                .limit(limit)))
 
 

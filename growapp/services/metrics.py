@@ -130,7 +130,8 @@ def record_metrics(session: Session, *, plant_uuid, week_number, values: dict, a
     clean = validate_values(template_fields(session, plant.species.category), values)
     existing = session.scalar(select(PlantMetric).where(
         PlantMetric.plant_id == plant.id, PlantMetric.week_number == week_number))
-    if week_number == 0 and existing is not None and experiment.status != "draft":
+    revived = existing is not None and existing.voided_at is not None
+    if week_number == 0 and existing is not None and not revived and experiment.status != "draft":
         if not actor.has_role("admin"):
             raise Conflict(f"The baseline of {plant.plant_code} is locked since the experiment "
                            "started. An admin can correct it with a reason.",
@@ -146,6 +147,9 @@ def record_metrics(session: Session, *, plant_uuid, week_number, values: dict, a
     if existing is None:
         existing = PlantMetric(plant_id=plant.id, week_number=week_number)
         session.add(existing)
+    if revived:  # a voided week measured again: the row comes back (history in the audit)
+        existing.voided_at = None
+        existing.void_reason = ""
     existing.values = clean
     existing.recorded_at = utcnow()
     existing.recorded_by_id = actor.id
@@ -172,7 +176,8 @@ class BaselineQueue:
 
 def baseline_queue(session: Session, experiment_id: int) -> BaselineQueue:
     """The plants still missing a baseline or grade, and progress; three queries."""
-    has_baseline = exists().where(PlantMetric.plant_id == Plant.id, PlantMetric.week_number == 0)
+    has_baseline = exists().where(PlantMetric.plant_id == Plant.id, PlantMetric.week_number == 0,
+                                  PlantMetric.voided_at.is_(None))
     active = (Plant.experiment_id == experiment_id) & (Plant.status == "active")
     plants = list(session.scalars(
         select(Plant).where(active, (~has_baseline) | Plant.grade.is_(None))
@@ -183,6 +188,7 @@ def baseline_queue(session: Session, experiment_id: int) -> BaselineQueue:
 
 def week_values(session: Session, plant_id: int, week_number: int) -> dict | None:
     return session.scalar(select(PlantMetric.values).where(
-        PlantMetric.plant_id == plant_id, PlantMetric.week_number == week_number))
+        PlantMetric.plant_id == plant_id, PlantMetric.week_number == week_number,
+        PlantMetric.voided_at.is_(None)))
 
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..models import AdverseEvent, Experiment, Note, Plant, PlantMetric, User, utcnow
+from .clock import local_today
 from .errors import Invalid, NotFound
 from .events import record_event
 from .plants import get_plant, require_active
@@ -85,17 +86,19 @@ def resolve_adverse(session: Session, *, adverse_id: int, actor: User,
 
 def open_adverse(session: Session, plant_id: int) -> list[AdverseEvent]:
     return list(session.scalars(select(AdverseEvent).where(
-        AdverseEvent.plant_id == plant_id, AdverseEvent.resolved_at.is_(None))
-        .order_by(AdverseEvent.observed_at.desc())))
+        AdverseEvent.plant_id == plant_id, AdverseEvent.resolved_at.is_(None),
+        AdverseEvent.voided_at.is_(None)).order_by(AdverseEvent.observed_at.desc())))
 
 
 # Weekly round ----------------------------------------------------------------------------
 
-def current_week(experiment: Experiment, now: datetime | None = None) -> int:
-    """Week number since the start (week 1 begins on the start day + 7 days)."""
+def current_week(experiment: Experiment, now: datetime | None = None, *,
+                 tz: tzinfo = UTC) -> int:
+    """Week number since the start (week 1 begins on the start day + 7 days), counted in
+    calendar days of the installation's zone ``tz``: the week turns at local midnight."""
     if experiment.started_at is None:
         return 0
-    days = ((now or utcnow()) - experiment.started_at).days
+    days = (local_today(tz, now) - local_today(tz, experiment.started_at)).days
     return max(days // 7, 0)
 
 
@@ -109,7 +112,8 @@ class RoundQueue:
 
 def observe_queue(session: Session, experiment_id: int, week: int) -> RoundQueue:
     """Active plants without week-N measurements, in code order (three queries)."""
-    has_week = exists().where(PlantMetric.plant_id == Plant.id, PlantMetric.week_number == week)
+    has_week = exists().where(PlantMetric.plant_id == Plant.id, PlantMetric.week_number == week,
+                              PlantMetric.voided_at.is_(None))
     active = (Plant.experiment_id == experiment_id) & (Plant.status == "active")
     plants = list(session.scalars(select(Plant).where(active, ~has_week)
                                   .options(selectinload(Plant.species))

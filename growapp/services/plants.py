@@ -51,7 +51,8 @@ def needs_clause(need: str):
     in_tray = select(TrayPlant.id).join(Tray, Tray.id == TrayPlant.tray_id).where(
         TrayPlant.plant_id == Plant.id)
     if need == "baseline":
-        cond = ~exists().where(PlantMetric.plant_id == Plant.id, PlantMetric.week_number == 0)
+        cond = ~exists().where(PlantMetric.plant_id == Plant.id, PlantMetric.week_number == 0,
+                               PlantMetric.voided_at.is_(None))
     elif need == "grade":
         cond = Plant.grade.is_(None)
     elif need == "placement":

@@ -28,6 +28,7 @@ from ..models import (
 )
 from .analysis import Fit, Obs, fit_contrasts
 from .assignment import assignments, latest_allocation
+from .clock import local_today, zone_of
 from .errors import Invalid
 from .experiments import get_experiment
 from .schedules.plan import plan as schedule_plan
@@ -171,7 +172,8 @@ def build_report(session: Session, *, experiment_id: int, split: str | None = No
     rows = session.execute(select(PlantMetric.plant_id, PlantMetric.week_number,
                                   PlantMetric.values)
                            .join(Plant, Plant.id == PlantMetric.plant_id)
-                           .where(Plant.experiment_id == experiment.id)).all()
+                           .where(Plant.experiment_id == experiment.id,
+                                  PlantMetric.voided_at.is_(None))).all()
     values: dict[int, dict[int, dict]] = defaultdict(dict)
     for pid, week, vals in rows:
         values[pid][week] = vals or {}
@@ -247,7 +249,8 @@ def feeding_compliance(session: Session, experiment: Experiment, recipe_of: dict
     for pid, at in session.execute(select(FeedingLog.plant_id, FeedingLog.fed_at)
                                    .join(Plant, Plant.id == FeedingLog.plant_id)
                                    .where(Plant.experiment_id == experiment.id,
-                                          FeedingLog.status == "fed")):
+                                          FeedingLog.status == "fed",
+                                          FeedingLog.voided_at.is_(None))):
         fed[pid].add((at - experiment.started_at).days // window)
     out: dict[str, dict] = {}
     for pid, recipe in recipe_of.items():
@@ -271,7 +274,7 @@ def adverse_by_recipe(session: Session, experiment_id: int,
     for pid, kind, resolved in session.execute(
             select(AdverseEvent.plant_id, AdverseEvent.kind, AdverseEvent.resolved_at)
             .join(Plant, Plant.id == AdverseEvent.plant_id)
-            .where(Plant.experiment_id == experiment_id)):
+            .where(Plant.experiment_id == experiment_id, AdverseEvent.voided_at.is_(None))):
         bucket = out.setdefault(recipe_of.get(pid) or "unassigned", {})
         bucket[kind] = bucket.get(kind, 0) + 1
         if resolved is None:
@@ -285,9 +288,11 @@ def schedule_compliance(session: Session, experiment: Experiment,
     by logged work, skipped, or missed."""
     if experiment.started_at is None:
         return {}
-    today = (now or utcnow()).date()
-    start = experiment.started_at.date()
-    end = min((experiment.stopped_at.date() if experiment.stopped_at else today), today)
+    tz = zone_of(session)  # days where the tents are, as in the plan
+    today = local_today(tz, now)
+    start = local_today(tz, experiment.started_at)
+    end = min((local_today(tz, experiment.stopped_at) if experiment.stopped_at else today),
+              today)
     days = (end - start).days
     if days <= 0:
         return {}

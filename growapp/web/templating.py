@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from types import MappingProxyType
 
-from flask import Flask
+from flask import Flask, current_app
 
 from ..http.idempotency import new_key
 from ..http.links import next_action_url
@@ -39,14 +39,30 @@ LIMITS = MappingProxyType({
 })
 
 
+def installation_zone():
+    return current_app.config.get("TZINFO") or UTC
+
+
+def _local(value: datetime | None) -> datetime | None:
+    """The datetime in the installation's zone (for templates that format it themselves)."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(installation_zone())
+
+
 def _when(value: datetime | None) -> str:
+    """``2026-03-01 09:15 CET``: the time where the installation is, with the zone's name."""
     if value is None:
         return "—"
-    return value.strftime("%Y-%m-%d %H:%M UTC")
+    return _local(value).strftime("%Y-%m-%d %H:%M %Z")
 
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["when"] = _when
+    app.jinja_env.filters["local"] = _local
+    app.jinja_env.globals["TIMEZONE_SET"] = bool(app.config.get("TIMEZONE"))
     app.jinja_env.globals["HTMX_VERSION"] = HTMX_VERSION
     app.jinja_env.globals["STATUS_LABELS"] = STATUS_LABELS
     app.jinja_env.globals["limits"] = LIMITS

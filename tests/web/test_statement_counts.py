@@ -60,7 +60,9 @@ def test_cockpit_page_statements_do_not_grow_with_history(login_as, session, con
         with count_statements(connection) as statements:
             assert client.get(f"/p/{plants[0].uuid}").status_code == 200
         counts.append(len(statements))
-    assert counts[0] == counts[1] <= 12, counts
+    # 10 for the cockpit + 4 fixed for "Fix a mistake" (the operator's own feedings,
+    # measurements, notes, issues; none for viewers)
+    assert counts[0] == counts[1] <= 14, counts
 
 
 def test_feeding_queue_statements_do_not_grow_with_plants(login_as, session, connection):

@@ -20,6 +20,7 @@ from ...models import (
     PlantMetric,
     utcnow,
 )
+from ..clock import zone_of
 from ..errors import NotFound
 from ..observations import current_week
 from ..plants import Location, locations
@@ -123,9 +124,11 @@ def _facts(session: Session, plant: Plant) -> tuple[datetime | None, set[int], d
     other = aliased(Plant)
     last_fed, weeks, replaced_by, replaces = session.execute(select(
         select(func.max(FeedingLog.fed_at)).where(
-            FeedingLog.plant_id == plant.id, FeedingLog.status == "fed").scalar_subquery(),
+            FeedingLog.plant_id == plant.id, FeedingLog.status == "fed",
+            FeedingLog.voided_at.is_(None)).scalar_subquery(),
         select(func.aggregate_strings(cast(PlantMetric.week_number, String), ",")).where(
-            PlantMetric.plant_id == plant.id).scalar_subquery(),
+            PlantMetric.plant_id == plant.id, PlantMetric.voided_at.is_(None))
+        .scalar_subquery(),
         select(other.uuid).where(other.id == plant.replaced_by_id).scalar_subquery(),
         select(other.uuid).where(other.replaced_by_id == plant.id).scalar_subquery(),
     )).one()
@@ -145,12 +148,13 @@ def cockpit(session: Session, plant_uuid, *, now: datetime | None = None) -> Coc
                                   .order_by(Event.at.desc(), Event.id.desc()).limit(RECENT)))
     last_fed, weeks, links = _facts(session, plant)
     adverse = list(session.scalars(select(AdverseEvent).where(
-        AdverseEvent.plant_id == plant.id, AdverseEvent.resolved_at.is_(None))
+        AdverseEvent.plant_id == plant.id, AdverseEvent.resolved_at.is_(None),
+        AdverseEvent.voided_at.is_(None))
         .order_by(AdverseEvent.observed_at.desc()).limit(5)))
     lots = list(session.scalars(select(Lot).where(Lot.recipe_id == loc.recipe.id)
                                 .order_by(Lot.prepared_at.desc()).limit(5))) if loc.recipe else []
     c = Cockpit(plant=plant, experiment=experiment, location=loc, links=links, recent=recent,
                 last_fed_at=last_fed, weeks=weeks, open_adverse=adverse, lots=lots,
-                week=current_week(experiment, now))
+                week=current_week(experiment, now, tz=zone_of(session)))
     c.actions = next_actions(c)
     return c

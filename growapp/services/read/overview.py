@@ -121,7 +121,8 @@ def roster(session: Session, experiment_id: int, *, filter_: str | None = None,
     locations = experiment_locations(session, experiment_id, trays)
     with_baseline = set(session.scalars(
         select(PlantMetric.plant_id).join(Plant, Plant.id == PlantMetric.plant_id)
-        .where(Plant.experiment_id == experiment_id, PlantMetric.week_number == 0)))
+        .where(Plant.experiment_id == experiment_id, PlantMetric.week_number == 0,
+               PlantMetric.voided_at.is_(None))))
     removed_count = session.scalar(select(func.count(Plant.id)).where(
         Plant.experiment_id == experiment_id, Plant.status == "removed")) or 0
 

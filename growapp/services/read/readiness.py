@@ -76,7 +76,8 @@ def status_summaries(session: Session, experiment_ids: list[int]) -> dict[int, S
     statuses = dict(session.execute(
         select(Experiment.id, Experiment.status).where(Experiment.id.in_(ids))).all())
 
-    has_baseline = exists().where(PlantMetric.plant_id == Plant.id, PlantMetric.week_number == 0)
+    has_baseline = exists().where(PlantMetric.plant_id == Plant.id, PlantMetric.week_number == 0,
+                                  PlantMetric.voided_at.is_(None))
     allowed_any = exists().where(tent_allowed_species.c.tent_id == Slot.tent_id)
     allowed_match = exists().where(tent_allowed_species.c.tent_id == Slot.tent_id,
                                    tent_allowed_species.c.species_id == Plant.species_id)

@@ -5,7 +5,7 @@ day."""
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, datetime
+from datetime import UTC, date, datetime, tzinfo
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -23,6 +23,7 @@ from ...models import (
     User,
     utcnow,
 )
+from ..clock import zone_name, zone_of
 from ..errors import Invalid
 from ..events import record_event
 from .manage import get_schedule
@@ -86,11 +87,14 @@ def mark_occurrence(session: Session, *, schedule_id: int, actor: User, date: da
 
 
 
-def _utc_day(column, dialect: str):
-    """The UTC calendar date of an aware timestamp column, as SQL."""
+def _local_day(column, dialect: str, tz: tzinfo):
+    """The calendar date in ``tz`` of an aware timestamp column, as SQL — or None when the
+    database cannot convert zones (SQLite outside UTC: the caller converts in Python)."""
     if dialect == "postgresql":
-        return func.date(func.timezone("UTC", column))
-    return func.date(column)  # SQLite stores naive UTC text
+        return func.date(func.timezone(zone_name(tz), column))
+    if tz is UTC or zone_name(tz) == "UTC":
+        return func.date(column)  # SQLite stores naive UTC text
+    return None
 
 
 def _as_day(value) -> date:
@@ -103,16 +107,19 @@ def _as_day(value) -> date:
 
 def work_logged(session: Session, experiment_id: int, lo: datetime,
             hi: datetime) -> dict[str, dict[date, set[int]]]:
-    """Per action type, per UTC date: plant ids (feed, observe, photo) or tray ids (rotate)
-    that had the matching work logged. One grouped query per type, always all four, so the
+    """Per action type, per local date (the installation's zone): plant ids (feed,
+    observe, photo) or tray ids (rotate) that had the matching work logged (voided feeds and
+    measurements do not count). One grouped query per type, always all four, so the
     plan's statement count does not depend on which types are scheduled."""
     dialect = session.get_bind().dialect.name
+    tz = zone_of(session)
     queries = {
         "feed": (FeedingLog.plant_id, FeedingLog.fed_at,
                  lambda s: s.join(Plant, Plant.id == FeedingLog.plant_id)
-                 .where(FeedingLog.status == "fed")),
+                 .where(FeedingLog.status == "fed", FeedingLog.voided_at.is_(None))),
         "observe": (PlantMetric.plant_id, PlantMetric.recorded_at,
-                    lambda s: s.join(Plant, Plant.id == PlantMetric.plant_id)),
+                    lambda s: s.join(Plant, Plant.id == PlantMetric.plant_id)
+                    .where(PlantMetric.voided_at.is_(None))),
         "photo": (Photo.plant_id, Photo.created_at,
                   lambda s: s.join(Plant, Plant.id == Photo.plant_id)),
         "rotate": (RotationLog.tray_id, RotationLog.moved_at,
@@ -121,12 +128,14 @@ def work_logged(session: Session, experiment_id: int, lo: datetime,
     out: dict[str, dict[date, set[int]]] = {}
     for kind in sorted(queries):
         key, at, join = queries[kind]
-        day = _utc_day(at, dialect)
+        day = _local_day(at, dialect, tz)
         owner = Tray if kind == "rotate" else Plant
-        stmt = join(select(key, day).distinct()).where(
+        stmt = join(select(key, day if day is not None else at).distinct()).where(
             owner.experiment_id == experiment_id, at >= lo, at < hi)
         found: dict[date, set[int]] = defaultdict(set)
         for ident, d in session.execute(stmt):
+            if day is None:  # a timestamp: its date where the tents are
+                d = (d if d.tzinfo else d.replace(tzinfo=UTC)).astimezone(tz).date()
             found[_as_day(d)].add(ident)
         out[kind] = found
     return out

@@ -20,8 +20,8 @@ from ...models import (
     Tent,
     Tray,
     TrayPlant,
-    utcnow,
 )
+from ..clock import local_today, zone_of
 from ..errors import Invalid
 from ..experiments import get_experiment
 from .completion import completions_by_occurrence, work_logged
@@ -146,12 +146,13 @@ def plan(session: Session, *, experiment_id: int, start: date, days: int = 14,
         raise Invalid(errors={"days": [f"Plan 1 to {MAX_PLAN_DAYS} days."]})
     try:
         end = start + timedelta(days=days - 1)
-        lo = datetime.combine(start, time.min, UTC)
-        hi = datetime.combine(end + timedelta(days=1), time.min, UTC)
+        tz = zone_of(session)
+        lo = datetime.combine(start, time.min, tz).astimezone(UTC)
+        hi = datetime.combine(end + timedelta(days=1), time.min, tz).astimezone(UTC)
     except OverflowError as exc:
         raise Invalid(errors={"from": ["Choose a date between 0001-01-01 and 9999-12-31."]}) \
             from exc
-    today = today or utcnow().date()
+    today = today or local_today(tz)
     experiment = get_experiment(session, experiment_id)
     actions = list_schedules(session, experiment_id, active_only=True)
     dates = [start + timedelta(days=i) for i in range(days)]
@@ -207,7 +208,7 @@ def plan(session: Session, *, experiment_id: int, start: date, days: int = 14,
 def due_today_count(session: Session, experiment_id: int, today: date | None = None) -> int:
     """Occurrences planned today that nobody has done or skipped (fixed queries).
     Raises NotFound."""
-    today = today or utcnow().date()
+    today = today or local_today(zone_of(session))
     result = plan(session, experiment_id=experiment_id, start=today, days=1, today=today)
     return sum(1 for day in result["days"] for group in day["groups"]
                for action in group["actions"] if action["status"] in ("due", "overdue"))

@@ -18,6 +18,7 @@ from ...services.metrics import record_metrics
 from ...services.photos import save_photo
 from ...services.read.tray import get_tray_by_uuid
 from ...services.rotation import rotate_tray
+from ..feed_again import ask_first, feed_again
 from ..forms import int_or_none
 from ..writes import page_write, respond
 from . import bp
@@ -46,6 +47,7 @@ def _cockpit_write(plant_uuid, action, message, *, values=None):
     def problem(exc):
         ctx = cockpit_context(plant_uuid, problem=exc.detail,
                               errors=getattr(exc, "errors", {}),
+                              again=feed_again(exc, "#cockpit"),
                               **({"values": values} if values is not None else {}))
         return render_template("floor/_cockpit.html" if wants_fragment()
                                else "floor/plant.html", **ctx)
@@ -59,7 +61,7 @@ def feed(plant_uuid):
     return _cockpit_write(plant_uuid, lambda: feeding_service.log_feeding(
         db.session, plant_uuid=plant_uuid, actor=current_user, status=form.get("status") or "fed",
         amount_ml=form.get("amount") or None, lot_id=int_or_none(form.get("lot_id")),
-        notes=form.get("notes"), reason=form.get("reason")),
+        notes=form.get("notes"), reason=form.get("reason"), ask_if_recent=ask_first()),
         lambda log: "Fed." if log.status == "fed" else f"Skipped: {log.reason}")
 
 
@@ -179,7 +181,8 @@ def _tray_write(tray_uuid, action, message, undo_ids=lambda _result: None):
 
     def problem(exc):
         return render_template("floor/_tray.html" if wants_fragment() else "floor/tray.html",
-                               problem=exc.detail, **tray_context(tray_uuid))
+                               problem=exc.detail, again=feed_again(exc, "#tray-panel"),
+                               **tray_context(tray_uuid))
 
     return page_write(action, done=done, problem=problem)
 
@@ -192,7 +195,8 @@ def feed_tray(tray_uuid):
         tray = get_tray_by_uuid(db.session, tray_uuid)
         return tray, feeding_service.feed_tray(db.session, tray_id=tray.id, actor=current_user,
                                                amount_ml=form.get("amount") or None,
-                                               lot_id=int_or_none(form.get("lot_id")))
+                                               lot_id=int_or_none(form.get("lot_id")),
+                                               ask_if_recent=ask_first())
 
     return _tray_write(tray_uuid, action,
                        lambda r: f"Fed {len(r[1])} plants in {r[0].code}.",

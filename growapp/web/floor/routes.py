@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from flask import render_template, request, url_for
+from flask_login import current_user
 
 from ...extensions import db
 from ...http.htmx import safe_next
+from ...services.corrections import amendable
 from ...services.errors import NotFound
 from ...services.metrics import template_fields
 from ...services.photos import list_photos
@@ -28,7 +30,8 @@ def cockpit_context(plant_uuid, **extra) -> dict:
     return {"view": view, "back": back_link(view.experiment.id),
             "fields": template_fields(session, view.plant.species.category)
             if view.week >= 1 and view.week not in view.weeks else [],
-            "photos": list_photos(session, view.plant.id, limit=6), **extra}
+            "photos": list_photos(session, view.plant.id, limit=6),
+            "amend": amendable(session, plant_id=view.plant.id, actor=current_user), **extra}
 
 
 @bp.get("/p/<uuid:plant_uuid>")

@@ -11,6 +11,7 @@ from ...http.idempotency import form_key
 from ...services import experiments as exp_service
 from ...services import feeding as feeding_service
 from ...services import observations as obs_service
+from ...services.clock import zone_of
 from ...services.errors import Invalid
 from ...services.metrics import record_metrics, template_fields
 from ...services.plants import get_plant
@@ -19,6 +20,7 @@ from ...services.read.readiness import status_summary
 from ...services.rotation import rotate_tray, rotation_history
 from ...services.tents import list_tents
 from ...services.trays import list_trays
+from ..feed_again import ask_first, feed_again
 from ..forms import int_or_none
 from ..writes import FROM_FORM, page_write, respond
 from . import bp
@@ -56,14 +58,15 @@ def _feeding_write(experiment_id: int, action, message, key=FROM_FORM):
 
     return page_write(action, done=done, key=key, problem=lambda exc: render(
         "rounds/feeding.html", "rounds/_feeding_queue.html",
-        **_feeding_context(experiment_id, problem=exc.detail)))
+        **_feeding_context(experiment_id, problem=exc.detail,
+                           again=feed_again(exc, "#feeding-queue"))))
 
 
 @bp.post("/feeding/plants/<uuid:plant_uuid>")
 def feed_plant(experiment_id: int, plant_uuid):
     return _feeding_write(experiment_id, lambda: feeding_service.log_feeding(
         db.session, plant_uuid=plant_uuid, actor=current_user,
-        lot_id=int_or_none(request.form.get("lot_id"))),
+        lot_id=int_or_none(request.form.get("lot_id")), ask_if_recent=ask_first()),
         lambda logs: f"Fed {get_plant(db.session, plant_uuid).plant_code}.")
 
 
@@ -78,7 +81,7 @@ def feed_listed_plant(experiment_id: int):
         if not plant_uuid:
             raise Invalid("Tap a plant to feed.", {"plant_uuid": ["Choose a plant."]})
         return feeding_service.log_feeding(db.session, plant_uuid=plant_uuid,
-                                           actor=current_user)
+                                           actor=current_user, ask_if_recent=ask_first())
 
     return _feeding_write(experiment_id, action, lambda logs: "Fed "
                           f"{get_plant(db.session, plant_uuid).plant_code}.", key=key)
@@ -88,7 +91,7 @@ def feed_listed_plant(experiment_id: int):
 def feed_tray(experiment_id: int, tray_id: int):
     return _feeding_write(experiment_id, lambda: feeding_service.feed_tray(
         db.session, tray_id=tray_id, actor=current_user,
-        lot_id=int_or_none(request.form.get("lot_id"))),
+        lot_id=int_or_none(request.form.get("lot_id")), ask_if_recent=ask_first()),
         lambda logs: f"Fed {len(logs)} plants.")
 
 
@@ -142,8 +145,9 @@ def _observe_context(experiment_id: int, week: int | None = None, plant_uuid=Non
     base = _base(experiment_id)
     exp = base["experiment"]
     week = week if week is not None else int_or_none(request.values.get("week"))
+    now_week = obs_service.current_week(exp, tz=zone_of(session))
     if week is None or week < 1:
-        week = max(obs_service.current_week(exp), 1)
+        week = max(now_week, 1)
     queue = obs_service.observe_queue(session, experiment_id, week)
     plant = None
     if plant_uuid:
@@ -153,7 +157,7 @@ def _observe_context(experiment_id: int, week: int | None = None, plant_uuid=Non
     plant = plant or (queue.plants[0] if queue.plants else None)
     return {**base, "week": week, "queue": queue, "plant": plant,
             "fields": template_fields(session, plant.species.category) if plant else [],
-            "values": {}, "errors": {}, "current_week": obs_service.current_week(exp),
+            "values": {}, "errors": {}, "current_week": now_week,
             **extra}
 
 

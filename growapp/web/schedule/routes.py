@@ -10,9 +10,10 @@ from sqlalchemy import select
 
 from ...extensions import db
 from ...http.htmx import render, wants_fragment
-from ...models import Plant, Tent, Tray, utcnow
+from ...models import Plant, Tent, Tray
 from ...services import experiments as exp_service
 from ...services import schedules as schedule_service
+from ...services.clock import local_today, zone_of
 from ...services.errors import Invalid, NotFound
 from ...services.read.readiness import status_summary
 from ..writes import page_write, respond
@@ -62,7 +63,7 @@ def _plan_view(experiment_id: int, today: date) -> dict:
 
 def _plan_context(experiment_id: int, **extra) -> dict:
     experiment = exp_service.get_experiment(db.session, experiment_id)
-    today = utcnow().date()
+    today = local_today(zone_of(db.session))
     return {"experiment": experiment, "today": today, "status_labels": STATUS_LABELS,
             "action_labels": schedule_service.ACTION_LABELS,
             "timeframe_labels": schedule_service.TIMEFRAME_LABELS,
@@ -89,7 +90,7 @@ def _context(experiment_id: int, **extra) -> dict:
     form = extra.pop("form", None)
     if form is None:
         form = ScheduleForm(formdata=None)
-        form.start_date.data = utcnow().date()
+        form.start_date.data = local_today(zone_of(session))
     _set_choices(form, experiment_id)
     schedules = schedule_service.schedule_summaries(
         session, schedule_service.list_schedules(session, experiment_id))
