@@ -64,6 +64,7 @@ class SetupOut(BaseModel):
     tents: bool
     slots: bool
     recipes: bool
+    trays: bool
     complete: bool
 
 

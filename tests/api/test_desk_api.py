@@ -1,0 +1,36 @@
+"""API additions for the trial lead's desk (issue 11)."""
+
+import pytest
+
+from tests.helpers import factories as f
+
+
+@pytest.fixture
+def op(api_token):
+    _user, raw = api_token("operator")
+    return {"Authorization": f"Bearer {raw}"}
+
+
+def test_bulk_trays(client, op, session):
+    exp = f.make_experiment(session)
+    f.make_tray(session, exp, "TR2")
+    session.commit()
+    resp = client.post(f"/api/v1/experiments/{exp.id}/trays/bulk", headers=op,
+                       json={"count": 2, "capacity": 6})
+    assert resp.status_code == 201
+    assert resp.json["count"] == 2
+    assert [t["code"] for t in resp.json["results"]] == ["TR3", "TR4"]
+    assert resp.json["results"][0]["capacity"] == 6 and resp.json["results"][0]["slot"] is None
+    bad = client.post(f"/api/v1/experiments/{exp.id}/trays/bulk", headers=op,
+                      json={"count": 0, "capacity": 6})
+    assert bad.status_code == 422 and "count" in bad.json["errors"]
+    summary = client.get(f"/api/v1/experiments/{exp.id}/status/summary", headers=op).json
+    assert summary["setup"]["trays"] is True
+
+
+def test_bulk_trays_409_while_running(client, op, session):
+    exp, *_ = f.make_running_experiment(session)
+    session.commit()
+    resp = client.post(f"/api/v1/experiments/{exp.id}/trays/bulk", headers=op,
+                       json={"count": 2, "capacity": 6})
+    assert resp.status_code == 409 and resp.json["detail"]

@@ -1,0 +1,52 @@
+"""The trial lead's desk (issue 11): bulk trays, duplicate and archive, recipe colours,
+code hints, metric template fields."""
+
+import pytest
+from sqlalchemy import select
+
+from growapp.models import Event, Tray
+from growapp.services import trays as tray_service
+from growapp.services.errors import Conflict, Invalid
+from tests.helpers import factories as f
+
+
+def test_bulk_trays_continue_the_codes(session):
+    exp = f.make_experiment(session)
+    user = f.make_user(session)
+    f.make_tray(session, exp, "TR1")
+    f.make_tray(session, exp, "TR7")
+    recipe = f.make_recipe(session, exp)
+    made = tray_service.create_trays(session, experiment_id=exp.id, actor=user, count=3,
+                                     capacity=8, recipe_id=recipe.id)
+    assert [t.code for t in made] == ["TR8", "TR9", "TR10"]
+    assert {(t.capacity, t.recipe_id, t.slot_id) for t in made} == {(8, recipe.id, None)}
+    event = session.scalar(select(Event).where(Event.kind == "tray.created"))
+    assert event.payload["codes"] == ["TR8", "TR9", "TR10"] and "TR8–TR10" in event.summary
+
+
+@pytest.mark.parametrize("count, capacity, field", [
+    (0, 4, "count"), (tray_service.MAX_BULK_TRAYS + 1, 4, "count"), (True, 4, "count"),
+    (2, 0, "capacity"), (2, tray_service.MAX_CAPACITY + 1, "capacity")])
+def test_bulk_trays_refuse_bad_numbers(session, count, capacity, field):
+    exp = f.make_experiment(session)
+    with pytest.raises(Invalid) as err:
+        tray_service.create_trays(session, experiment_id=exp.id, actor=f.make_user(session),
+                                  count=count, capacity=capacity)
+    assert field in err.value.errors
+    assert session.scalar(select(Tray).where(Tray.experiment_id == exp.id)) is None
+
+
+def test_bulk_trays_refuse_a_recipe_of_another_experiment(session):
+    exp, other = f.make_experiment(session), f.make_experiment(session)
+    with pytest.raises(Invalid) as err:
+        tray_service.create_trays(session, experiment_id=exp.id, actor=f.make_user(session),
+                                  count=2, capacity=4,
+                                  recipe_id=f.make_recipe(session, other).id)
+    assert "recipe_id" in err.value.errors
+
+
+def test_bulk_trays_frozen_while_running(session):
+    exp, *_ = f.make_running_experiment(session)
+    with pytest.raises(Conflict):
+        tray_service.create_trays(session, experiment_id=exp.id, actor=f.make_user(session),
+                                  count=2, capacity=4)
