@@ -15,6 +15,17 @@ SHORT_NAME_MAX = 24  # printed on labels
 DESCRIPTION_MAX = 5000
 FEEDING_WINDOW_DAYS = (1, 60)  # smallest and largest feeding window
 EDITABLE = ("name", "description", "feeding_window_days", "short_name")
+# What starting freezes and what stays open (SPEC §4), for the start confirmation.
+FROZEN_WHILE_RUNNING = (
+    "Tents' slots and species restrictions",
+    "Trays: which slot and which recipe each holds",
+    "Placement: adding, removing and auto-placing plants",
+    "Recipes",
+    "Plant codes",
+    "The baseline (week 0): only an admin can correct it, with a reason",
+)
+OPEN_WHILE_RUNNING = ("feeding", "rotation", "observations", "photos", "notes", "grade fixes",
+                      "removing and replacing plants")
 
 
 def _validate(fields: dict) -> dict:

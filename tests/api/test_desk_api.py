@@ -34,3 +34,21 @@ def test_bulk_trays_409_while_running(client, op, session):
     resp = client.post(f"/api/v1/experiments/{exp.id}/trays/bulk", headers=op,
                        json={"count": 2, "capacity": 6})
     assert resp.status_code == 409 and resp.json["detail"]
+
+
+def test_grade_many(client, op, session):
+    exp = f.make_experiment(session)
+    a, b = f.make_plant(session, exp), f.make_plant(session, exp)
+    session.commit()
+    resp = client.post(f"/api/v1/experiments/{exp.id}/plants/grades", headers=op, json={
+        "grades": [{"plant_uuid": str(a.uuid), "grade": "A"},
+                   {"plant_uuid": str(b.uuid), "grade": "C"}]})
+    assert resp.status_code == 200
+    assert {p["plant_code"]: p["grade"] for p in resp.json["results"]} == {
+        a.plant_code: "A", b.plant_code: "C"}
+    bad = client.post(f"/api/v1/experiments/{exp.id}/plants/grades", headers=op,
+                      json={"grades": [{"plant_uuid": str(a.uuid), "grade": "Q"}]})
+    assert bad.status_code == 422
+    empty = client.post(f"/api/v1/experiments/{exp.id}/plants/grades", headers=op,
+                        json={"grades": []})
+    assert empty.status_code == 422

@@ -50,3 +50,62 @@ def test_bulk_trays_frozen_while_running(session):
     with pytest.raises(Conflict):
         tray_service.create_trays(session, experiment_id=exp.id, actor=f.make_user(session),
                                   count=2, capacity=4)
+
+
+def test_grade_plants_all_or_nothing(session):
+    from growapp.services.grading import grade_plants
+
+    exp = f.make_experiment(session)
+    user = f.make_user(session)
+    a, b = f.make_plant(session, exp), f.make_plant(session, exp, grade="C")
+    other = f.make_plant(session, f.make_experiment(session))
+    with pytest.raises(Invalid) as err:
+        grade_plants(session, experiment_id=exp.id, actor=user,
+                     grades={a.uuid: "A", other.uuid: "B"})
+    assert "not a plant of this experiment" in err.value.errors["grades"][0]
+    with pytest.raises(Invalid):
+        grade_plants(session, experiment_id=exp.id, actor=user, grades={a.uuid: "D"})
+    assert a.grade is None
+    graded = grade_plants(session, experiment_id=exp.id, actor=user,
+                          grades={str(a.uuid): "A", b.uuid: "B"})
+    assert {p.plant_code: p.grade for p in graded} == {a.plant_code: "A", b.plant_code: "B"}
+    events = session.scalars(select(Event.summary).where(Event.kind == "plant.graded")).all()
+    assert sorted(events) == sorted([f"{a.plant_code} graded A",
+                                     f"{b.plant_code} graded B (was C)"])
+
+
+def test_grade_plants_refuses_viewers_and_removed_plants(session):
+    from growapp.services.errors import Forbidden
+    from growapp.services.grading import grade_plants
+
+    exp = f.make_experiment(session)
+    gone = f.make_plant(session, exp, status="removed")
+    with pytest.raises(Forbidden):
+        grade_plants(session, experiment_id=exp.id, actor=f.make_user(session, "viewer"),
+                     grades={gone.uuid: "A"})
+    with pytest.raises(Conflict):
+        grade_plants(session, experiment_id=exp.id, actor=f.make_user(session),
+                     grades={gone.uuid: "A"})
+
+
+def test_grade_fixes_are_allowed_while_running(session):
+    from growapp.services.grading import grade_plants
+
+    exp, _trays, plants, _r = f.make_running_experiment(session)
+    grade_plants(session, experiment_id=exp.id, actor=f.make_user(session),
+                 grades={plants[0].uuid: "C"})
+    assert plants[0].grade == "C"
+
+
+@pytest.mark.parametrize("field, score", [
+    ({"type": "int", "min": 1, "max": 5}, True),
+    ({"type": "int", "min": 0, "max": 6}, True),
+    ({"type": "int", "min": 0, "max": 500}, False),
+    ({"type": "float", "min": 1, "max": 5}, False),
+    ({"type": "int", "min": 1, "max": None}, False),
+    ({"type": "int", "min": 1.5, "max": 5}, False),
+    ({"type": "int", "min": True, "max": 5}, False)])
+def test_small_whole_number_ranges_are_scores(field, score):
+    from growapp.services.species import is_score
+
+    assert is_score(field) is score

@@ -64,3 +64,105 @@ def test_bulk_trays_409_while_running(login_as, hx_client, session):
     resp = client.post(f"/experiments/{exp.id}/trays/bulk",
                        data={"count": "2", "capacity": "6", "recipe_id": ""})
     assert resp.status_code == 409 and b"cannot change while" in resp.data
+
+
+def test_start_asks_first_and_lists_what_freezes(login_as, session):
+    client = login_as("operator")
+    exp = f.make_ready_experiment(session)
+    session.commit()
+    html = client.get(f"/experiments/{exp.id}/overview").get_data(as_text=True)
+    panel = html.split('id="start-confirm"')[1].split("</details>")[0]
+    assert "Start experiment…" in panel and f"Yes, start {exp.name}" in panel
+    assert "Starting freezes" in panel and "Plant codes" in panel and "Recipes" in panel
+    assert "Not ready yet" not in panel
+
+
+def test_refused_start_links_each_blocker(hx_client, login_as, session):
+    client = login_as("operator", client=hx_client)
+    exp = f.make_experiment(session)
+    f.make_tent(session, exp)
+    f.make_plant(session, exp, grade=None)
+    session.commit()
+    resp = client.post(f"/experiments/{exp.id}/start")
+    body = resp.get_data(as_text=True)
+    assert resp.status_code == 409 and "<html" not in body
+    blockers = body.split('id="start-blockers"')[1].split("</ul>")[0]
+    for key, path in (("setup_recipes", "/recipes"), ("setup_trays", "/trays"),
+                      ("needs_baseline", "/baseline"), ("needs_grade", "/baseline"),
+                      ("needs_placement", "/placement")):
+        assert f'href="/experiments/{exp.id}{path}" data-blocker="{key}"' in blockers
+    assert "No trays yet" in blockers and "1 plant needs a grade" in blockers
+
+
+def test_not_ready_panel_links_blockers_before_trying(login_as, session):
+    client = login_as("operator")
+    exp = f.make_ready_experiment(session)
+    f.make_plant(session, exp, grade="A", baseline=True)  # unplaced
+    session.commit()
+    html = client.get(f"/experiments/{exp.id}/overview").get_data(as_text=True)
+    panel = html.split('id="start-confirm"')[1].split("</details>")[0]
+    assert "Not ready yet" in panel
+    assert f'href="/experiments/{exp.id}/placement" data-blocker="needs_placement"' in panel
+
+
+def test_baseline_vigour_is_tap_targets_not_a_number(login_as, session):
+    client = login_as("operator")
+    exp, _trays, plants = f.make_draft_to_place(session, plants=1)
+    html = client.get(f"/experiments/{exp.id}/baseline").get_data(as_text=True)
+    vigour = html.split('id="metric-vigour"')[1].split("</fieldset>")[0]
+    assert 'class="choice-row score-row"' in vigour
+    assert [f'name="m_vigour" value="{n}"' in vigour for n in range(1, 6)] == [True] * 5
+    assert 'type="number" name="m_vigour"' not in html
+    assert 'type="number" name="m_leaf_count"' in html  # counts are still typed
+
+
+def test_score_keeps_the_tapped_value_after_a_422(hx_client, login_as, session):
+    client = login_as("operator", client=hx_client)
+    exp, _trays, plants = f.make_draft_to_place(session, plants=1)
+    bad = client.post(f"/experiments/{exp.id}/baseline/{plants[0].uuid}",
+                      data={"m_leaf_count": "-1", "m_vigour": "4", "grade": "A"})
+    assert bad.status_code == 422
+    assert 'name="m_vigour" value="4" checked' in bad.get_data(as_text=True)
+
+
+def test_observe_and_cockpit_render_scores_as_segments(login_as, session):
+    client = login_as("operator")
+    from datetime import timedelta
+
+    exp, _trays, plants, _r = f.make_running_experiment(session, plants=1)
+    exp.started_at -= timedelta(days=8)  # week 1 measurement is due
+    session.commit()
+    observe = client.get(f"/experiments/{exp.id}/observe").get_data(as_text=True)
+    assert 'score-row' in observe and 'name="m_vigour" value="5"' in observe
+    cockpit = client.get(f"/p/{plants[0].uuid}").get_data(as_text=True)
+    assert 'score-row' in cockpit and 'type="number" name="m_vigour"' not in cockpit
+
+
+def test_bulk_grading_fragment_and_all_button(hx_client, login_as, session):
+    client = login_as("operator", client=hx_client)
+    exp, _trays, plants = f.make_draft_to_place(session, plants=3)
+    page = client.get(f"/experiments/{exp.id}/baseline", headers={"HX-Request": "false"})
+    assert b'id="baseline-grades"' in page.data
+    resp = client.post(f"/experiments/{exp.id}/baseline/grades", data={
+        "plant": [str(p.uuid) for p in plants], f"grade-{plants[0].uuid}": "B"})
+    body = resp.get_data(as_text=True)
+    assert resp.status_code == 200 and "<html" not in body and "Graded 1 plant." in body
+    session.expire_all()
+    assert [p.grade for p in plants] == ["B", None, None]
+    resp = client.post(f"/experiments/{exp.id}/baseline/grades", data={
+        "plant": [str(p.uuid) for p in plants[1:]], "all": "A"})
+    assert b"Graded 2 plants." in resp.data
+    session.expire_all()
+    assert [p.grade for p in plants] == ["B", "A", "A"]
+    assert b'id="baseline-grades"' not in resp.data  # nobody left to grade
+
+
+def test_bulk_grading_422_fragment(hx_client, login_as, session):
+    client = login_as("operator", client=hx_client)
+    exp, _trays, plants = f.make_draft_to_place(session, plants=1)
+    none = client.post(f"/experiments/{exp.id}/baseline/grades",
+                       data={"plant": [str(plants[0].uuid)]})
+    assert none.status_code == 422 and b"Choose a grade for at least one plant" in none.data
+    bad = client.post(f"/experiments/{exp.id}/baseline/grades",
+                      data={f"grade-{plants[0].uuid}": "Z"})
+    assert bad.status_code == 422 and b"<html" not in bad.data

@@ -120,11 +120,9 @@ def _lifecycle(experiment_id: int, action):
 
     def problem(exc):
         if wants_fragment():
-            summary = status_summary(db.session, experiment_id)
-            return panel(problem=exc.detail, problems=summary.problems())
-        ctx = _overview_context(experiment_id, problem=exc.detail)
-        ctx["problems"] = ctx["summary"].problems()
-        return render_template("experiments/overview.html", **ctx)
+            return panel(problem=exc.detail)
+        return render_template("experiments/overview.html",
+                               **_overview_context(experiment_id, problem=exc.detail))
 
     return page_write(lambda: action(db.session, experiment_id=experiment_id,
                                      actor=current_user), done=done, problem=problem)
