@@ -79,9 +79,11 @@ def get_experiment(session: Session, experiment_id: int, *, lock: bool = False) 
 
 
 def list_experiments(session: Session, *, status: str | None = None, limit: int = 50,
-                     offset: int = 0) -> tuple[int, list[Experiment]]:
-    stmt = select(Experiment)
-    count_stmt = select(func.count(Experiment.id))
+                     offset: int = 0, archived: bool = False) -> tuple[int, list[Experiment]]:
+    """Experiments newest first; archived ones only with ``archived`` (and then only they)."""
+    shelf = Experiment.archived_at.is_not(None) if archived else Experiment.archived_at.is_(None)
+    stmt = select(Experiment).where(shelf)
+    count_stmt = select(func.count(Experiment.id)).where(shelf)
     if status:
         stmt = stmt.where(Experiment.status == status)
         count_stmt = count_stmt.where(Experiment.status == status)

@@ -52,3 +52,30 @@ def test_grade_many(client, op, session):
     empty = client.post(f"/api/v1/experiments/{exp.id}/plants/grades", headers=op,
                         json={"grades": []})
     assert empty.status_code == 422
+
+
+def test_archive_duplicate_delete(client, op, api_token, session):
+    exp = f.make_ready_experiment(session)
+    session.commit()
+    resp = client.post(f"/api/v1/experiments/{exp.id}/archive", headers=op)
+    assert resp.status_code == 200 and resp.json["archived_at"]
+    listed = client.get("/api/v1/experiments?limit=200", headers=op).json["results"]
+    assert exp.id not in [e["id"] for e in listed]
+    shelf = client.get("/api/v1/experiments?archived=true&limit=200", headers=op).json
+    assert exp.id in [e["id"] for e in shelf["results"]]
+    back = client.post(f"/api/v1/experiments/{exp.id}/unarchive", headers=op)
+    assert back.status_code == 200 and back.json["archived_at"] is None
+    copy = client.post(f"/api/v1/experiments/{exp.id}/duplicate", headers=op,
+                       json={"name": "Copy via API"})
+    assert copy.status_code == 201 and copy.json["status"] == "draft"
+    summary = client.get(f"/api/v1/experiments/{copy.json['id']}/status/summary",
+                         headers=op).json
+    assert summary["setup"]["trays"] and summary["counts"]["active_plants"] == 0
+    assert client.delete(f"/api/v1/experiments/{copy.json['id']}",
+                         headers=op).status_code == 403
+    _admin, raw = api_token("admin")
+    admin = {"Authorization": f"Bearer {raw}"}
+    assert client.delete(f"/api/v1/experiments/{copy.json['id']}",
+                         headers=admin).status_code == 204
+    refused = client.delete(f"/api/v1/experiments/{exp.id}", headers=admin)
+    assert refused.status_code == 409 and refused.json["diagnostics"]["history"]

@@ -166,3 +166,56 @@ def test_bulk_grading_422_fragment(hx_client, login_as, session):
     bad = client.post(f"/experiments/{exp.id}/baseline/grades",
                       data={f"grade-{plants[0].uuid}": "Z"})
     assert bad.status_code == 422 and b"<html" not in bad.data
+
+
+def test_archive_and_bring_back_from_the_pages(login_as, session):
+    client = login_as("operator")
+    exp = f.make_ready_experiment(session)
+    exp.name = "Old trial 2025"
+    session.commit()
+    overview = client.get(f"/experiments/{exp.id}/overview").get_data(as_text=True)
+    assert 'id="experiment-manage"' in overview and ">Archive<" in overview
+    assert ">Delete<" not in overview  # operators archive, admins delete
+    resp = client.post(f"/experiments/{exp.id}/archive")
+    assert resp.status_code == 303 and resp.headers["Location"].endswith("/")
+    assert "Archived Old trial 2025" in client.get("/").get_data(as_text=True)  # the flash
+    assert "Old trial 2025" not in client.get("/").get_data(as_text=True)
+    archived = client.get("/?archived=1").get_data(as_text=True)
+    assert "Old trial 2025" in archived and "Archived" in archived
+    assert "Bring back" in client.get(f"/experiments/{exp.id}/overview").get_data(as_text=True)
+    client.post(f"/experiments/{exp.id}/unarchive")
+    assert "Old trial 2025" in client.get("/").get_data(as_text=True)
+
+
+def test_archive_running_is_409_in_place(login_as, session):
+    client = login_as("operator")
+    exp, *_ = f.make_running_experiment(session)
+    session.commit()
+    resp = client.post(f"/experiments/{exp.id}/archive")
+    assert resp.status_code == 409 and b"stop it before archiving" in resp.data
+
+
+def test_duplicate_from_the_overview(login_as, session):
+    client = login_as("operator")
+    exp = f.make_ready_experiment(session)
+    session.commit()
+    resp = client.post(f"/experiments/{exp.id}/duplicate",
+                       data={"name": "Second run", "include_plants": "y"})
+    assert resp.status_code == 303
+    new_id = int(resp.headers["Location"].rstrip("/").split("/")[-1])
+    assert new_id != exp.id
+    assert client.get(f"/experiments/{new_id}").headers["Location"].endswith("/overview")
+    too_long = client.post(f"/experiments/{exp.id}/duplicate", data={"name": "x" * 500})
+    assert too_long.status_code == 422 and b'id="duplicate"' in too_long.data
+
+
+def test_admin_deletes_from_the_page_operator_cannot(login_as, session):
+    exp = f.make_experiment(session, name="Mistake")
+    session.commit()
+    operator = login_as("operator")
+    assert operator.post(f"/experiments/{exp.id}/delete").status_code == 403
+    admin = login_as("admin")
+    assert b">Delete<" in admin.get(f"/experiments/{exp.id}/setup").data
+    resp = admin.post(f"/experiments/{exp.id}/delete")
+    assert resp.status_code == 303
+    assert admin.get(f"/experiments/{exp.id}/setup").status_code == 404
