@@ -79,3 +79,23 @@ def test_archive_duplicate_delete(client, op, api_token, session):
                          headers=admin).status_code == 204
     refused = client.delete(f"/api/v1/experiments/{exp.id}", headers=admin)
     assert refused.status_code == 409 and refused.json["diagnostics"]["history"]
+
+
+def test_auto_place_scheme_in_and_out(client, op, session):
+    exp = f.make_experiment(session)
+    r0, r1 = f.make_recipe(session, exp, "R0"), f.make_recipe(session, exp, "R1")
+    f.make_tray(session, exp, "TR1", capacity=4, recipe=r0)
+    f.make_tray(session, exp, "TR2", capacity=4, recipe=r1)
+    for n, name in enumerate(["Purple pitcher plant", "Yellow trumpet"] * 2):
+        f.make_plant(session, exp, code=f"SAR-{n:03d}", sp=f.species(session, name), grade="A")
+    session.commit()
+    url = f"/api/v1/experiments/{exp.id}/placement/auto"
+    new = client.post(url, headers=op, json={"mode": "randomized", "seed": 1, "dry_run": True})
+    assert new.status_code == 200 and new.json["scheme"] == 2
+    assert {s["species"] for s in new.json["strata"]} == {"Sarracenia purpurea",
+                                                          "Sarracenia flava"}
+    old = client.post(url, headers=op, json={"mode": "randomized", "seed": 1, "scheme": 1,
+                                             "dry_run": True})
+    assert old.json["scheme"] == 1 and "species" not in old.json["strata"][0]
+    bad = client.post(url, headers=op, json={"mode": "randomized", "scheme": 7})
+    assert bad.status_code == 422
