@@ -216,3 +216,16 @@ def test_only_admins_delete_and_only_trials_without_history(session):
                                                         slot=tent.slots[0]))
     archive.delete_experiment(session, experiment_id=empty_setup.id, actor=admin)
     assert session.get(Experiment, empty_setup.id) is None
+
+
+def test_new_recipes_get_a_colour_not_yet_used(session):
+    from growapp.services import recipes
+
+    exp = f.make_experiment(session)
+    user = f.make_user(session)
+    r0 = recipes.create_recipe(session, experiment_id=exp.id, actor=user, name="Water")
+    r1 = recipes.create_recipe(session, experiment_id=exp.id, actor=user, name="Feed",
+                               colour="green")
+    r2 = recipes.create_recipe(session, experiment_id=exp.id, actor=user, name="Strong")
+    assert (r0.colour, r1.colour, r2.colour) == ("grey", "green", "blue")
+    assert recipes.suggest_colour(session, exp.id) == "orange"

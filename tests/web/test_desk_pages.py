@@ -219,3 +219,37 @@ def test_admin_deletes_from_the_page_operator_cannot(login_as, session):
     resp = admin.post(f"/experiments/{exp.id}/delete")
     assert resp.status_code == 303
     assert admin.get(f"/experiments/{exp.id}/setup").status_code == 404
+
+
+def test_recipe_form_suggests_a_distinct_colour(login_as, hx_client, session):
+    client = login_as("operator", client=hx_client)
+    exp = _exp(session)
+    first = client.get(f"/experiments/{exp.id}/recipes", headers={"HX-Request": "false"})
+    assert b'<option selected value="grey">' in first.data
+    resp = client.post(f"/experiments/{exp.id}/recipes",
+                       data={"code": "R0", "name": "Water", "colour": "grey"})
+    assert resp.status_code == 200
+    add_form = resp.get_data(as_text=True).split('id="recipe-form"')[-1]
+    assert '<option selected value="blue">' in add_form
+
+
+def test_plant_code_hint_follows_the_species(login_as, hx_client, session):
+    client = login_as("operator", client=hx_client)
+    exp = _exp(session)
+    dro = f.species(session, "Cape sundew")
+    f.make_plant(session, exp, code="DRO-007", sp=dro)
+    session.commit()
+    page = client.get(f"/experiments/{exp.id}/plants", headers={"HX-Request": "false"})
+    html = page.get_data(as_text=True)
+    assert f'hx-get="/experiments/{exp.id}/plants/code-hint"' in html
+    assert 'hx-target="#plant_code-msg"' in html and "<script" not in html.split("<body")[1]
+    hint = client.get(f"/experiments/{exp.id}/plants/code-hint?species_id={dro.id}")
+    assert hint.status_code == 200 and b"<html" not in hint.data
+    assert b"DRO-008, DRO-009" in hint.data
+    vft = client.get(f"/experiments/{exp.id}/plants/code-hint?species_id={f.species(session).id}")
+    assert b"VFT-001, VFT-002" in vft.data
+    custom = client.get(f"/experiments/{exp.id}/plants/code-hint?species_id=new"
+                        "&custom_category=butterwort")
+    assert b"PIN-001, PIN-002" in custom.data
+    junk = client.get(f"/experiments/{exp.id}/plants/code-hint?species_id=99999999")
+    assert junk.status_code == 200 and b"e.g. VFT-001" in junk.data
