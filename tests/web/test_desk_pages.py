@@ -253,3 +253,70 @@ def test_plant_code_hint_follows_the_species(login_as, hx_client, session):
     assert b"PIN-001, PIN-002" in custom.data
     junk = client.get(f"/experiments/{exp.id}/plants/code-hint?species_id=99999999")
     assert junk.status_code == 200 and b"e.g. VFT-001" in junk.data
+
+
+def _template(session, category):
+    from growapp.services.species import template_for
+
+    session.expire_all()
+    return template_for(session, category).fields
+
+
+def test_template_editor_shows_a_form_per_field(login_as, session):
+    client = login_as("admin")
+    html = client.get("/admin/species").get_data(as_text=True)
+    flytrap = html.split('id="template-flytrap"')[1].split("</details>")[0]
+    assert "<textarea" not in flytrap
+    assert 'name="f-0-key" value="leaf_count"' in flytrap
+    vigour = flytrap.split('value="vigour"')[1].split("</li>")[0]
+    assert '<option value="score" selected>' in vigour
+    assert "Add a field" in flytrap and 'name="move"' in flytrap
+
+
+def test_template_editor_adds_removes_reorders_and_scores(login_as, session):
+    client = login_as("admin")
+    resp = client.post("/admin/templates", data={
+        "category": "bladderwort", "code_prefix": "UTR",
+        "f-0-key": "leaf_count", "f-0-label": "Leaves", "f-0-type": "int", "f-0-min": "0",
+        "f-0-max": "500",
+        "f-1-key": "height_mm", "f-1-label": "Height", "f-1-type": "float", "f-1-unit": "mm",
+        "f-1-min": "0", "f-1-max": "2.5e3", "f-1-remove": "1",
+        "f-2-key": "vigour", "f-2-label": "Vigour", "f-2-type": "score", "f-2-required": "1",
+        "f-3-key": "colour", "f-3-label": "Colour", "f-3-type": "choice",
+        "f-3-choices": "green, red ,",
+        "f-4-key": "", "f-4-label": "", "f-4-type": "int"})  # the blank row
+    assert resp.status_code == 303
+    fields = _template(session, "bladderwort")
+    assert [fl["key"] for fl in fields] == ["leaf_count", "vigour", "colour"]
+    vigour = fields[1]
+    assert (vigour["type"], vigour["min"], vigour["max"], vigour["required"]) == \
+        ("int", 1, 5, True)
+    assert fields[2]["choices"] == ["green", "red"] and fields[0]["max"] == 500
+    moved = client.post("/admin/templates", data={
+        "category": "bladderwort", "move": "2-up",
+        "f-0-key": "leaf_count", "f-0-label": "Leaves", "f-0-type": "int",
+        "f-1-key": "vigour", "f-1-label": "Vigour", "f-1-type": "score",
+        "f-2-key": "colour", "f-2-label": "Colour", "f-2-type": "choice", "f-2-choices": "a"})
+    assert moved.status_code == 303
+    assert [fl["key"] for fl in _template(session, "bladderwort")] == [
+        "leaf_count", "colour", "vigour"]
+
+
+def test_template_editor_422_keeps_what_was_typed(login_as, session):
+    client = login_as("admin")
+    before = _template(session, "sundew")
+    resp = client.post("/admin/templates", data={
+        "category": "sundew", "f-0-key": "Bad Key", "f-0-label": "Leaves", "f-0-type": "int",
+        "f-0-min": "9", "f-0-max": "1", "f-1-key": "x", "f-1-label": "X", "f-1-type": "int",
+        "f-1-min": "lots"})
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 422
+    assert "key must be lower_snake_case" in html and "min is above max" in html
+    assert "min and max must be numbers" in html
+    assert 'value="Bad Key"' in html and 'id="template-sundew" open' in html
+    assert _template(session, "sundew") == before
+
+
+def test_template_editor_is_admin_only(login_as):
+    client = login_as("operator")
+    assert client.post("/admin/templates", data={"category": "sundew"}).status_code == 403
