@@ -38,12 +38,12 @@ def test_bulk_trays_fragment_and_422(login_as, hx_client, session):
     page = client.get(f"/experiments/{exp.id}/trays", headers={"HX-Request": "false"})
     assert b'id="tray-bulk-form"' in page.data and b"TR2, TR3" in page.data
     resp = client.post(f"/experiments/{exp.id}/trays/bulk",
-                       data={"count": "3", "capacity": "5", "recipe_id": ""})
+                       data={"bulk-count": "3", "bulk-capacity": "5", "bulk-recipe_id": ""})
     assert resp.status_code == 201 and b"<html" not in resp.data
     assert b"Added 3 trays: TR2\xe2\x80\x93TR4" in resp.data
     assert b'id="setup-progress"' in resp.data and b'hx-swap-oob="true"' in resp.data
     bad = client.post(f"/experiments/{exp.id}/trays/bulk",
-                      data={"count": "0", "capacity": "5", "recipe_id": ""})
+                      data={"bulk-count": "0", "bulk-capacity": "5", "bulk-recipe_id": ""})
     assert bad.status_code == 422 and b'id="trays-panel"' in bad.data
     assert b"<html" not in bad.data
     assert session.scalar(select(func.count(Tray.id)).where(Tray.experiment_id == exp.id)) == 4
@@ -53,7 +53,7 @@ def test_bulk_trays_plain_post_redirects(login_as, session):
     client = login_as("operator")
     exp = _exp(session)
     resp = client.post(f"/experiments/{exp.id}/trays/bulk",
-                       data={"count": "2", "capacity": "6", "recipe_id": ""})
+                       data={"bulk-count": "2", "bulk-capacity": "6", "bulk-recipe_id": ""})
     assert resp.status_code == 303 and resp.headers["Location"].endswith(f"/{exp.id}/trays")
 
 
@@ -62,7 +62,7 @@ def test_bulk_trays_409_while_running(login_as, hx_client, session):
     exp, *_ = f.make_running_experiment(session)
     session.commit()
     resp = client.post(f"/experiments/{exp.id}/trays/bulk",
-                       data={"count": "2", "capacity": "6", "recipe_id": ""})
+                       data={"bulk-count": "2", "bulk-capacity": "6", "bulk-recipe_id": ""})
     assert resp.status_code == 409 and b"cannot change while" in resp.data
 
 

@@ -10,7 +10,7 @@ from werkzeug.datastructures import MultiDict
 from ...services.species import SCORE_RANGE, SCORE_UNIT, is_score
 
 # The editor's types: the service's, with "score" (int 1–5, tapped) offered on its own.
-EDITOR_TYPES = (("int", "Whole number"), ("float", "Decimal number"),
+EDITOR_TYPES = (("int", "Integer"), ("float", "Decimal"),
                 ("score", f"Score {SCORE_RANGE[0]}–{SCORE_RANGE[1]}"), ("choice", "Choice"),
                 ("bool", "Yes / no"), ("text", "Text"))
 MAX_ROWS = 60

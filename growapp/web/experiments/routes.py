@@ -114,8 +114,8 @@ def _lifecycle(experiment_id: int, action):
                                summary=status_summary(session, experiment_id), **extra)
 
     def done(experiment):
-        message = f"{experiment.name} " + {"running": "is running",
-                                           "stopped": "is stopped"}[experiment.status]
+        verb = {"running": "is running", "stopped": "is stopped"}[experiment.status]
+        message = f"{experiment.name} {verb}."
         if wants_fragment():
             return panel(message=message)
         return respond(fragment=None, flash_message=message, redirect_to=url_for(

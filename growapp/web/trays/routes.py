@@ -17,6 +17,8 @@ from ..writes import page_write
 from . import bp
 from .forms import BulkTrayForm, TrayEditForm, TrayForm
 
+BULK = "bulk"  # the bulk form's field prefix: its ids must not clash with the one-tray form
+
 
 def _slot_choices(slots, empty_label="No slot yet"):
     return [("", empty_label)] + [(str(s.id), f"{s.code}") for s in slots]
@@ -35,7 +37,7 @@ def _context(experiment_id: int, **extra) -> dict:
     form = extra.pop("form", None) or TrayForm(formdata=None)
     form.slot_id.choices = _slot_choices(free)
     form.recipe_id.choices = _recipe_choices(recipes)
-    bulk_form = extra.pop("bulk_form", None) or BulkTrayForm(formdata=None)
+    bulk_form = extra.pop("bulk_form", None) or BulkTrayForm(formdata=None, prefix=BULK)
     bulk_form.recipe_id.choices = _recipe_choices(recipes)
     slot_choices = {tray_id: _slot_choices(slots) for tray_id, slots in options.items()}
     return {"experiment": experiment, "summary": status_summary(session, experiment_id),
@@ -78,7 +80,7 @@ def create(experiment_id: int):
 
 @bp.post("/bulk")
 def create_many(experiment_id: int):
-    form = BulkTrayForm()
+    form = BulkTrayForm(prefix=BULK)
 
     def action():
         return tray_service.create_trays(
