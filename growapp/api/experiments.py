@@ -5,12 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
+from flask import Response
 from flask_login import current_user
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from ..models import STATUSES, Experiment
+from ..services import archive
 from ..services import experiments as exp_service
+from ..services.duplicate import duplicate_experiment
 from ..services.experiments import (
     DESCRIPTION_MAX,
     FEEDING_WINDOW_DAYS,
@@ -43,6 +46,12 @@ class ExperimentPatch(StrictIn):
 
 class ExperimentQuery(Page):
     status: ExperimentStatus | None = None
+    archived: bool = False  # true: the archived experiments instead of the current ones
+
+
+class DuplicateIn(StrictIn):
+    name: str | None = Field(None, min_length=1, max_length=NAME_MAX)
+    include_plants: bool = False
 
 
 class ExperimentOut(BaseModel):
@@ -55,6 +64,7 @@ class ExperimentOut(BaseModel):
     randomization_seed: int | None
     started_at: datetime | None
     stopped_at: datetime | None
+    archived_at: datetime | None = None
     created_at: datetime
     updated_at: datetime
 
@@ -64,6 +74,7 @@ class SetupOut(BaseModel):
     tents: bool
     slots: bool
     recipes: bool
+    trays: bool
     complete: bool
 
 
@@ -91,7 +102,7 @@ def experiment_out(experiment: Experiment) -> dict:
           response=ExperimentOut, many=True)
 def list_experiments(session: Session, query: ExperimentQuery):
     total, rows = exp_service.list_experiments(session, status=query.status, limit=query.limit,
-                                               offset=query.offset)
+                                               offset=query.offset, archived=query.archived)
     return envelope([experiment_out(e) for e in rows], count=total, limit=query.limit,
                     offset=query.offset)
 
@@ -140,3 +151,35 @@ def start_experiment(session: Session, experiment_id: int):
 def stop_experiment(session: Session, experiment_id: int):
     return experiment_out(exp_service.stop_experiment(
         session, experiment_id=experiment_id, actor=current_user))
+
+
+@endpoint("/experiments/<int:experiment_id>/archive", "POST", tag=TAG,
+          summary="Archive (leaves the list; not while running)", response=ExperimentOut,
+          errors=(404, 409))
+def archive_experiment(session: Session, experiment_id: int):
+    return experiment_out(archive.archive_experiment(
+        session, experiment_id=experiment_id, actor=current_user))
+
+
+@endpoint("/experiments/<int:experiment_id>/unarchive", "POST", tag=TAG,
+          summary="Bring an archived experiment back to the list", response=ExperimentOut,
+          errors=(404,))
+def unarchive_experiment(session: Session, experiment_id: int):
+    return experiment_out(archive.unarchive_experiment(
+        session, experiment_id=experiment_id, actor=current_user))
+
+
+@endpoint("/experiments/<int:experiment_id>/duplicate", "POST", tag=TAG, body=DuplicateIn,
+          summary="A new draft with the same tents, slots, recipes and trays (plants optional)",
+          response=ExperimentOut, status=201, errors=(404, 422))
+def duplicate(session: Session, experiment_id: int, body: DuplicateIn):
+    return experiment_out(duplicate_experiment(
+        session, experiment_id=experiment_id, actor=current_user, **body.model_dump()))
+
+
+@endpoint("/experiments/<int:experiment_id>", "DELETE", tag=TAG, role="admin", status=204,
+          summary="Delete an experiment with nothing recorded (admin); otherwise archive it",
+          errors=(404, 409))
+def delete_experiment(session: Session, experiment_id: int):
+    archive.delete_experiment(session, experiment_id=experiment_id, actor=current_user)
+    return Response(status=204)

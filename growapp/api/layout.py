@@ -12,7 +12,7 @@ from ..services import experiments as exp_service
 from ..services import tents as tent_service
 from ..services import trays as tray_service
 from ..services.tents import TENT_CODE_MAX
-from ..services.trays import MAX_CAPACITY, TRAY_CODE_MAX
+from ..services.trays import MAX_BULK_TRAYS, MAX_CAPACITY, TRAY_CODE_MAX
 from .framework import endpoint, require_fresh, whole_list
 from .schemas import RecipeRef, Ref, StrictIn
 
@@ -60,6 +60,12 @@ class TrayIn(StrictIn):
     name: str = Field("", max_length=120)
     capacity: int = Field(ge=1, le=MAX_CAPACITY)
     slot_id: int | None = None
+    recipe_id: int | None = None
+
+
+class TraysBulkIn(StrictIn):
+    count: int = Field(ge=1, le=MAX_BULK_TRAYS)
+    capacity: int = Field(ge=1, le=MAX_CAPACITY)
     recipe_id: int | None = None
 
 
@@ -178,6 +184,17 @@ def create_tray(session: Session, experiment_id: int, body: TrayIn):
     tray = tray_service.create_tray(session, experiment_id=experiment_id, actor=current_user,
                                     **body.model_dump())
     return _tray_row(session, tray)
+
+
+@endpoint("/experiments/<int:experiment_id>/trays/bulk", "POST", tag=TAG, body=TraysBulkIn,
+          summary="Add N trays of one capacity, codes continuing (TR5, TR6…)",
+          response=TrayOut, many=True, status=201, errors=(404, 409, 422))
+def create_trays(session: Session, experiment_id: int, body: TraysBulkIn):
+    trays = tray_service.create_trays(session, experiment_id=experiment_id, actor=current_user,
+                                      **body.model_dump())
+    made = {t.id for t in trays}
+    rows = [r for r in tray_service.list_trays(session, experiment_id) if r.tray.id in made]
+    return whole_list([tray_out(r) for r in rows])
 
 
 @endpoint("/trays/<int:tray_id>", "GET", summary="One tray", tag=TAG, response=TrayOut,

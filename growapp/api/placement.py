@@ -57,11 +57,13 @@ class AutoPlaceIn(StrictIn):
     seed: int | None = Field(None, ge=0, lt=2**31)
     dry_run: bool = False
     allow_partial: bool = False
+    scheme: Literal[placement_service.SCHEMES] | None = None  # None: the current scheme
 
 
 class AutoPlaceOut(BaseModel):
     mode: str
     seed: int | None
+    scheme: int | None = None
     applied: bool
     placed: list[dict]
     placed_count: int
@@ -109,7 +111,8 @@ def remove_tray_plant(session: Session, tray_id: int, plant_uuid):
 def auto_place(session: Session, experiment_id: int, body: AutoPlaceIn):
     result = placement_service.auto_place(
         session, experiment_id=experiment_id, actor=current_user, mode=body.mode,
-        seed=body.seed, apply=not body.dry_run, allow_partial=body.allow_partial)
+        seed=body.seed, apply=not body.dry_run, allow_partial=body.allow_partial,
+        scheme=body.scheme)
     if body.dry_run:
         session.rollback()
     return result.as_dict()

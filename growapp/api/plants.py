@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Literal
+from uuid import UUID
 
 from flask import request
 from flask_login import current_user
@@ -11,6 +12,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from ..models import Plant
+from ..services import grading
 from ..services import plants as plant_service
 from ..services.errors import Invalid
 from ..services.plant_import import ImportRejected, import_plants
@@ -151,6 +153,24 @@ def list_plants(session: Session, experiment_id: int, query: PlantQuery):
 def create_plants(session: Session, experiment_id: int, body: PlantsIn):
     plants = plant_service.add_plants(session, experiment_id=experiment_id, actor=current_user,
                                       **body.model_dump())
+    return whole_list(plants_out(session, plants))
+
+
+class GradeItem(StrictIn):
+    plant_uuid: UUID
+    grade: Grade
+
+
+class GradesIn(StrictIn):
+    grades: list[GradeItem] = Field(min_length=1, max_length=grading.MAX_GRADES)
+
+
+@endpoint("/experiments/<int:experiment_id>/plants/grades", "POST", tag=TAG, body=GradesIn,
+          summary="Grade many plants at once (all or nothing; allowed while running)",
+          response=PlantOut, many=True, errors=(404, 409, 422))
+def grade_plants(session: Session, experiment_id: int, body: GradesIn):
+    plants = grading.grade_plants(session, experiment_id=experiment_id, actor=current_user,
+                                  grades={g.plant_uuid: g.grade for g in body.grades})
     return whole_list(plants_out(session, plants))
 
 

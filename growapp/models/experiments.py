@@ -27,4 +27,6 @@ class Experiment(Timestamped, Base):
     stopped_at: Mapped[datetime | None]
     feeding_window_days: Mapped[int] = mapped_column(default=7)
     randomization_seed: Mapped[int | None]
+    # Archived trials leave the experiments list (operators archive and un-archive).
+    archived_at: Mapped[datetime | None] = mapped_column(index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -15,6 +15,17 @@ SHORT_NAME_MAX = 24  # printed on labels
 DESCRIPTION_MAX = 5000
 FEEDING_WINDOW_DAYS = (1, 60)  # smallest and largest feeding window
 EDITABLE = ("name", "description", "feeding_window_days", "short_name")
+# What starting freezes and what stays open (SPEC §4), for the start confirmation.
+FROZEN_WHILE_RUNNING = (
+    "Tents' slots and species restrictions",
+    "Trays: which slot and which recipe each holds",
+    "Placement: adding, removing and auto-placing plants",
+    "Recipes",
+    "Plant codes",
+    "The baseline (week 0): only an admin can correct it, with a reason",
+)
+OPEN_WHILE_RUNNING = ("feeding", "rotation", "observations", "photos", "notes", "grade fixes",
+                      "removing and replacing plants")
 
 
 def _validate(fields: dict) -> dict:
@@ -68,9 +79,11 @@ def get_experiment(session: Session, experiment_id: int, *, lock: bool = False) 
 
 
 def list_experiments(session: Session, *, status: str | None = None, limit: int = 50,
-                     offset: int = 0) -> tuple[int, list[Experiment]]:
-    stmt = select(Experiment)
-    count_stmt = select(func.count(Experiment.id))
+                     offset: int = 0, archived: bool = False) -> tuple[int, list[Experiment]]:
+    """Experiments newest first; archived ones only with ``archived`` (and then only they)."""
+    shelf = Experiment.archived_at.is_not(None) if archived else Experiment.archived_at.is_(None)
+    stmt = select(Experiment).where(shelf)
+    count_stmt = select(func.count(Experiment.id)).where(shelf)
     if status:
         stmt = stmt.where(Experiment.status == status)
         count_stmt = count_stmt.where(Experiment.status == status)

@@ -1,8 +1,10 @@
 """Placement: plants into trays (capacity, restrictions, locks) and auto-place.
 
 Auto-place is deterministic. *fill* walks plants in code order into trays in tray order.
-*randomized* stratifies plants by (species category, grade), spreads each stratum evenly
-across recipes with a seeded shuffle, then into the emptiest tray carrying that recipe.
+*randomized* stratifies plants by (species category, grade) — and, from scheme 2, by
+species where a category holds several (S. purpurea and S. flava are both "pitcher") —
+spreads each stratum evenly across recipes with a seeded shuffle, then into the emptiest
+tray carrying that recipe. The scheme is kept in the record so an old seed reproduces.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from .tents import tent_restrictions
 from .trays import get_tray
 
 MODES = ("fill", "randomized")
+SCHEMES = (1, 2)  # 1: (category, grade); 2: + species within mixed categories
+SCHEME = 2  # the scheme new allocations use
 REASONS = {
     "no_capacity": "no tray has a free place",
     "tent_restriction": "every tray with room is in a tent that does not allow the species",
@@ -140,13 +144,15 @@ class AutoPlaceResult:
     unplaceable_plants: list[dict] = field(default_factory=list)
     strata: list[dict] = field(default_factory=list)
     applied: bool = False
+    scheme: int | None = None  # randomised only: how plants were stratified (SCHEMES)
 
     @property
     def reason_counts(self) -> dict[str, int]:
         return dict(Counter(p["reason"] for p in self.unplaceable_plants))
 
     def as_dict(self) -> dict:
-        return {"mode": self.mode, "seed": self.seed, "applied": self.applied,
+        return {"mode": self.mode, "seed": self.seed, "scheme": self.scheme,
+                "applied": self.applied,
                 "placed": self.placed, "placed_count": len(self.placed),
                 "reason_counts": self.reason_counts,
                 "unplaceable_plants": self.unplaceable_plants, "strata": self.strata}
@@ -194,14 +200,32 @@ def _fill(plants: list[Plant], spaces: list[TraySpace], result: AutoPlaceResult)
                                         recipe_code=space.recipe.code if space.recipe else None))
 
 
+def _species_name(plant: Plant) -> str:
+    return plant.species.scientific_name or plant.species.common_name
+
+
+def _stratum_key(plant: Plant, scheme: int, mixed: set[str]) -> tuple:
+    """Scheme 1: (category, grade). Scheme 2 adds the species where a category holds
+    several; "" elsewhere, so a trial without mixed categories allocates as under scheme 1."""
+    grade = plant.grade or "ungraded"
+    if scheme == 1:
+        return (plant.species.category, grade)
+    species = _species_name(plant) if plant.species.category in mixed else ""
+    return (plant.species.category, species, grade)
+
+
 def _randomized(plants: list[Plant], spaces: list[TraySpace], seed: int,
-                result: AutoPlaceResult) -> None:
+                result: AutoPlaceResult, scheme: int = SCHEME) -> None:
     rng = random.Random(seed)
     recipes = sorted({s.recipe.id: s.recipe for s in spaces if s.recipe}.values(),
                      key=lambda r: (len(r.code), r.code))
-    strata: dict[tuple[str, str], list[Plant]] = defaultdict(list)
+    by_category: dict[str, set[str]] = defaultdict(set)
+    for plant in plants:
+        by_category[plant.species.category].add(_species_name(plant))
+    mixed = {c for c, names in by_category.items() if len(names) > 1}
+    strata: dict[tuple, list[Plant]] = defaultdict(list)
     for plant in plants:  # plants arrive in code order, so strata are deterministic
-        strata[(plant.species.category, plant.grade or "ungraded")].append(plant)
+        strata[_stratum_key(plant, scheme, mixed)].append(plant)
     overall: Counter = Counter()
     for key in sorted(strata):
         members = list(strata[key])
@@ -231,21 +255,28 @@ def _randomized(plants: list[Plant], spaces: list[TraySpace], seed: int,
             result.placed.append(_plant_ref(plant, tray_id=chosen.tray.id,
                                             tray_code=chosen.tray.code,
                                             recipe_code=chosen.recipe.code))
-        result.strata.append({
-            "category": key[0], "grade": key[1], "plants": len(members),
-            "allocation": {r.code: in_stratum[r.id] for r in recipes}})
+        stratum = {"category": key[0], "grade": key[-1], "plants": len(members),
+                   "allocation": {r.code: in_stratum[r.id] for r in recipes}}
+        if scheme >= 2:
+            stratum["species"] = key[1] or None
+        result.strata.append(stratum)
 
 
 def auto_place(session: Session, *, experiment_id: int, actor: User, mode: str,
                seed: int | None = None, apply: bool = True,
-               allow_partial: bool = False) -> AutoPlaceResult:
+               allow_partial: bool = False, scheme: int | None = None) -> AutoPlaceResult:
     """Plan (and with ``apply``, write) an allocation of every unplaced active plant.
 
     A plan that cannot place everyone is only applied with ``allow_partial`` (the user
-    confirmed the preview); otherwise Conflict carries the reasons.
+    confirmed the preview); otherwise Conflict carries the reasons. ``scheme`` picks the
+    stratification (SCHEMES; default the current one): an old record's seed and scheme
+    reproduce its allocation.
     """
     if mode not in MODES:
         raise Invalid(errors={"mode": ["Use fill or randomized."]})
+    scheme = SCHEME if scheme is None else scheme
+    if isinstance(scheme, bool) or scheme not in SCHEMES:
+        raise Invalid(errors={"scheme": [f"Use scheme {' or '.join(map(str, SCHEMES))}."]})
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)
                              or not 0 <= seed < 2**31):
         raise Invalid(errors={"seed": ["The seed is a whole number from 0 to 2147483647."]})
@@ -256,11 +287,12 @@ def auto_place(session: Session, *, experiment_id: int, actor: User, mode: str,
             else secrets.randbelow(2**31)
     plants = placeable_plants(session, experiment.id)
     spaces = _spaces(session, experiment.id)
-    result = AutoPlaceResult(mode=mode, seed=seed if mode == "randomized" else None)
+    result = AutoPlaceResult(mode=mode, seed=seed if mode == "randomized" else None,
+                             scheme=scheme if mode == "randomized" else None)
     if mode == "fill":
         _fill(plants, spaces, result)
     else:
-        _randomized(plants, spaces, seed, result)
+        _randomized(plants, spaces, seed, result, scheme)
     if not apply:
         return result
     if result.unplaceable_plants and not allow_partial:
@@ -280,7 +312,8 @@ def auto_place(session: Session, *, experiment_id: int, actor: User, mode: str,
                          + (f", seed {seed}" if seed is not None else "") + ")"
                          + (f"; {len(result.unplaceable_plants)} left unplaced"
                             if result.unplaceable_plants else ""),
-                 payload={"mode": mode, "seed": seed, "strata": result.strata,
+                 payload={"mode": mode, "seed": seed, "scheme": result.scheme,
+                          "strata": result.strata,
                           "allocation": [{k: p[k] for k in ("plant_code", "tray_code",
                                                             "recipe_code")}
                                          for p in result.placed],

@@ -80,6 +80,14 @@ def suggest_recipe_code(session: Session, experiment_id: int) -> str:
     return next_codes(codes, "R", start=0)[0]
 
 
+def suggest_colour(session: Session, experiment_id: int) -> str:
+    """A map colour no recipe of the experiment uses yet (grey for R0 first), else the next
+    in rotation: R0 and R1 never look alike on the maps."""
+    recipes = list_recipes(session, experiment_id)
+    used = {r.colour for r in recipes}
+    return next((c for c in COLOURS if c not in used), COLOURS[len(recipes) % len(COLOURS)])
+
+
 def create_recipe(session: Session, *, experiment_id: int, actor: User, code: str | None = None,
                   **fields) -> Recipe:
     experiment = get_experiment(session, experiment_id, lock=True)
@@ -91,7 +99,7 @@ def create_recipe(session: Session, *, experiment_id: int, actor: User, code: st
         if code in {r.code for r in existing}:
             raise Invalid(errors={"code": [f"{code} is already used in this experiment."]})
     code = code or suggest_recipe_code(session, experiment.id)
-    clean.setdefault("colour", COLOURS[len(existing) % len(COLOURS)])
+    clean.setdefault("colour", suggest_colour(session, experiment.id))
     recipe = Recipe(experiment_id=experiment.id, code=code, **clean)
     session.add(recipe)
     session.flush()

@@ -11,6 +11,19 @@ from ..models import MetricTemplate, Plant, Species, User
 from .errors import Conflict, Forbidden, Invalid, NotFound
 
 FIELD_TYPES = ("int", "float", "choice", "bool", "text")
+# An int field with whole-number bounds and at most this many values (vigour 1–5, severity
+# 1–3) is a score: entered by tapping one of its values, never typed.
+SCORE_OPTIONS_MAX = 7
+SCORE_RANGE = (1, 5)  # the template editor's "score 1–5" type: int, min 1, max 5
+SCORE_UNIT = "1–5"
+
+
+def is_score(field: dict) -> bool:
+    lo, hi = field.get("min"), field.get("max")
+    return (field.get("type") == "int" and isinstance(lo, int | float)
+            and isinstance(hi, int | float) and not isinstance(lo, bool)
+            and not isinstance(hi, bool) and lo == int(lo) and hi == int(hi)
+            and 0 <= hi - lo < SCORE_OPTIONS_MAX)
 KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 CATEGORY_RE = re.compile(r"^[a-z][a-z0-9_]{1,31}$")
 

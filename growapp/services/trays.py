@@ -30,6 +30,7 @@ from .tents import tent_restrictions
 UNSET = object()
 MAX_CAPACITY = 500
 TRAY_CODE_MAX = 24
+MAX_BULK_TRAYS = 100  # trays added in one go
 
 
 @dataclass
@@ -181,6 +182,45 @@ def create_tray(session: Session, *, experiment_id: int, actor: User, capacity,
     record_event(session, kind="tray.created", actor=actor, experiment_id=experiment.id,
                  tray_id=tray.id, summary=f"Created tray {tray.code} (capacity {capacity}){where}")
     return tray
+
+
+def create_trays(session: Session, *, experiment_id: int, actor: User, count, capacity,
+                 recipe_id=None) -> list[Tray]:
+    """Add ``count`` trays of ``capacity``, codes continuing the highest TR<n>, none in a slot.
+    Raises Invalid (count, capacity, recipe), Conflict (running)."""
+    experiment = get_experiment(session, experiment_id, lock=True)
+    require_not_running(experiment, "Trays")
+    errors: dict[str, list[str]] = {}
+    if isinstance(count, bool) or not isinstance(count, int) \
+            or not 1 <= count <= MAX_BULK_TRAYS:
+        errors["count"] = [f"Add from 1 to {MAX_BULK_TRAYS} trays at a time."]
+    try:
+        capacity = _check_capacity(capacity)
+    except Invalid as exc:
+        errors.update(exc.errors)
+    recipe = None
+    if recipe_id is not None:
+        try:
+            recipe = _check_recipe(session, recipe_id, experiment.id)
+        except Invalid as exc:
+            errors.update(exc.errors)
+    if errors:
+        raise Invalid(errors=errors)
+    codes = set(session.scalars(select(Tray.code).where(Tray.experiment_id == experiment.id)))
+    trays = [Tray(experiment_id=experiment.id, code=code, name="", capacity=capacity,
+                  recipe_id=recipe.id if recipe else None)
+             for code in next_codes(codes, "TR", count)]
+    session.add_all(trays)
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError as exc:  # a concurrent request took the same codes
+        raise Conflict("Another request added trays at the same time; try again.", {}) from exc
+    record_event(session, kind="tray.created", actor=actor, experiment_id=experiment.id,
+                 summary=f"Created {count} trays {trays[0].code}–{trays[-1].code} "
+                         f"(capacity {capacity})" + (f" with {recipe.code}" if recipe else ""),
+                 payload={"codes": [t.code for t in trays], "capacity": capacity})
+    return trays
 
 
 def update_tray(session: Session, *, tray_id: int, actor: User, capacity=UNSET,

@@ -9,7 +9,17 @@ from flask import Flask, current_app
 
 from ..http.idempotency import new_key
 from ..http.links import next_action_url
-from ..services import feeding, metrics, observations, plants, rotation, tents, trays
+from ..services import (
+    experiments,
+    feeding,
+    metrics,
+    observations,
+    plants,
+    rotation,
+    species,
+    tents,
+    trays,
+)
 from ..services.schedules import rules as schedule_rules
 from .experiments.roster_rows import roster_rows
 
@@ -23,11 +33,14 @@ LIMITS = MappingProxyType({
     "ADVERSE_KINDS": observations.ADVERSE_KINDS,
     "ADVERSE_NOTES_MAX": observations.ADVERSE_NOTES_MAX,
     "CORRECTION_REASON_MAX": metrics.CORRECTION_REASON_MAX,
+    "EXPERIMENT_NAME_MAX": experiments.NAME_MAX,
+    "FROZEN_WHILE_RUNNING": experiments.FROZEN_WHILE_RUNNING,
     "GRADES": plants.GRADES,
     "MAX_CAPACITY": trays.MAX_CAPACITY,
     "MAX_PER_SHELF": tents.MAX_PER_SHELF,
     "MAX_SHELVES": tents.MAX_SHELVES,
     "NOTE_MAX": observations.MAX_NOTE,
+    "OPEN_WHILE_RUNNING": experiments.OPEN_WHILE_RUNNING,
     "PLANT_CODE_MAX": plants.PLANT_CODE_MAX,
     "PLANT_REASON_MAX": plants.REASON_MAX,
     "ROTATION_NOTE_MAX": rotation.NOTE_MAX,
@@ -69,5 +82,6 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["roster_rows"] = roster_rows
     app.jinja_env.globals["new_idempotency_key"] = new_key
     app.jinja_env.globals["next_action_url"] = next_action_url
+    app.jinja_env.tests["score"] = species.is_score  # {% if f is score %}: tap, not type
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

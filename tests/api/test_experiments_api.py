@@ -84,7 +84,7 @@ def test_status_summary_shape(client, api_token, session):
     resp = client.get(f"/api/v1/experiments/{exp.id}/status/summary", headers=bearer(raw))
     body = resp.json
     assert body["status"] == "draft" and body["ready_to_start"] is True
-    assert set(body["setup"]) == {"plants", "tents", "slots", "recipes", "complete"}
+    assert set(body["setup"]) == {"plants", "tents", "slots", "recipes", "trays", "complete"}
     assert set(body["readiness"]) == {"needs_baseline", "needs_grade", "needs_placement",
                                       "needs_tray_recipe", "needs_tent_restriction"}
 

@@ -38,7 +38,7 @@ def test_baseline_auto_place_and_start(page, live_server):
         card = page.locator(".baseline-card")
         assert code in card.locator("h2").inner_text()
         card.get_by_label("Leaves").fill(str(5 + n))
-        card.get_by_label("Vigour *").fill("3")
+        card.get_by_role("group", name="Vigour *").get_by_role("radio", name="3").check()
         card.get_by_role("radio", name="red", exact=True).check()
         card.get_by_role("radio", name="A", exact=True).check()
         assert small_targets(page) == []
@@ -56,7 +56,9 @@ def test_baseline_auto_place_and_start(page, live_server):
     assert page.locator("#unplaced").count() == 0
 
     page.goto(f"{base}/experiments/{exp_id}/overview")
-    page.get_by_role("button", name="Start experiment").tap()
+    page.get_by_text("Start experiment…").tap()
+    assert page.locator(".freeze-list").is_visible()
+    page.get_by_role("button", name="Yes, start Baseline then start").tap()
     page.get_by_text("Baseline then start is running.").wait_for()
     assert page.locator("#experiment-status .chip-running").count() == 1
     assert page.locator(".chip-filter", has_text="Needs placement").count() == 0

@@ -17,7 +17,7 @@ def test_sign_in_create_experiment_and_see_it_listed(page, live_server):
     page.get_by_role("button", name="Create experiment").tap()
     page.wait_for_url(f"{base}/experiments/*/setup")
     assert page.get_by_role("heading", name="Set up Phone-made trial").is_visible()
-    assert page.locator("#setup-checklist li").count() == 3
+    assert page.locator("#setup-checklist li").count() == 4
     page.get_by_role("link", name="All experiments").tap()
     page.wait_for_url(f"{base}/")
     row = page.locator(".row-card", has_text="Phone-made trial")
@@ -50,11 +50,15 @@ def test_start_refused_shows_readiness_list(page, live_server):
         s.commit()
         exp_id = exp.id
     sign_in(page, base, "operator", f"/experiments/{exp_id}/overview")
-    page.get_by_role("button", name="Start experiment").tap()
+    page.get_by_text("Start experiment…").tap()
+    page.get_by_role("button", name="Yes, start Not ready yet").tap()
     problem = page.locator("#experiment-status .problem")
     problem.wait_for()
-    assert "Setup is incomplete" in problem.inner_text()
+    assert "cannot start yet" in problem.inner_text()
+    assert "No trays yet" in problem.inner_text()
     assert page.url.endswith(f"/experiments/{exp_id}/overview")
+    problem.get_by_role("link", name="No trays yet").tap()
+    page.wait_for_url(f"{base}/experiments/{exp_id}/trays")
 
 
 def test_signed_out_visitor_goes_to_login_and_back(page, live_server):

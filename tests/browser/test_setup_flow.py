@@ -56,13 +56,21 @@ def test_setup_experiment_on_a_phone(page, live_server):
         slot_select = form.get_by_label("Slot")
         slot_select.select_option(index=1)
         form.get_by_label("Recipe").select_option(label=recipe)
-        page.get_by_role("button", name="Add tray").tap()
+        page.get_by_role("button", name="Add tray", exact=True).tap()
         page.get_by_text(f"Tray TR{n} created.").wait_for()
     assert page.locator("#tray-list .tray-card").count() == 2
+    # and two more at once, codes continuing
+    bulk = page.locator("#tray-bulk-form")
+    bulk.get_by_label("How many trays").fill("2")
+    bulk.get_by_label("Plants per tray").fill("3")
+    page.get_by_role("button", name="Add trays", exact=True).tap()
+    page.get_by_text("Added 2 trays: TR3–TR4.").wait_for()
+    assert page.locator("#tray-list .tray-card").count() == 4
+    assert page.locator("#setup-count-trays .progress-count").inner_text() == "4"
     assert small_targets(page) == []
 
     page.goto(exp_url + "/setup")
-    assert page.locator("#setup-checklist .check-item.done").count() == 3
+    assert page.locator("#setup-checklist .check-item.done").count() == 4
     assert page.get_by_text("Setup complete.").is_visible()
     page.get_by_role("link", name="Go to the overview").tap()
     page.wait_for_url(exp_url + "/overview")

@@ -7,10 +7,24 @@ def test_empty_experiment_has_incomplete_setup(session):
     exp = f.make_experiment(session)
     s = status_summary(session, exp.id)
     assert s.setup == {"plants": False, "tents": False, "slots": False, "recipes": False,
-                       "complete": False}
+                       "trays": False, "complete": False}
     assert s.readiness == dict.fromkeys(s.readiness, 0)
     assert s.ready_to_start is False
     assert "Setup is incomplete" in s.problems()[0]
+
+
+def test_setup_is_not_complete_without_a_tray(session):
+    exp = f.make_experiment(session)
+    f.make_tent(session, exp)
+    f.make_recipe(session, exp)
+    f.make_plant(session, exp, grade="A", baseline=True)
+    s = status_summary(session, exp.id)
+    assert s.setup["trays"] is False and s.setup["complete"] is False
+    assert s.problems()[0] == "Setup is incomplete: add trays."
+    assert {"key": "setup_trays", "text": "No trays yet"} in s.blockers()
+    f.make_tray(session, exp)
+    s = status_summary(session, exp.id)
+    assert s.setup["trays"] is True and s.setup["complete"] is True
 
 
 def test_every_kind_of_gap_is_counted(session):

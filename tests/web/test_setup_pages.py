@@ -207,14 +207,11 @@ def test_species_admin(login_as, session):
     resp = client.post("/admin/species", data={"common_name": "Test pitcher",
                                                "category": "pitcher"})
     assert resp.status_code == 303
-    bad = client.post("/admin/templates", data={"category": "sundew",
-                                                "fields_json": "[{\"key\": 1}"})
-    assert bad.status_code == 422 and b"Not valid JSON" in bad.data
-    wrong = client.post("/admin/templates", data={"category": "sundew",
-                                                  "fields_json": '[{"key": "x", "type": "nope"}]'})
+    wrong = client.post("/admin/templates", data={"category": "sundew", "f-0-key": "x",
+                                                  "f-0-label": "X", "f-0-type": "nope"})
     assert wrong.status_code == 422 and b"type must be one of" in wrong.data
     ok = client.post("/admin/templates", data={"category": "sundew", "code_prefix": "DRO",
-                                               "fields_json": '[{"key": "x", "label": "X", '
-                                                              '"type": "int"}]'})
+                                               "f-0-key": "x", "f-0-label": "X",
+                                               "f-0-type": "int"})
     assert ok.status_code == 303
     assert login_as("operator").get("/admin/species").status_code == 403

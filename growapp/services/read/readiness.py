@@ -24,6 +24,14 @@ from ...models import (
 
 READINESS_KEYS = ("needs_baseline", "needs_grade", "needs_placement", "needs_tray_recipe",
                   "needs_tent_restriction")
+SETUP_KEYS = ("plants", "tents", "slots", "recipes", "trays")  # SPEC §4 setup checks
+SETUP_MISSING = {
+    "plants": "No active plants yet",
+    "tents": "No tents yet",
+    "slots": "No slots yet (describe a tent's shelves)",
+    "recipes": "No recipes yet",
+    "trays": "No trays yet",
+}
 READINESS_LABELS = {
     "needs_baseline": "need a baseline (week 0) measurement",
     "needs_grade": "need a grade",
@@ -52,10 +60,17 @@ class StatusSummary:
     def problems(self) -> list[str]:
         """Readable reasons the experiment cannot start, e.g. '3 plants need a grade'."""
         lines = []
-        missing = [name for name in ("plants", "tents", "slots", "recipes")
-                   if not self.setup[name]]
+        missing = [name for name in SETUP_KEYS if not self.setup[name]]
         if missing:
             lines.append("Setup is incomplete: add " + ", ".join(missing) + ".")
+        return lines + [b["text"] for b in self.blockers() if b["key"] in READINESS_KEYS]
+
+    def blockers(self) -> list[dict]:
+        """Each reason the experiment cannot start as ``{"key", "text"}``, one per missing
+        setup step ("setup_trays": "No trays yet") and per non-zero readiness count; pages
+        link each key to the page that fixes it."""
+        out = [{"key": f"setup_{name}", "text": SETUP_MISSING[name]}
+               for name in SETUP_KEYS if not self.setup[name]]
         for key in READINESS_KEYS:
             n = self.readiness[key]
             if n:
@@ -64,8 +79,8 @@ class StatusSummary:
                 if n == 1:
                     verb = verb.replace("need ", "needs ").replace("sit in", "sits in")
                     verb = verb.replace("their species", "its species")
-                lines.append(f"{n} {noun} {verb}")
-        return lines
+                out.append({"key": key, "text": f"{n} {noun} {verb}"})
+        return out
 
 
 def status_summaries(session: Session, experiment_ids: list[int]) -> dict[int, StatusSummary]:
@@ -123,7 +138,7 @@ def status_summaries(session: Session, experiment_ids: list[int]) -> dict[int, S
     for eid, n_plants_all, n_tents, n_slots, n_recipes, n_trays in structure:
         active, baseline, grade, placement, tray_recipe, restriction = by_exp.get(eid, [0] * 6)
         setup = {"plants": active > 0, "tents": n_tents > 0, "slots": n_slots > 0,
-                 "recipes": n_recipes > 0}
+                 "recipes": n_recipes > 0, "trays": n_trays > 0}
         setup["complete"] = all(setup.values())
         result[eid] = StatusSummary(
             status=statuses[eid],

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import json
-
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField, TextAreaField
+from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from ...extensions import db
 from ...http.htmx import render
 from ...services import species as species_service
-from ...services.errors import Invalid
 from ..writes import page_write, respond
 from . import bp
+from .template_fields import EDITOR_TYPES, editor_rows, parse_rows
 
 
 class SpeciesForm(FlaskForm):
@@ -28,7 +26,6 @@ class SpeciesForm(FlaskForm):
 class TemplateForm(FlaskForm):
     category = StringField("Category", validators=[DataRequired(), Length(max=32)])
     code_prefix = StringField("Code prefix", validators=[Optional(), Length(max=6)])
-    fields_json = TextAreaField("Fields (JSON list)", validators=[DataRequired()])
 
 
 def _context(**extra):
@@ -39,7 +36,8 @@ def _context(**extra):
                  for c in species_service.categories(session)]
     return {"species": species_service.list_species(session), "form": form,
             "templates": templates, "template_form": extra.pop("template_form", None)
-            or TemplateForm(formdata=None), "json": json, **extra}
+            or TemplateForm(formdata=None), "editor_types": EDITOR_TYPES,
+            "editor_rows": editor_rows, **extra}
 
 
 @bp.get("/species")
@@ -75,21 +73,16 @@ def delete_species(species_id: int):
         category="info"))
 
 
-def _template_fields(form: TemplateForm) -> list:
-    try:
-        return json.loads(form.fields_json.data)
-    except json.JSONDecodeError as exc:
-        raise Invalid(errors={"fields_json": [
-            f"Not valid JSON: {exc.msg} (line {exc.lineno})."]}) from exc
-
-
 @bp.post("/templates")
 def save_template():
+    """Save a category's template from the field-by-field editor (rows, add, remove, move)."""
     form = TemplateForm()
+    fields = parse_rows(request.form)
 
-    def show(_exc):
+    def show(exc):
         return render_template("admin/species.html", **_context(
-            template_form=form, open_category=request.form.get("category")))
+            template_form=form, open_category=request.form.get("category"),
+            posted_fields=fields, template_errors=(exc.errors or {}).get("fields", [])))
 
     def done(_template):
         return respond(fragment=None, redirect_to=url_for("admin.species") + "#templates",
@@ -97,5 +90,5 @@ def save_template():
 
     return page_write(lambda: species_service.save_template(
         db.session, actor=current_user, category=form.category.data,
-        fields=_template_fields(form), code_prefix=form.code_prefix.data or None),
+        fields=fields, code_prefix=form.code_prefix.data or None),
         form=form, done=done, problem=show)

@@ -8,6 +8,7 @@ from flask_login import current_user
 from ...extensions import db
 from ...http.htmx import render
 from ...services import experiments as exp_service
+from ...services import grading
 from ...services import metrics as metric_service
 from ...services.errors import Invalid
 from ...services.plants import get_plant
@@ -16,6 +17,8 @@ from ..writes import page_write, respond
 from . import bp
 
 FIELD_PREFIX = "m_"
+GRADE_PREFIX = "grade-"
+GRADE_LIST_MAX = 100  # ungraded plants listed for bulk grading
 
 
 def _context(experiment_id: int, plant_uuid=None, **extra) -> dict:
@@ -35,7 +38,9 @@ def _context(experiment_id: int, plant_uuid=None, **extra) -> dict:
     ctx = {"experiment": experiment, "summary": status_summary(session, experiment_id),
            "queue": queue, "plant": plant, "fields": fields, "values": existing or {},
            "grade": plant.grade if plant else None, "errors": {}, "locked": locked,
-           "can_unlock": locked and current_user.has_role("admin"), "prefix": FIELD_PREFIX}
+           "can_unlock": locked and current_user.has_role("admin"), "prefix": FIELD_PREFIX,
+           "ungraded": [p for p in queue.plants if p.grade is None][:GRADE_LIST_MAX],
+           "grade_prefix": GRADE_PREFIX}
     ctx.update(extra)
     return ctx
 
@@ -70,3 +75,26 @@ def save(experiment_id: int, plant_uuid):
         problem=lambda exc: render("baseline/index.html", "baseline/_panel.html", **_context(
             experiment_id, plant_uuid, values=values, grade=grade,
             errors=getattr(exc, "errors", {}), problem=exc.detail)))
+
+
+@bp.post("/grades")
+def grade_many(experiment_id: int):
+    """Bulk grading: a grade per listed plant, or one grade for every listed plant."""
+    listed = request.form.getlist("plant")
+    everyone = request.form.get("all")
+    grades = {u: everyone for u in listed} if everyone else {
+        k.removeprefix(GRADE_PREFIX): v for k, v in request.form.items()
+        if k.startswith(GRADE_PREFIX) and v}
+
+    def action():
+        graded = grading.grade_plants(db.session, experiment_id=experiment_id,
+                                      grades=grades, actor=current_user)
+        return f"Graded {len(graded)} plant{'s' if len(graded) != 1 else ''}."
+
+    return page_write(action, done=lambda message: respond(
+        fragment="baseline/_panel.html", flash_message=message,
+        redirect_to=url_for("baseline.index", experiment_id=experiment_id),
+        **_context(experiment_id, message=message)),
+        problem=lambda exc: render("baseline/index.html", "baseline/_panel.html", **_context(
+            experiment_id, grade_problem=exc.detail,
+            grade_errors=(getattr(exc, "errors", {}) or {}).get("grades", []))))

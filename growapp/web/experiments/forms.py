@@ -1,5 +1,5 @@
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, StringField, TextAreaField
+from wtforms import BooleanField, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ...services.experiments import (
@@ -18,3 +18,8 @@ class ExperimentForm(FlaskForm):
     feeding_window_days = IntegerField(
         "Feeding window (days)", default=7,
         validators=[Optional(), NumberRange(*FEEDING_WINDOW_DAYS)])
+
+
+class DuplicateForm(FlaskForm):
+    name = StringField("Name of the copy", validators=[Optional(), Length(max=NAME_MAX)])
+    include_plants = BooleanField("Copy the plants too (codes, species, cultivars)")

@@ -26,13 +26,16 @@ def index():
     status = request.args.get("status") or None
     if status not in (None, "draft", "running", "stopped"):
         status = None
+    archived = request.args.get("archived") == "1"
     page = max(request.args.get("page", 1, type=int), 1)
     total, experiments = exp_service.list_experiments(
-        session, status=status, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+        session, status=status, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE,
+        archived=archived)
     summaries = status_summaries(session, [e.id for e in experiments])
     return render("experiments/index.html", "experiments/_list.html",
                   experiments=experiments, summaries=summaries, total=total, page=page,
-                  pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1), status_filter=status)
+                  pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1), status_filter=status,
+                  archived=archived)
 
 
 @bp.route("/experiments/new", methods=["GET", "POST"])
@@ -120,11 +123,9 @@ def _lifecycle(experiment_id: int, action):
 
     def problem(exc):
         if wants_fragment():
-            summary = status_summary(db.session, experiment_id)
-            return panel(problem=exc.detail, problems=summary.problems())
-        ctx = _overview_context(experiment_id, problem=exc.detail)
-        ctx["problems"] = ctx["summary"].problems()
-        return render_template("experiments/overview.html", **ctx)
+            return panel(problem=exc.detail)
+        return render_template("experiments/overview.html",
+                               **_overview_context(experiment_id, problem=exc.detail))
 
     return page_write(lambda: action(db.session, experiment_id=experiment_id,
                                      actor=current_user), done=done, problem=problem)

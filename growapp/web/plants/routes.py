@@ -10,6 +10,7 @@ from ...http.htmx import render, wants_fragment
 from ...services import experiments as exp_service
 from ...services import plants as plant_service
 from ...services import species as species_service
+from ...services.codes import next_codes
 from ...services.errors import Invalid
 from ...services.plant_import import COLUMNS, ImportRejected, import_plants
 from ...services.read.readiness import status_summary
@@ -38,6 +39,23 @@ def _add_form(session, fresh: bool = False) -> AddPlantsForm:
     return form
 
 
+def _code_hint(session, experiment_id: int, species_id, category: str | None = None) -> str:
+    """The plant-code hint for the chosen species (or a custom species' category)."""
+    species = None
+    if (sid := int_or_none(species_id)) is not None:
+        species = next((sp for sp in species_service.list_species(session) if sp.id == sid), None)
+    if species is not None:
+        first, second = plant_service.suggest_codes(session, experiment_id=experiment_id,
+                                                    species=species, count=2)
+    elif category in species_service.categories(session):
+        prefix = plant_service.code_prefix(session, category)
+        first, second = next_codes(plant_service.existing_codes(session, experiment_id),
+                                   prefix, 2, width=3)
+    else:
+        return "Leave empty to get codes from the species' category, e.g. VFT-001."
+    return f"Leave empty to get {first}, {second}… continuing the highest code."
+
+
 def _context(experiment_id: int, **extra) -> dict:
     session = db.session
     experiment = exp_service.get_experiment(session, experiment_id)
@@ -49,8 +67,22 @@ def _context(experiment_id: int, **extra) -> dict:
            "pages": max((total + PAGE - 1) // PAGE, 1),
            "columns": COLUMNS, "editable_codes": experiment.status == "draft"}
     ctx.setdefault("form", extra.pop("form", None) or _add_form(session, fresh=True))
+    form = ctx["form"]
+    chosen = form.species_id.data or next(
+        (value for group in form.species_id.choices.values() for value, _ in group), None)
+    ctx["code_hint"] = _code_hint(session, experiment_id, chosen, form.custom_category.data)
     ctx.update(extra)
     return ctx
+
+
+@bp.get("/code-hint")
+def code_hint(experiment_id: int):
+    """The hint under the code field, following the species picked (htmx GET on change)."""
+    session = db.session
+    exp_service.get_experiment(session, experiment_id)
+    return render_template("plants/_code_hint.html", code_hint=_code_hint(
+        session, experiment_id, request.args.get("species_id"),
+        request.args.get("custom_category")))
 
 
 @bp.get("")

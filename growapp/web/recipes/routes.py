@@ -32,6 +32,8 @@ def _context(experiment_id: int, **extra) -> dict:
     form = extra.pop("form", None) or RecipeForm(formdata=None)
     if not form.code.data:
         form.code.data = recipe_service.suggest_recipe_code(session, experiment_id)
+    if not form.colour.data:  # a fresh form: a colour no recipe uses yet
+        form.colour.data = recipe_service.suggest_colour(session, experiment_id)
     return {"experiment": experiment, "summary": status_summary(session, experiment_id),
             "recipes": recipe_service.list_recipes(session, experiment_id), "form": form,
             **extra}

@@ -10,11 +10,14 @@ from ...http.htmx import render, wants_fragment
 from ...services import experiments as exp_service
 from ...services import recipes as recipe_service
 from ...services import trays as tray_service
+from ...services.codes import next_codes
 from ...services.read.readiness import status_summary
 from ..forms import int_or_none
 from ..writes import page_write
 from . import bp
-from .forms import TrayEditForm, TrayForm
+from .forms import BulkTrayForm, TrayEditForm, TrayForm
+
+BULK = "bulk"  # the bulk form's field prefix: its ids must not clash with the one-tray form
 
 
 def _slot_choices(slots, empty_label="No slot yet"):
@@ -34,11 +37,16 @@ def _context(experiment_id: int, **extra) -> dict:
     form = extra.pop("form", None) or TrayForm(formdata=None)
     form.slot_id.choices = _slot_choices(free)
     form.recipe_id.choices = _recipe_choices(recipes)
+    bulk_form = extra.pop("bulk_form", None) or BulkTrayForm(formdata=None, prefix=BULK)
+    bulk_form.recipe_id.choices = _recipe_choices(recipes)
     slot_choices = {tray_id: _slot_choices(slots) for tray_id, slots in options.items()}
     return {"experiment": experiment, "summary": status_summary(session, experiment_id),
-            "rows": rows, "form": form, "recipe_choices": _recipe_choices(recipes),
+            "rows": rows, "form": form, "bulk_form": bulk_form,
+            "recipe_choices": _recipe_choices(recipes),
             "free_slot_choices": _slot_choices(free), "slot_choices": slot_choices,
-            "no_free_slots": not free, **extra}
+            "no_free_slots": not free,
+            "next_tray_codes": ", ".join(next_codes([r.tray.code for r in rows], "TR", 2)) + "…",
+            **extra}
 
 
 @bp.get("")
@@ -68,6 +76,22 @@ def create(experiment_id: int):
         experiment_id, f"Tray {t.code} created.", 201), problem=lambda _exc: render(
         "trays/index.html", "trays/_panel.html",
         **_context(experiment_id, form=form)))
+
+
+@bp.post("/bulk")
+def create_many(experiment_id: int):
+    form = BulkTrayForm(prefix=BULK)
+
+    def action():
+        return tray_service.create_trays(
+            db.session, experiment_id=experiment_id, actor=current_user,
+            count=form.count.data, capacity=form.capacity.data,
+            recipe_id=int_or_none(form.recipe_id.data))
+
+    return page_write(action, form=form, done=lambda trays: _done(
+        experiment_id, f"Added {len(trays)} trays: {trays[0].code}–{trays[-1].code}.", 201),
+        problem=lambda exc: render("trays/index.html", "trays/_panel.html", **_context(
+            experiment_id, bulk_form=form, problem=exc.detail if exc.status == 409 else None)))
 
 
 @bp.post("/<int:tray_id>")
