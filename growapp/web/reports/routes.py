@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import render_template, request
 
 from ...extensions import db
-from ...http.downloads import csv_response
+from ...http.downloads import csv_response, zip_response
 from ...http.htmx import render
 from ...services.analysis import trays_needed
 from ...services.design_check import design_check
@@ -61,3 +61,8 @@ def _positive(text: str | None) -> float | None:
 @bp.get("/export/<name>.csv")
 def export(experiment_id: int, name: str):
     return csv_response(experiment_id, name)
+
+
+@bp.get("/export/all.zip")
+def export_all(experiment_id: int):
+    return zip_response(experiment_id)
