@@ -9,6 +9,7 @@ from . import (  # noqa: E402,F401
     floor,
     labels,
     layout,
+    measurements,
     openapi,
     photos,
     placement,
