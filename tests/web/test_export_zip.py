@@ -34,3 +34,11 @@ def test_api_zip(client, api_token, session):
     assert "reproduce_report.py" in zipfile.ZipFile(io.BytesIO(resp.get_data())).namelist()
     missing = client.get("/api/v1/experiments/999999/export/all.zip", headers=headers)
     assert missing.status_code == 404 and "detail" in missing.get_json()
+
+
+def test_report_names_the_design_for_print(login_as, session):
+    exp, _week1 = tray_trial(session)
+    body = login_as("viewer").get(f"/experiments/{exp.id}/reports").get_data(as_text=True)
+    assert 'id="report-design"' in body and f"{exp.name}</span></h1>" in body
+    assert "R0 Recipe R0 (2 trays)" in body and "R1 Recipe R1 (2 trays)" in body
+    assert "4 trays, placed by hand" in body
