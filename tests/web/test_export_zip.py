@@ -41,4 +41,4 @@ def test_report_names_the_design_for_print(login_as, session):
     body = login_as("viewer").get(f"/experiments/{exp.id}/reports").get_data(as_text=True)
     assert 'id="report-design"' in body and f"{exp.name}</span></h1>" in body
     assert "R0 Recipe R0 (2 trays)" in body and "R1 Recipe R1 (2 trays)" in body
-    assert "4 trays, placed by hand" in body
+    assert "4 trays · placement: by hand" in body

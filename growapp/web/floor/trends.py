@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from ...services.read.history import Trend
 
 W, H = 320, 96
-LEFT, RIGHT, TOP, BOTTOM = 10, 10, 18, 20
+LEFT, RIGHT, TOP, BOTTOM = 22, 22, 18, 20
 LABELLED = 8  # label every point up to this many weeks, else first, last, lowest, highest
 
 
