@@ -1,5 +1,5 @@
-"""A realistic demo trial for `flask seed-demo`: 120 plants, 2 tents, 12 trays,
-3 recipes, four weeks of measurements and feedings. Idempotent by experiment name."""
+"""A realistic demo trial for `flask seed-demo`: 120 plants (one removed, one replaced), 2 tents,
+12 trays, 3 recipes, four weeks of measurements and feedings. Idempotent by experiment name."""
 
 from __future__ import annotations
 
