@@ -45,9 +45,10 @@ def test_create_admin_token_and_seed_demo(cli_app):
     summary = client.get("/api/v1/experiments", headers={"Authorization": f"Bearer {raw}"}).json
     demo = summary["results"][0]
     assert demo["status"] == "running"
+    # 120 planted, one removed, one replaced (121 plants, 119 active)
     status = client.get(f"/api/v1/experiments/{demo['id']}/status/summary",
                         headers={"Authorization": f"Bearer {raw}"}).json
-    assert status["counts"]["active_plants"] == 120 and status["counts"]["trays"] == 12
+    assert status["counts"]["active_plants"] == 119 and status["counts"]["trays"] == 12
     verified = run(cli_app, "audit", "verify")
     assert verified.exit_code == 0 and "intact" in verified.output
 

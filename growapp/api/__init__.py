@@ -11,6 +11,7 @@ from . import (  # noqa: E402,F401
     jobs,
     labels,
     layout,
+    measurements,
     openapi,
     photos,
     placement,

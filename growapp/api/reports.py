@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 from sqlalchemy.orm import Session
 
-from ..http.downloads import csv_response
+from ..http.downloads import csv_response, zip_response
 from ..services.reports import build_report
 from .framework import endpoint
 from .schemas import StrictIn
@@ -22,6 +22,14 @@ class ReportQuery(StrictIn):
                   "adverse; streamed")
 def export_csv(session: Session, experiment_id: int, name: str):
     return csv_response(experiment_id, name)
+
+
+@endpoint("/experiments/<int:experiment_id>/export/all.zip", "GET", tag=TAG, errors=(404,),
+          summary="Everything in one zip: every CSV, design.json (design + data "
+                  "dictionary), metric_definitions.csv, and R and Python scripts that "
+                  "reproduce the report's contrasts; streamed")
+def export_all_zip(session: Session, experiment_id: int):
+    return zip_response(experiment_id)
 
 
 @endpoint("/experiments/<int:experiment_id>/report", "GET", tag=TAG, query=ReportQuery,

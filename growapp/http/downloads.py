@@ -10,7 +10,9 @@ from flask import Response, abort, request, stream_with_context
 from werkzeug.wsgi import wrap_file
 
 from ..extensions import db
+from ..models import utcnow
 from ..services import experiments as exp_service
+from ..services.bundle import bundle_chunks
 from ..services.exports import EXPORTS, to_csv
 from ..storage import CHUNK, Storage
 
@@ -27,6 +29,16 @@ def csv_response(experiment_id: int, name: str) -> Response:
     body = stream_with_context(to_csv(chain([first], rows)))
     filename = f"experiment-{experiment_id}-{name}.csv"
     return Response(body, mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="{filename}"',
+        "Cache-Control": "no-store"})
+
+
+def zip_response(experiment_id: int) -> Response:
+    """Stream the all-in-one export (every CSV, design.json, the analysis scripts). A
+    missing experiment is a 404 before the response starts."""
+    chunks = bundle_chunks(db.session, experiment_id=experiment_id, exported_at=utcnow())
+    filename = f"experiment-{experiment_id}-all.zip"
+    return Response(stream_with_context(chunks), mimetype="application/zip", headers={
         "Content-Disposition": f'attachment; filename="{filename}"',
         "Cache-Control": "no-store"})
 

@@ -1,5 +1,5 @@
-"""A realistic demo trial for `flask seed-demo`: 120 plants, 2 tents, 12 trays,
-3 recipes, four weeks of measurements and feedings. Idempotent by experiment name."""
+"""A realistic demo trial for `flask seed-demo`: 120 plants (one removed, one replaced), 2 tents,
+12 trays, 3 recipes, four weeks of measurements and feedings. Idempotent by experiment name."""
 
 from __future__ import annotations
 
@@ -117,28 +117,9 @@ def seed_demo(session: Session) -> tuple[User, Experiment, bool]:
     for i, plant in enumerate(order):
         session.add(TrayPlant(tray_id=trays[i % len(trays)].id, plant_id=plant.id))
     tray_of = {order[i].id: trays[i % len(trays)] for i in range(len(order))}
-    recipe_boost = {recipes[0].id: 0.0, recipes[1].id: 0.6, recipes[2].id: 0.9}
     lot_of = {lot.recipe_id: lot for lot in lots}
     session.flush()
-    for plant in plants:
-        tray = tray_of[plant.id]
-        leaves = rng.randint(4, 9)
-        diameter = rng.uniform(25, 60)
-        for week in range(WEEKS):
-            growth = week * (0.8 + recipe_boost[tray.recipe_id]) + rng.uniform(-0.5, 0.5)
-            session.add(PlantMetric(
-                plant_id=plant.id, week_number=week, recorded_by_id=admin.id,
-                recorded_at=started + timedelta(weeks=week, hours=9),
-                values={"leaf_count": max(leaves + round(growth), 0),
-                        "trap_count": max(leaves - 2 + round(growth), 0),
-                        "diameter_mm": round(diameter + growth * 4, 1),
-                        "vigour": min(5, max(1, 3 + round(growth / 2))),
-                        "colour": COLOURS[min(3, week // 2 + rng.randint(0, 1))],
-                        "flowering": False}))
-            session.add(FeedingLog(
-                plant_id=plant.id, recipe_id=tray.recipe_id, tray_id=tray.id,
-                lot_id=lot_of[tray.recipe_id].id, amount_ml=50, status="fed",
-                fed_at=started + timedelta(weeks=week, hours=2), user_id=admin.id))
+    _demo_measurements(session, rng, exp, admin, plants, tray_of, lot_of, started)
     _demo_floor_work(session, exp, admin, trays, plants, started)
     session.add_all([
         Event(experiment_id=exp.id, kind="experiment.created", summary=f"Created {DEMO_NAME}",
@@ -148,6 +129,105 @@ def seed_demo(session: Session) -> tuple[User, Experiment, bool]:
     ])
     session.flush()
     return admin, exp, True
+
+
+# How each recipe moves each metric per week (R0, R1, R2): leaves respond to feeding,
+# traps less so and the half-strength feed costs traps; diameter follows leaves.
+LEAF_RATE = (0.8, 1.4, 1.7)
+TRAP_RATE = (0.5, 0.8, 0.3)
+DIAMETER_RATE = (2.0, 3.5, 4.5)
+TRAY_SD = 0.35  # tray-to-tray spread of the weekly leaf gain (light, watering)
+REMOVED = ("VFT-017", 2, "crown rot")  # removed in week 2, not replaced
+REPLACED = ("DRO-020", 1, "knocked off the shelf")  # replaced in week 1 by a new plant
+
+
+def _demo_measurements(session: Session, rng: random.Random, exp: Experiment, admin: User,
+                       plants: list[Plant], tray_of: dict, lot_of: dict, started) -> None:
+    """Weeks 0–3 of measurements and feedings, each logged on the plant; metrics that move
+    differently by recipe, tray effects, a few missing values, a removed and a replaced
+    plant."""
+    recipe_index = {rid: i for i, rid in enumerate(sorted({t.recipe_id
+                                                          for t in tray_of.values()}))}
+    tray_effect = {t.id: rng.gauss(0, TRAY_SD) for t in tray_of.values()}
+    by_code = {p.plant_code: p for p in plants}
+    skipped = {(plants[i].id, WEEKS - 1) for i in rng.sample(range(len(plants)), 2)}
+    removed_at = {by_code[REMOVED[0]].id: started + timedelta(weeks=REMOVED[1], days=2),
+                  by_code[REPLACED[0]].id: started + timedelta(weeks=REPLACED[1], days=3)}
+    replacement = _replace(session, exp, admin, by_code, tray_of, removed_at)
+    for plant in [*plants, replacement]:
+        tray = tray_of[plant.id]
+        r, effect = recipe_index[tray.recipe_id], tray_effect[tray.id]
+        leaves, diameter = rng.randint(4, 9), rng.uniform(25, 60)
+        traps = max(leaves - rng.randint(1, 3), 1)
+        rates = (LEAF_RATE[r] + effect + rng.gauss(0, 0.25),
+                 TRAP_RATE[r] + 0.6 * effect + rng.gauss(0, 0.25),
+                 DIAMETER_RATE[r] + 2.5 * effect + rng.gauss(0, 0.8))
+        new = plant is replacement  # its baseline is taken the day it comes in
+        for week in [0, *range(REPLACED[1] + 1, WEEKS)] if new else range(WEEKS):
+            at = started + timedelta(weeks=week, hours=9)
+            if new and week == 0:
+                at = removed_at[by_code[REPLACED[0]].id] + timedelta(hours=2)
+            if plant.id in removed_at and at > removed_at[plant.id] \
+                    or (plant.id, week) in skipped:
+                continue
+            grown = week - REPLACED[1] if new and week else week
+            values = {"leaf_count": max(leaves + round(grown * rates[0] + rng.gauss(0, 0.4)), 0),
+                      "trap_count": max(traps + round(grown * rates[1] + rng.gauss(0, 0.4)), 0),
+                      "diameter_mm": round(diameter + grown * rates[2] + rng.gauss(0, 1), 1),
+                      "vigour": min(5, max(1, 3 + round(grown * (rates[0] - 1.1) / 2))),
+                      "colour": COLOURS[min(3, week // 2 + rng.randint(0, 1))],
+                      "flowering": False}
+            if grown and rng.random() < 0.04:
+                del values[rng.choice(["trap_count", "diameter_mm"])]  # not measured
+            session.add(PlantMetric(plant_id=plant.id, week_number=week, values=values,
+                                    recorded_by_id=admin.id, recorded_at=at))
+            label = "Baseline" if week == 0 else f"Week {week}"
+            bits = ", ".join(f"{k} {v}" for k, v in list(values.items())[:4])
+            fed_at = at - timedelta(hours=7) if week else at + timedelta(hours=1)
+            lot = lot_of[tray.recipe_id]
+            session.add(FeedingLog(plant_id=plant.id, recipe_id=tray.recipe_id,
+                                   tray_id=tray.id, lot_id=lot.id, amount_ml=50, status="fed",
+                                   fed_at=fed_at, user_id=admin.id))
+            session.add_all([
+                Event(experiment_id=exp.id, plant_id=plant.id, kind="plant.measured",
+                      summary=f"{label}: {bits}", user_id=admin.id, at=at,
+                      payload={"week_number": week, "values": values}),
+                Event(experiment_id=exp.id, plant_id=plant.id, tray_id=tray.id,
+                      kind="plant.fed", summary=f"Fed R{r} (lot {lot.code}), 50 ml",
+                      user_id=admin.id, at=fed_at)])
+
+
+def _replace(session: Session, exp: Experiment, admin: User, by_code: dict, tray_of: dict,
+             removed_at: dict) -> Plant:
+    """Remove one plant and replace another (the replacement takes its tray place)."""
+    gone, old = by_code[REMOVED[0]], by_code[REPLACED[0]]
+    new = Plant(experiment_id=exp.id, plant_code="DRO-061", species_id=old.species_id,
+                cultivar=old.cultivar, grade=old.grade, planted_on=removed_at[old.id].date())
+    session.add(new)
+    session.flush()
+    for plant, reason in ((gone, REMOVED[2]), (old, REPLACED[2])):
+        plant.status, plant.removed_at, plant.removed_reason = \
+            "removed", removed_at[plant.id], reason
+    old.replaced_by_id = new.id
+    for link in session.scalars(select(TrayPlant).where(
+            TrayPlant.plant_id.in_([gone.id, old.id]))):
+        if link.plant_id == old.id:
+            link.plant_id = new.id
+        else:
+            session.delete(link)
+    tray_of[new.id] = tray_of[old.id]
+    session.add_all([
+        Event(experiment_id=exp.id, plant_id=gone.id, kind="plant.removed",
+              summary=f"Removed {gone.plant_code}: {REMOVED[2]}", user_id=admin.id,
+              at=removed_at[gone.id]),
+        Event(experiment_id=exp.id, plant_id=old.id, tray_id=tray_of[old.id].id,
+              kind="plant.replaced", summary=f"Replaced {old.plant_code} by DRO-061: "
+              f"{REPLACED[2]}", user_id=admin.id, at=removed_at[old.id]),
+        Event(experiment_id=exp.id, plant_id=new.id, tray_id=tray_of[old.id].id,
+              kind="plant.created", summary=f"DRO-061 replaces {old.plant_code} in the same "
+              "tray", user_id=admin.id, at=removed_at[old.id])])
+    session.flush()
+    return new
 
 
 def _demo_floor_work(session: Session, exp: Experiment, admin: User, trays: list[Tray],

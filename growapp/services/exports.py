@@ -66,7 +66,10 @@ def _num(value) -> str:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return f"{value:g}" if isinstance(value, float) else str(value)
+    if isinstance(value, float):
+        short = f"{value:g}"
+        return short if float(short) == value else repr(value)  # never lose digits
+    return str(value)
 
 
 def to_csv(rows: Iterator[list]) -> Iterator[str]:

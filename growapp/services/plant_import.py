@@ -72,7 +72,8 @@ class ImportResult:
                 "error_rows": self.error_count, "rows": [r.as_dict() for r in self.rows]}
 
 
-def _decode(data: bytes) -> str:
+def decode_csv(data: bytes) -> str:
+    """UTF-8 (with or without BOM) or Windows-1252 text; refuses big or binary files."""
     if len(data) > MAX_BYTES:
         raise FileTooLarge(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB. "
                            "Split it into smaller files.")
@@ -99,7 +100,7 @@ def _species_index(session: Session) -> dict[str, Species]:
 
 def parse_rows(session: Session, *, experiment_id: int, data: bytes) -> list[RowResult]:
     """Check every row against the rules; raises Invalid only for file-level problems."""
-    text = _decode(data)
+    text = decode_csv(data)
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader)

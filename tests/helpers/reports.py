@@ -61,3 +61,38 @@ def tray_trial(session):
             week1.setdefault(code, []).append(weeks[1] - weeks[0])
     session.flush()
     return exp, week1
+
+
+def three_recipe_trial(session, seed: int = 11):
+    """Three recipes × three trays × three plants, weeks 0–2 of leaves (int) and diameter
+    (float with many digits), grades A and B, tray effects, one missing value and one
+    plant without a tray; seeded. Returns the experiment."""
+    import random
+
+    rng = random.Random(seed)
+    exp = f.make_experiment(session, status="running")
+    exp.started_at = utcnow() - timedelta(days=22)
+    tent = f.make_tent(session, exp, shelves=3, positions=3)
+    n = 0
+    for r, code in enumerate(("R0", "R1", "R2")):
+        recipe = f.make_recipe(session, exp, code)
+        for t in range(3):
+            tray = f.make_tray(session, exp, f"TR{r * 3 + t + 1}", capacity=3,
+                               slot=tent.slots[r * 3 + t], recipe=recipe)
+            tray_effect = rng.gauss(0, 1.5)
+            for j in range(3):
+                n += 1
+                p = f.make_plant(session, exp, code=f"VFT-{n:03d}", grade="AB"[j % 2],
+                                 tray=tray)
+                leaves, diameter = rng.randint(4, 9), rng.uniform(20, 60)
+                for week in range(3):
+                    grow = week * (1 + r * 0.7 + tray_effect / 3) + rng.gauss(0, 0.6)
+                    values = {"leaf_count": max(leaves + round(grow), 0),
+                              "diameter_mm": diameter + grow * 3.1234567, "vigour": 3}
+                    if n == 5 and week == 2:
+                        del values["diameter_mm"]
+                    session.add(PlantMetric(plant_id=p.id, week_number=week, values=values))
+    loose = f.make_plant(session, exp, code="VFT-999", grade="A")
+    session.add(PlantMetric(plant_id=loose.id, week_number=0, values={"leaf_count": 3}))
+    session.flush()
+    return exp

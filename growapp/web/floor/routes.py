@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 from flask import render_template, request, url_for
-from flask_login import current_user
 
 from ...extensions import db
 from ...http.htmx import safe_next
-from ...services.corrections import amendable
 from ...services.errors import NotFound
 from ...services.metrics import template_fields
-from ...services.photos import list_photos
 from ...services.read.cockpit import cockpit
 from ...services.read.find import find_by_code
+from ...services.read.history import PHOTOS, history
 from ...services.read.tray import tray_view
 from ...services.rotation import rotation_history
 from ...services.trays import slot_options
 from . import bp
+from .trends import spark
 
 
 def back_link(experiment_id: int) -> str:
@@ -30,8 +29,12 @@ def cockpit_context(plant_uuid, **extra) -> dict:
     return {"view": view, "back": back_link(view.experiment.id),
             "fields": template_fields(session, view.plant.species.category)
             if view.week >= 1 and view.week not in view.weeks else [],
-            "photos": list_photos(session, view.plant.id, limit=6),
-            "amend": amendable(session, plant_id=view.plant.id, actor=current_user), **extra}
+            **_story(session, view.experiment, [view.plant]), **extra}
+
+
+def _story(session, experiment, plants) -> dict:
+    story = history(session, experiment=experiment, plants=plants)
+    return {"story": story, "sparks": [spark(t) for t in story.trends], "limit": PHOTOS}
 
 
 @bp.get("/p/<uuid:plant_uuid>")
@@ -56,7 +59,8 @@ def tray_context(tray_uuid, **extra) -> dict:
     _free, options = slot_options(session, view.experiment.id, [view.row])
     return {"view": view, "back": back_link(view.experiment.id),
             "destinations": options[view.row.tray.id],
-            "history": rotation_history(session, tray_id=view.row.tray.id, limit=10), **extra}
+            "history": rotation_history(session, tray_id=view.row.tray.id, limit=10),
+            **_story(session, view.experiment, view.plants), **extra}
 
 
 @bp.get("/t/<uuid:tray_uuid>")

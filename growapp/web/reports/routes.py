@@ -5,9 +5,11 @@ from __future__ import annotations
 from flask import render_template, request
 
 from ...extensions import db
-from ...http.downloads import csv_response
+from ...http.downloads import csv_response, zip_response
 from ...http.htmx import render
+from ...models import utcnow
 from ...services.analysis import trays_needed
+from ...services.design import design_summary
 from ...services.design_check import design_check
 from ...services.exports import EXPORTS
 from ...services.read.readiness import status_summary
@@ -31,7 +33,9 @@ def index(experiment_id: int):
                for m in report.metrics for s in m.strata} if report.answer_week else {}
     return render_template("reports/index.html", experiment=report.experiment,
                            summary=status_summary(session, experiment_id), report=report,
-                           charts=charts, answers=answers, split=split, exports=list(EXPORTS))
+                           charts=charts, answers=answers, split=split, exports=list(EXPORTS),
+                           design=design_summary(session, experiment_id=experiment_id),
+                           generated=utcnow())
 
 
 @bp.get("/design-check")
@@ -61,3 +65,8 @@ def _positive(text: str | None) -> float | None:
 @bp.get("/export/<name>.csv")
 def export(experiment_id: int, name: str):
     return csv_response(experiment_id, name)
+
+
+@bp.get("/export/all.zip")
+def export_all(experiment_id: int):
+    return zip_response(experiment_id)

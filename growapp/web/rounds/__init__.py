@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("rounds", __name__, url_prefix="/experiments/<int:experiment_id>")
 
-from . import routes  # noqa: E402,F401
+from . import imports, routes  # noqa: E402,F401

@@ -1,0 +1,111 @@
+"""A plant's (or a tray's) story: each numeric metric week by week, and the photos grouped
+by week. Three queries whatever the history's length (measurements, templates, photos)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ...models import Experiment, MetricTemplate, Photo, Plant, PlantMetric
+
+PHOTOS = 48  # the newest photos on one timeline
+
+
+@dataclass
+class Trend:
+    """One metric over weeks: a plant's values, or a tray's plants and their mean."""
+
+    key: str
+    label: str
+    unit: str | None
+    points: list[tuple[int, float]] = field(default_factory=list)  # plant value or tray mean
+    plants: dict[str, list[tuple[int, float]]] = field(default_factory=dict)  # tray: per plant
+
+    @property
+    def change(self) -> float | None:
+        """Last value minus the first (the baseline when week 0 is measured)."""
+        return self.points[-1][1] - self.points[0][1] if len(self.points) > 1 else None
+
+
+@dataclass
+class PhotoWeek:
+    week: int  # 0: baseline (or before the start)
+    photos: list[tuple[Photo, str]]  # (photo, plant code)
+
+
+@dataclass
+class History:
+    trends: list[Trend]
+    photo_weeks: list[PhotoWeek]
+    photo_count: int
+
+
+def _numeric_fields(session: Session, categories: set[str]) -> list[dict]:
+    seen: dict[str, dict] = {}
+    for category, fields in session.execute(select(MetricTemplate.category,
+                                                   MetricTemplate.fields)
+                                            .order_by(MetricTemplate.category)):
+        if category in categories:
+            for f in fields or []:
+                if f["type"] in ("int", "float") and f["key"] not in seen:
+                    seen[f["key"]] = f
+    return list(seen.values())
+
+
+def _week_of(photo: Photo, started_at: datetime | None) -> int:
+    if photo.week_number is not None:
+        return photo.week_number
+    if started_at is None or photo.created_at < started_at:
+        return 0
+    return (photo.created_at - started_at).days // 7
+
+
+def _value(raw) -> float | None:
+    if raw is None or isinstance(raw, bool) or not isinstance(raw, int | float):
+        return None
+    return float(raw)
+
+
+def history(session: Session, *, experiment: Experiment, plants: list[Plant]) -> History:
+    """The story of ``plants`` (one plant: its cockpit; several: a tray). The plants'
+    species must be loaded."""
+    ids = [p.id for p in plants]
+    codes = {p.id: p.plant_code for p in plants}
+    fields = _numeric_fields(session, {p.species.category for p in plants}) if plants else []
+    by_key: dict[str, dict[str, list[tuple[int, float]]]] = defaultdict(dict)
+    rows = session.execute(select(PlantMetric.plant_id, PlantMetric.week_number,
+                                  PlantMetric.values).where(PlantMetric.plant_id.in_(ids))
+                           .order_by(PlantMetric.week_number)).all() if ids else []
+    for pid, week, values in rows:
+        for f in fields:
+            v = _value((values or {}).get(f["key"]))
+            if v is not None:
+                by_key[f["key"]].setdefault(codes[pid], []).append((week, v))
+    trends = []
+    for f in fields:
+        per_plant = by_key.get(f["key"])
+        if not per_plant:
+            continue
+        trend = Trend(key=f["key"], label=f["label"], unit=f.get("unit"))
+        if len(plants) == 1:
+            trend.points = next(iter(per_plant.values()))
+        else:
+            trend.plants = dict(sorted(per_plant.items()))
+            weekly: dict[int, list[float]] = defaultdict(list)
+            for series in per_plant.values():
+                for week, v in series:
+                    weekly[week].append(v)
+            trend.points = [(w, sum(vs) / len(vs)) for w, vs in sorted(weekly.items())]
+        trends.append(trend)
+    photos = list(session.scalars(select(Photo).where(Photo.plant_id.in_(ids))
+                                  .order_by(Photo.created_at.desc(), Photo.id.desc())
+                                  .limit(PHOTOS))) if ids else []
+    weeks: dict[int, list[tuple[Photo, str]]] = defaultdict(list)
+    for ph in reversed(photos):  # oldest first: a story is read forwards
+        weeks[_week_of(ph, experiment.started_at)].append((ph, codes[ph.plant_id]))
+    return History(trends=trends, photo_count=len(photos),
+                   photo_weeks=[PhotoWeek(w, weeks[w]) for w in sorted(weeks)])
