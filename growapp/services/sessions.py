@@ -54,11 +54,12 @@ def session_for_token(session: Session, raw: str, *, idle: timedelta = IDLE,
     if not raw:
         return None
     now = now or utcnow()
-    row = session.scalar(select(UserSession).where(UserSession.token_hash == hash_token(raw)))
-    if row is None or row.revoked_at is not None or row.expires_at <= now:
+    found = session.execute(select(UserSession, User).join(User, User.id == UserSession.user_id)
+                            .where(UserSession.token_hash == hash_token(raw))).first()
+    if found is None:
         return None
-    user = session.get(User, row.user_id)
-    if user is None or not user.is_active:
+    row, user = found
+    if row.revoked_at is not None or row.expires_at <= now or not user.is_active:
         return None
     if now - row.last_seen_at > TOUCH_EVERY:
         values = {"last_seen_at": now}

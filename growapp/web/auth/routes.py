@@ -120,6 +120,7 @@ def invite(token: str):
         user = user_service.accept_invite(
             db.session, token=token, display_name=form.display_name.data,
             password=form.password.data, confirm=form.confirm.data)
+        db.session.info["actor_id"] = user.id  # the new user's sign-in is theirs
         _start(user, remember=False)
         return user
 
