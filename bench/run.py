@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session  # noqa: E402
 from growapp import create_app  # noqa: E402
 from growapp.models import User  # noqa: E402
 from growapp.services import metrics, placement  # noqa: E402
+from growapp.services.sessions import start_session  # noqa: E402
 
 os.environ.setdefault("TEST_DATABASE_URL", os.environ.get("BENCH_DATABASE_URL", ""))
 from bench.trial import build_trial  # noqa: E402
@@ -118,8 +119,12 @@ def main() -> None:
             gc.collect()
             gc.freeze()  # what wsgi.py does after start-up: the long-lived heap leaves GC scans
         client = app.test_client()
+        with Session(app.extensions["growapp_db"].engine) as s:
+            _row, token = start_session(s, user=s.get(User, admin_id), user_agent="bench",
+                                        ip="127.0.0.1", remember=False)
+            s.commit()
         with client.session_transaction() as sess:
-            sess["_user_id"] = str(admin_id)
+            sess["_user_id"] = token
         pages = [("overview", f"/experiments/{exp_id}/overview")]
         for flt in ("needs_baseline", "needs_grade", "needs_placement", "needs_tray_recipe",
                     "needs_tent_restriction", "removed"):

@@ -16,6 +16,12 @@ def create_app(config: dict | None = None) -> Flask:
         instance_path=str(ROOT / "instance"),
     )
     app.config.from_mapping(build_settings(config))
+    hops = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if hops:  # behind N reverse proxies: their X-Forwarded-For/-Proto, nothing else
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0, x_port=0,
+                                x_prefix=0)
 
     from .extensions import Database, csrf, login_manager
     from .jobs import fail_lost_job, queue_from_settings

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,6 +46,12 @@ class Config:
     LOGIN_MAX_FAILURES = 5
     LOGIN_WINDOW_MINUTES = 15
     LOGIN_MAX_FAILURES_PER_IP = 50
+    LOGIN_MAX_DELAY_SECONDS = 60  # the per-account delay grows 1, 2, 4 … up to this
+    SESSION_IDLE_HOURS = 12  # a sign-in without "keep me signed in" ends after this idle
+    REMEMBER_DAYS = 30  # "keep me signed in": the sign-in and its cookie last this long
+    REMEMBER_COOKIE_DURATION = timedelta(days=30)
+    RESET_LINK_HOURS = 1
+    TRUSTED_PROXIES = 0  # proxy hops whose X-Forwarded-For/-Proto are believed
     INVITE_DAYS = 7
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -105,6 +112,13 @@ class Config:
             raise ConfigError("GROWAPP_JOB_WORKERS and GROWAPP_JOB_FILE_TTL_HOURS must be "
                               "numbers") from exc
         settings["TIMEZONE"] = (env.get("GROWAPP_TIMEZONE") or "").strip() or None
+        try:
+            settings["TRUSTED_PROXIES"] = int(env.get("GROWAPP_TRUSTED_PROXIES") or 0)
+        except ValueError as exc:
+            raise ConfigError("GROWAPP_TRUSTED_PROXIES must be a whole number of proxy hops "
+                              "(0 = trust no X-Forwarded-* header)") from exc
+        if settings["TRUSTED_PROXIES"] < 0:
+            raise ConfigError("GROWAPP_TRUSTED_PROXIES cannot be negative")
         if env.get("GROWAPP_SMTP_PORT"):
             settings["SMTP_PORT"] = int(env["GROWAPP_SMTP_PORT"])
         return settings
@@ -131,6 +145,7 @@ def build_settings(overrides: dict | None = None) -> dict:
     settings.update(overrides or {})
     settings["MAX_CONTENT_LENGTH"] = int(settings["MAX_UPLOAD_MB"]) * 1024 * 1024
     settings["TZINFO"] = _zone(settings.get("TIMEZONE"))
+    settings["REMEMBER_COOKIE_DURATION"] = timedelta(days=int(settings["REMEMBER_DAYS"]))
     return settings
 
 

@@ -107,11 +107,8 @@ def login_as(app, session):
 
     def _login(role: str = "operator", client: FlaskClient | None = None, user=None):
         user = user or factories.make_user(session, role=role)
-        session.commit()
         c = client or app.test_client()
-        with c.session_transaction() as sess:
-            sess["_user_id"] = str(user.id)
-            sess["_fresh"] = True
+        factories.sign_in_client(session, c, user)
         c.user = user
         return c
 

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 from flask import Flask, abort, current_app, g, jsonify, redirect, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
+from sqlalchemy.exc import OperationalError
 
 from ..extensions import csrf, db, login_manager, sqlite_write_intent
 from ..models import User
 from ..services.errors import Invalid
+from ..services.sessions import session_for_token
 from ..services.users import user_for_api_token
 from .access import current_view_flag
 
@@ -25,12 +28,21 @@ def is_api_request() -> bool:
 
 
 @login_manager.user_loader
-def _load_user(user_id: str) -> User | None:
-    try:
-        user = db.session.get(User, int(user_id))
-    except ValueError:
+def _load_user(token: str) -> User | None:
+    """Flask-Login's id is the sign-in's token (from the signed session or the remember
+    cookie): it signs in only while its user_sessions row is live."""
+    session = db.session
+    idle = timedelta(hours=current_app.config.get("SESSION_IDLE_HOURS", 12))
+    row = session_for_token(session, token, idle=idle)
+    if row is None:
         return None
-    return user if user is not None and user.is_active else None
+    g.user_session = row
+    if session.info.pop("touch_session", False):
+        try:
+            session.commit()  # last seen: bookkeeping before the request's own work
+        except OperationalError:  # SQLite busy: skip the touch, never the request
+            session.rollback()
+    return row.user
 
 
 @login_manager.request_loader

@@ -20,13 +20,24 @@ from .schedules import (
     TaskCompletion,
 )
 from .species import MetricTemplate, Species
-from .users import ROLE_RANK, ROLES, ApiToken, Invite, LoginFailure, User
+from .users import (
+    ROLE_RANK,
+    ROLES,
+    ApiToken,
+    Invite,
+    LoginFailure,
+    LoginThrottle,
+    PasswordReset,
+    User,
+    UserSession,
+)
 
 __all__ = [
     "ACTION_TYPES", "JOB_KINDS", "JOB_STATUSES", "ROLES", "ROLE_RANK", "STATUSES", "TIMEFRAMES",
     "AdverseEvent", "ApiToken", "AuditLog", "Base", "Event", "Experiment", "FeedingLog",
-    "IdempotencyRecord", "Invite", "Job", "LabelTemplate", "LoginFailure", "Lot",
-    "MetricTemplate", "Note", "Photo", "Plant", "PlantMetric", "Recipe", "RotationLog",
-    "ScheduleAction", "ScheduleRule", "ScheduleScope", "Slot", "Species", "TaskCompletion",
-    "Tent", "Tray", "TrayPlant", "User", "tent_allowed_species", "utcnow",
+    "IdempotencyRecord", "Invite", "Job", "LabelTemplate", "LoginFailure", "LoginThrottle",
+    "Lot", "MetricTemplate", "Note", "PasswordReset", "Photo", "Plant", "PlantMetric", "Recipe",
+    "RotationLog", "ScheduleAction", "ScheduleRule", "ScheduleScope", "Slot", "Species",
+    "TaskCompletion", "Tent", "Tray", "TrayPlant", "User", "UserSession",
+    "tent_allowed_species", "utcnow",
 ]

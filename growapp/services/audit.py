@@ -15,12 +15,13 @@ from decimal import Decimal
 from sqlalchemy import event, insert, inspect, select, text
 from sqlalchemy.orm import Session
 
-from ..models import AuditLog, Event, IdempotencyRecord, LoginFailure, utcnow
+from ..models import AuditLog, Event, IdempotencyRecord, utcnow
 
 GENESIS = "0" * 64
-# Bookkeeping tables whose rows are not data changes worth auditing.
-SKIP_TABLES = {AuditLog.__tablename__, Event.__tablename__, IdempotencyRecord.__tablename__,
-               LoginFailure.__tablename__}
+# Bookkeeping tables whose rows are not data changes worth auditing. (login_failures is
+# audited: a failed sign-in is a security event. Touches of last-used/last-seen columns
+# are plain UPDATE statements, which this hook never sees.)
+SKIP_TABLES = {AuditLog.__tablename__, Event.__tablename__, IdempotencyRecord.__tablename__}
 SECRET_COLUMNS = {"password_hash", "token_hash"}
 IGNORED_COLUMNS = {"updated_at", "created_at"}
 

@@ -1,32 +1,30 @@
-"""Accounts: sign-in with rate limiting, invites, roles, API tokens."""
+"""Accounts: users, passwords, invites, roles, API tokens (sign-in is services/signin.py)."""
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import delete, func, select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..models import ROLES, ApiToken, Invite, LoginFailure, User, utcnow
-from .errors import Conflict, Forbidden, Gone, Invalid, NotFound, RateLimited
+from ..models import ROLES, ApiToken, Invite, User, utcnow
+from .errors import Conflict, Forbidden, Gone, Invalid, NotFound
 from .events import record_event
+from .sessions import end_user_sessions
+from .tokens import hash_token
+
+__all__ = ["hash_token"]  # re-exported: callers hash invite and API tokens through here
 
 MIN_PASSWORD = 10
-# A hash to compare against when the email is unknown, so timing does not reveal accounts.
-_DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")
 
 
 def hash_password(password: str) -> str:
     return generate_password_hash(password, method="scrypt")
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def normalise_email(email: str) -> str:
@@ -71,48 +69,23 @@ def create_user(session: Session, *, email: str, password: str, role: str,
     return user
 
 
-def _recent_failures(session: Session, *, email: str, ip: str,
-                     window: timedelta) -> tuple[int, int]:
-    since = utcnow() - window
-    pair = session.scalar(select(func.count()).select_from(LoginFailure).where(
-        LoginFailure.email == email, LoginFailure.ip == ip, LoginFailure.at >= since))
-    per_ip = session.scalar(select(func.count()).select_from(LoginFailure).where(
-        LoginFailure.ip == ip, LoginFailure.at >= since))
-    return pair or 0, per_ip or 0
-
-
-def authenticate(session: Session, *, email: str, password: str, ip: str,
-                 max_failures: int = 5, max_per_ip: int = 50,
-                 window_minutes: int = 15) -> User:
-    """Check credentials. Raises RateLimited (429) or Invalid (422).
-
-    A failure is recorded in the session; the caller commits it even when this raises.
-    """
-    email = (email or "").strip().lower()
-    window = timedelta(minutes=window_minutes)
-    pair, per_ip = _recent_failures(session, email=email, ip=ip, window=window)
-    if pair >= max_failures or per_ip >= max_per_ip:
-        raise RateLimited(
-            f"Too many failed sign-ins. Try again in {window_minutes} minutes."
-        )
-    user = get_user_by_email(session, email) if email else None
-    ok = check_password_hash(user.password_hash if user else _DUMMY_HASH, password or "")
-    if not user or not ok or not user.is_active:
-        session.add(LoginFailure(email=email[:254], ip=ip[:64]))
-        raise Invalid("Wrong email or password.", {"password": ["Wrong email or password."]})
-    session.execute(delete(LoginFailure).where(LoginFailure.email == email,
-                                               LoginFailure.ip == ip))
-    user.last_login_at = utcnow()
-    return user
-
-
 def change_password(session: Session, *, user: User, current: str, new: str,
-                    confirm: str) -> None:
+                    confirm: str, keep_session_id: int | None = None) -> int:
+    """Set a new password and end every other sign-in of the user (their remember
+    cookies too); ``keep_session_id`` is the sign-in that asked. Returns how many ended.
+    Raises Invalid."""
     if not check_password_hash(user.password_hash, current or ""):
         raise Invalid("Your current password is not right.",
                       {"current_password": ["Not your current password."]})
     check_password_rules(new, confirm)
     user.password_hash = hash_password(new)
+    session.info["reason"] = "password changed"
+    ended = end_user_sessions(session, user_id=user.id, keep_id=keep_session_id,
+                              reason="password changed")
+    record_event(session, kind="user.password_changed", summary=f"{user.email} changed "
+                 f"their password ({ended} other sign-ins ended)", actor=user)
+    session.flush()
+    return ended
 
 
 # Invites ---------------------------------------------------------------------------------
@@ -190,10 +163,15 @@ def set_user_role(session: Session, *, user_id: int, role: str | None, active: b
     demoting_self = user.id == actor.id and (role not in (None, "admin") or active is False)
     if demoting_self:
         raise Conflict("You cannot remove your own admin access; ask another admin.")
+    changed = (role is not None and role != user.role) or \
+        (active is not None and active != user.is_active)
     if role is not None:
         user.role = role
     if active is not None:
         user.is_active = active
+    if changed:  # their open sessions were granted under the old role: sign in again
+        end_user_sessions(session, user_id=user.id, reason="role changed" if user.is_active
+                          else "deactivated")
     return user
 
 
@@ -227,8 +205,11 @@ def user_for_api_token(session: Session, raw: str, *, now: datetime | None = Non
     if user is None or not user.is_active:
         return None
     now = now or utcnow()
-    # Touch last_used at most once a minute so reads do not become writes.
+    # Touch last_used at most once a minute so reads do not become writes; a plain
+    # UPDATE, so this bookkeeping adds no (userless) audit row.
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
-        token.last_used_at = now
+        session.execute(update(ApiToken).where(ApiToken.id == token.id)
+                        .values(last_used_at=now))
+        set_committed_value(token, "last_used_at", now)
         session.info["touch_token"] = True
     return user

@@ -135,3 +135,23 @@ def make_draft_to_place(session: Session, plants: int = 3, capacity: int = 2):
     made = [make_plant(session, exp, code=f"VFT-{i + 1:03d}") for i in range(plants)]
     session.commit()
     return exp, trays, made
+
+
+def sign_in_token(session: Session, user: User, *, remember: bool = False,
+                  user_agent: str = "pytest") -> str:
+    """A live sign-in for ``user``: put the token in a client's Flask session as
+    ``_user_id`` (what login_user does) to be signed in as them."""
+    from growapp.services.sessions import start_session
+
+    _row, raw = start_session(session, user=user, user_agent=user_agent, ip="127.0.0.1",
+                              remember=remember)
+    return raw
+
+
+def sign_in_client(session: Session, client, user: User) -> None:
+    """Sign ``client`` in as ``user`` (commits)."""
+    token = sign_in_token(session, user)
+    session.commit()
+    with client.session_transaction() as sess:
+        sess["_user_id"] = token
+        sess["_fresh"] = True

@@ -4,6 +4,7 @@ import pytest
 from werkzeug.security import check_password_hash
 
 from growapp.models import utcnow
+from growapp.services import signin
 from growapp.services import users as svc
 from growapp.services.errors import Conflict, Forbidden, Gone, Invalid, NotFound, RateLimited
 from tests.helpers import factories as f
@@ -34,24 +35,24 @@ def test_short_password_and_bad_email(session):
 
 def test_authenticate_and_rate_limit(session):
     user = f.make_user(session, "operator")
-    assert svc.authenticate(session, email=user.email.upper(), password=f.PASSWORD,
+    assert signin.authenticate(session, email=user.email.upper(), password=f.PASSWORD,
                             ip="1.2.3.4") == user
     assert user.last_login_at is not None
     for _ in range(5):
         with pytest.raises(Invalid):
-            svc.authenticate(session, email=user.email, password="wrong", ip="1.2.3.4")
+            signin.authenticate(session, email=user.email, password="wrong", ip="1.2.3.4")
     with pytest.raises(RateLimited):  # even the right password is refused now
-        svc.authenticate(session, email=user.email, password=f.PASSWORD, ip="1.2.3.4")
+        signin.authenticate(session, email=user.email, password=f.PASSWORD, ip="1.2.3.4")
     # another IP is not blocked for this account
-    assert svc.authenticate(session, email=user.email, password=f.PASSWORD, ip="5.6.7.8")
+    assert signin.authenticate(session, email=user.email, password=f.PASSWORD, ip="5.6.7.8")
 
 
 def test_unknown_and_inactive_users_cannot_sign_in(session):
     user = f.make_user(session, "operator", active=False)
     with pytest.raises(Invalid):
-        svc.authenticate(session, email=user.email, password=f.PASSWORD, ip="9.9.9.9")
+        signin.authenticate(session, email=user.email, password=f.PASSWORD, ip="9.9.9.9")
     with pytest.raises(Invalid):
-        svc.authenticate(session, email="nobody@example.com", password="x", ip="9.9.9.9")
+        signin.authenticate(session, email="nobody@example.com", password="x", ip="9.9.9.9")
 
 
 def test_invite_round_trip(session):

@@ -35,13 +35,14 @@ def _scenario(app) -> tuple[str, int]:
         ensure_presets(s)
         _exp, _trays, plants, _recipe = f.make_running_experiment(s, plants=1)
         user = f.make_user(s, "operator")
+        token = f.sign_in_token(s, user)
         s.commit()
-        return str(plants[0].uuid), user.id
+        return str(plants[0].uuid), token
 
 
 @pytest.mark.parametrize("round_", range(3))
 def test_two_posts_with_one_key_log_once(race_app, round_):
-    plant_uuid, user_id = _scenario(race_app)
+    plant_uuid, token = _scenario(race_app)
     key = f"tap-{round_}-{plant_uuid}"
     barrier = threading.Barrier(2, timeout=20)
     answers: list[tuple[int, str]] = []
@@ -49,7 +50,7 @@ def test_two_posts_with_one_key_log_once(race_app, round_):
     def tap() -> None:
         client = race_app.test_client()
         with client.session_transaction() as sess:
-            sess["_user_id"] = str(user_id)
+            sess["_user_id"] = token
             sess["_fresh"] = True
         barrier.wait()
         resp = client.post(f"/p/{plant_uuid}/feed", data={"idempotency_key": key},

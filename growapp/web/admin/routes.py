@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-import logging
-import smtplib
-from email.message import EmailMessage
-
 from flask import current_app, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
 from ...extensions import db
 from ...http.htmx import render
+from ...http.public_links import public_base_url
 from ...models import AuditLog, Invite, User
+from ...services import password_reset as reset_service
 from ...services import users as user_service
+from ..mail import send_mail
 from ..writes import page_write, respond
 from . import bp
 from .forms import InviteForm, RoleForm
 
-log = logging.getLogger(__name__)
 AUDIT_PAGE = 100
 
 
@@ -36,43 +34,31 @@ def users():
 
 
 def _send_invite_email(email: str, link: str) -> bool:
-    cfg = current_app.config
-    if not cfg.get("SMTP_HOST"):
-        return False
-    msg = EmailMessage()
-    msg["Subject"] = "You are invited to growapp"
-    msg["From"] = cfg["SMTP_FROM"]
-    msg["To"] = email
-    msg.set_content(f"You have been invited to growapp.\n\nSet your password here:\n{link}\n\n"
-                    f"The link works once and expires in {cfg['INVITE_DAYS']} days.\n")
-    try:
-        with smtplib.SMTP(cfg["SMTP_HOST"], cfg["SMTP_PORT"], timeout=10) as smtp:
-            smtp.starttls()
-            if cfg.get("SMTP_USER"):
-                smtp.login(cfg["SMTP_USER"], cfg["SMTP_PASSWORD"] or "")
-            smtp.send_message(msg)
-    except (OSError, smtplib.SMTPException):
-        log.exception("could not send invite email to %s", email)
-        return False
-    return True
+    days = current_app.config["INVITE_DAYS"]
+    return send_mail(email, "You are invited to growapp", (
+        f"You have been invited to growapp.\n\nSet your password here:\n{link}\n\n"
+        f"The link works once and expires in {days} days.\n"))
 
 
 @bp.post("/invites")
 def create_invite():
     form = InviteForm()
 
-    def done(created):
-        invite, token = created
-        base = current_app.config.get("PUBLIC_BASE_URL") or request.host_url.rstrip("/")
+    def create():
+        base = public_base_url()  # refuses (409) before anything is written
+        return base, user_service.create_invite(
+            db.session, email=form.email.data, role=form.role.data, actor=current_user,
+            days=current_app.config["INVITE_DAYS"])
+
+    def done(result):
+        base, (invite, token) = result
         link = base + url_for("auth.invite", token=token)
         emailed = _send_invite_email(invite.email, link)
         # The link is shown once; only its hash is stored.
         return render("admin/users.html", "admin/_invite_form.html", status=201,
                       **_people_context(new_invite=invite, invite_link=link, emailed=emailed))
 
-    return page_write(lambda: user_service.create_invite(
-        db.session, email=form.email.data, role=form.role.data, actor=current_user,
-        days=current_app.config["INVITE_DAYS"]), form=form, done=done,
+    return page_write(create, form=form, done=done,
         problem=lambda _exc: render("admin/users.html", "admin/_invite_form.html",
                                     **_people_context(invite_form=form)))
 
@@ -96,6 +82,28 @@ def update_user(user_id: int):
     return page_write(lambda: user_service.set_user_role(
         db.session, user_id=user_id, role=form.role.data, active=form.active.data == "1",
         actor=current_user), form=form, done=done)
+
+
+@bp.post("/users/<int:user_id>/password-reset")
+def reset_password(user_id: int):
+    hours = reset_service.ADMIN_ISSUED_HOURS
+
+    def reset():
+        base = public_base_url()  # refuses (409) before anything is written
+        return base, reset_service.admin_reset_password(db.session, user_id=user_id,
+                                                        actor=current_user, hours=hours)
+
+    def done(result):
+        base, (user, token) = result
+        link = base + url_for("auth.reset_password", token=token)
+        emailed = send_mail(user.email, "Your growapp password was reset", (
+            f"An admin reset your growapp password and signed you out everywhere.\n\n"
+            f"Choose a new password here:\n{link}\n\nThe link works once and expires in "
+            f"{hours} hours.\n"))
+        return render_template("admin/users.html", **_people_context(
+            reset_user=user, reset_link=link, reset_emailed=emailed, reset_hours=hours))
+
+    return page_write(reset, done=done)
 
 
 @bp.get("/audit")

@@ -1,15 +1,16 @@
-"""Your profile: password and personal API tokens (viewers too)."""
+"""Your profile: password, signed-in devices and personal API tokens (viewers too)."""
 
 from __future__ import annotations
 
-from flask import render_template, url_for
-from flask_login import current_user
+from flask import flash, g, redirect, render_template, url_for
+from flask_login import current_user, logout_user
 from sqlalchemy import select
 
 from ...extensions import db
 from ...http.access import viewer_may_write
 from ...http.htmx import render
 from ...models import ApiToken
+from ...services import sessions as session_service
 from ...services import users as user_service
 from ..writes import page_write, respond
 from . import bp
@@ -20,7 +21,11 @@ def _context(**extra):
     tokens = db.session.scalars(
         select(ApiToken).where(ApiToken.user_id == current_user.id)
         .order_by(ApiToken.created_at.desc())).all()
-    ctx = {"tokens": tokens, "token_form": TokenForm(), "password_form": PasswordForm()}
+    current = g.get("user_session")
+    ctx = {"tokens": tokens, "token_form": TokenForm(), "password_form": PasswordForm(),
+           "devices": session_service.active_sessions(db.session, user=current_user),
+           "current_session_id": current.id if current else None,
+           "describe_device": session_service.describe_device}
     ctx.update(extra)
     return ctx
 
@@ -58,8 +63,48 @@ def change_password():
     form = PasswordForm()
     return page_write(lambda: user_service.change_password(
         db.session, user=current_user, current=form.current_password.data,
-        new=form.password.data, confirm=form.confirm.data), form=form,
-        done=lambda _none: respond(fragment=None, redirect_to=url_for("profile.show"),
-                                   flash_message="Password changed."),
+        new=form.password.data, confirm=form.confirm.data,
+        keep_session_id=_current_session_id()), form=form,
+        done=lambda ended: respond(fragment=None, redirect_to=url_for("profile.show"),
+                                   flash_message="Password changed." + (
+                                       f" {ended} other device(s) were signed out."
+                                       if ended else "")),
         problem=lambda _exc: render_template("profile/show.html",
                                              **_context(password_form=form)))
+
+
+def _current_session_id() -> int | None:
+    current = g.get("user_session")
+    return current.id if current else None
+
+
+def _signed_out(message: str):
+    logout_user()
+    flash(message, "info")
+    return redirect(url_for("auth.login"), code=303)
+
+
+@bp.post("/sessions/<int:session_id>/end")
+@viewer_may_write
+def end_session(session_id: int):
+    def done(row):
+        if row.id == _current_session_id():
+            return _signed_out("You are signed out.")
+        return respond(fragment=None, redirect_to=url_for("profile.show"), category="info",
+                       flash_message=f"{session_service.describe_device(row.user_agent)} is "
+                       "signed out.")
+
+    return page_write(lambda: session_service.end_device(
+        db.session, session_id=session_id, actor=current_user), done=done)
+
+
+@bp.post("/sessions/end-all")
+@viewer_may_write
+def end_all_sessions():
+    def end_all():
+        db.session.info["reason"] = "signed out everywhere"
+        return session_service.end_user_sessions(db.session, user_id=current_user.id,
+                                                 reason="signed out everywhere")
+
+    return page_write(end_all, done=lambda ended: _signed_out(
+        f"You are signed out on every device ({ended})."))
