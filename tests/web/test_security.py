@@ -5,6 +5,7 @@ import re
 import uuid
 
 import pytest
+from werkzeug.routing import IntegerConverter, UUIDConverter
 
 from growapp import create_app
 from tests.helpers.settings import app_settings
@@ -23,8 +24,9 @@ def _rules(app):
 def _url(rule) -> str:
     values = {}
     for arg in rule.arguments:
-        conv = rule._converters[arg].__class__.__name__
-        values[arg] = {"IntegerConverter": 999999, "UUIDConverter": uuid.uuid4()}.get(conv, "x")
+        conv = rule._converters[arg]
+        values[arg] = (999999 if isinstance(conv, IntegerConverter)
+                       else uuid.uuid4() if isinstance(conv, UUIDConverter) else "x")
     return rule.build(values)[1]
 
 
