@@ -128,7 +128,7 @@ def test_no_csv_cell_runs_as_a_formula_and_numbers_stay_numbers(login_as, sessio
     plant = plants["a"]
     plant.cultivar = FORMULAS[0]
     plant.removed_reason = FORMULAS[2]
-    for n, text in enumerate(FORMULAS):
+    for text in FORMULAS:
         session.add(FeedingLog(plant_id=plant.id, tray_id=trays[0].id, status="fed",
                                amount_ml=-5.5, notes=text, fed_at=utcnow()))
         session.add(AdverseEvent(plant_id=plant.id, kind="pest", severity=2, notes=text,
