@@ -57,7 +57,8 @@ class Database:
     def __init__(self, app: Flask) -> None:
         self.engine: Engine = make_engine(app.config["DATABASE_URL"], app.config.get("SQL_ECHO"))
         self.session_factory: sessionmaker[Session] = sessionmaker(
-            bind=self.engine, expire_on_commit=False
+            bind=self.engine, expire_on_commit=False,
+            info={"audit_key": app.config.get("AUDIT_KEY")},
         )
         app.extensions["growapp_db"] = self
         app.teardown_appcontext(_close_session)

@@ -18,7 +18,7 @@ from growapp.services.labels.sheet_templates import ensure_label_templates
 from growapp.services.presets import ensure_presets
 from tests.helpers import factories, s3
 from tests.helpers.databases import fresh_database
-from tests.helpers.settings import app_settings
+from tests.helpers.settings import AUDIT_KEY, app_settings
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -52,7 +52,8 @@ def connection(app):
     outer = conn.begin()
     original = database.session_factory
     database.session_factory = sessionmaker(bind=conn, join_transaction_mode="create_savepoint",
-                                            expire_on_commit=False)
+                                            expire_on_commit=False,
+                                            info={"audit_key": AUDIT_KEY})
     pending_jobs = app.extensions["growapp_jobs"].pending  # the inline queue: per test
     pending_jobs.clear()
     yield conn
@@ -65,7 +66,7 @@ def connection(app):
 @pytest.fixture
 def session(connection):
     s = Session(bind=connection, join_transaction_mode="create_savepoint",
-                expire_on_commit=False)
+                expire_on_commit=False, info={"audit_key": AUDIT_KEY})
     yield s
     s.close()
 

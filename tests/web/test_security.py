@@ -8,7 +8,7 @@ import pytest
 from werkzeug.routing import IntegerConverter, UUIDConverter
 
 from growapp import create_app
-from tests.helpers.settings import app_settings
+from tests.helpers.settings import AUDIT_KEY, app_settings
 
 UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
 
@@ -119,6 +119,7 @@ def test_session_cookie_flags(app, session):
 def test_production_cookies_are_secure(monkeypatch):
     monkeypatch.setenv("GROWAPP_ENV", "production")
     monkeypatch.setenv("GROWAPP_SECRET_KEY", "s" * 40)
+    monkeypatch.setenv("GROWAPP_AUDIT_KEY", AUDIT_KEY)
     app = create_app({"DATABASE_URL": "sqlite://"})
     assert app.config["SESSION_COOKIE_SECURE"] is True
 
