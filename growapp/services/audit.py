@@ -201,9 +201,11 @@ def _before_flush(session: Session, _ctx, _instances) -> None:
 
 
 def _before_orm_execute(state: ORMExecuteState) -> None:
-    if state.is_update or state.is_delete or state.is_insert or (
-            state.is_select and state.statement._for_update_arg is not None):
+    locking = state.is_select and getattr(state.statement, "_for_update_arg", None) is not None
+    if state.is_update or state.is_delete or state.is_insert or locking:
         lock_chain(state.session)
+    if locking:  # the row may sit in the identity map as read before the lock: refresh it
+        state.update_execution_options(populate_existing=True)
 
 
 def _after_flush(session: Session, _ctx) -> None:
