@@ -20,6 +20,7 @@ from ..extensions import db
 from ..http.access import admin_only, viewer_may_write
 from ..http.idempotency import run_idempotent
 from ..http.inputs import parse_json, request_body
+from ..services.audit import lock_chain
 from ..services.errors import Invalid, PreconditionFailed
 from . import bp
 
@@ -139,6 +140,11 @@ def endpoint(rule: str, method: str, *, summary: str, tag: str,
             if query is not None:
                 kwargs["query"] = _parse_query(query)
             session = db.session
+            if method in UNSAFE and request.headers.get("If-Match"):
+                # Compare and write under the writers' lock, reading fresh rows: otherwise
+                # two requests with the same ETag both see the old version and both win.
+                lock_chain(session)
+                session.expire_all()
 
             def call() -> Response:
                 return _serialise(fn(session, **kwargs), spec)
