@@ -13,7 +13,7 @@ from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy.orm import Session, sessionmaker
 
 from growapp import create_app
-from growapp.extensions import make_engine
+from growapp.extensions import make_engine, sqlite_write_intent
 from growapp.services.labels.sheet_templates import ensure_label_templates
 from growapp.services.presets import ensure_presets
 from tests.helpers import factories, s3
@@ -48,6 +48,9 @@ def app(database_url, tmp_path_factory):
 def connection(app):
     """One outer transaction per test, rolled back at the end; commits become savepoints."""
     database = app.extensions["growapp_db"]
+    # A POST of an earlier test left the write intent set in this thread: the outer
+    # transaction would begin IMMEDIATE and hold SQLite's write lock for the whole test.
+    sqlite_write_intent.set(False)
     conn = database.engine.connect()
     outer = conn.begin()
     original = database.session_factory

@@ -25,7 +25,7 @@ def _writes_possible(session) -> bool:
     """Can a write transaction begin now? SQLite: take the write lock (BEGIN IMMEDIATE)
     within WRITE_PROBE_MS on a pool connection, then let it go; PostgreSQL: the session is
     not read-only (a standby, or default_transaction_read_only)."""
-    engine = session.get_bind()
+    engine = session.get_bind().engine  # the bind may be a Connection (tests)
     if engine.dialect.name != "sqlite":
         return session.execute(text("SHOW transaction_read_only")).scalar() == "off"
     raw = engine.raw_connection()  # below SQLAlchemy's own BEGIN (see extensions)
