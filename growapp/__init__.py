@@ -33,7 +33,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.extensions["growapp_jobs"] = queue_from_settings(
         app.config, on_lost=lambda job_id, reason: fail_lost_job(database.session_factory,
                                                                  job_id, reason))
-    install_audit_hook()
+    install_audit_hook(key=app.config["AUDIT_KEY"])
     csrf.init_app(app)
     login_manager.init_app(app)
 

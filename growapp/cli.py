@@ -14,8 +14,9 @@ from sqlalchemy.engine import make_url
 
 from . import migrations_runner
 from .extensions import db
+from .services import audit_checkpoints as checkpoints_service
 from .services import users as user_service
-from .services.audit import verify_chain
+from .services.audit import walk_chain
 from .services.demo import DEMO_PASSWORD, seed_demo
 from .services.errors import DomainError
 from .services.labels.sheet_templates import ensure_label_templates
@@ -190,14 +191,60 @@ def restore(source: str, yes: bool):
 audit_group = AppGroup("audit", help="The tamper-evident audit log.")
 
 
-@audit_group.command("verify", help="Check the hash chain; exit 1 on a broken link.")
-def audit_verify():
+def _checkpoint_file() -> Path:
+    configured = current_app.config.get("AUDIT_CHECKPOINT_FILE")
+    return Path(configured) if configured else \
+        Path(current_app.instance_path) / "audit-checkpoints.jsonl"
+
+
+@audit_group.command("verify", help="Check the hash chain and the signed checkpoints (the "
+                                    "instance folder's file and any --checkpoint given); "
+                                    "exit 1 on a broken link, a cut tail, an emptied table "
+                                    "or a rewrite.")
+@click.option("--checkpoint", "extra", multiple=True,
+              help="A checkpoint line kept elsewhere (as printed by `audit checkpoint`).")
+def audit_verify(extra: tuple[str, ...]):
+    key = current_app.config.get("AUDIT_KEY")
     with _session() as session:
-        ok, checked, bad = verify_chain(session)
-    if ok:
-        click.echo(f"Audit chain intact: {checked} rows verified.")
-    else:
-        _fail(f"Audit chain broken at row {bad} (after {checked} good rows).")
+        report = walk_chain(session, key=key)
+        try:
+            checkpoints = checkpoints_service.load(_checkpoint_file())
+            checkpoints += [checkpoints_service.parse(text) for text in extra]
+        except DomainError as exc:
+            _fail(exc.detail)
+        problems = [p for p in (checkpoints_service.check(session, cp, key=key)
+                                for cp in checkpoints) if p]
+    if not report.ok:
+        problems.insert(0, f"Audit chain broken at row {report.bad_id} (after {report.checked} "
+                           f"good rows): {report.problem}.")
+    if problems:
+        for problem in problems:
+            click.echo(f"Error: {problem}", err=True)
+        sys.exit(1)
+    versions = ", ".join(f"{n} as version {v}" for v, n in sorted(report.versions.items()))
+    click.echo(f"Audit chain intact: {report.checked} rows verified"
+               f"{f' ({versions})' if versions else ''}; {len(checkpoints)} checkpoint(s) "
+               "reached.")
+    if not checkpoints:
+        click.echo("No checkpoint yet: without one, deleting the newest rows goes unnoticed. "
+                   "Run `flask audit checkpoint` and keep its output.")
+
+
+@audit_group.command("checkpoint", help="Verify the chain, then sign its head (id, hash, "
+                                        "row count) with GROWAPP_AUDIT_KEY; append it to "
+                                        "the instance folder and print it to keep elsewhere.")
+def audit_checkpoint():
+    with _session() as session:
+        try:
+            cp = checkpoints_service.make_checkpoint(session,
+                                                     key=current_app.config.get("AUDIT_KEY"))
+        except DomainError as exc:
+            _fail(exc.detail)
+    path = _checkpoint_file()
+    checkpoints_service.append(path, cp)
+    click.echo(checkpoints_service.dumps(cp))
+    click.echo(f"Checkpoint of {cp['count']} rows (head row {cp['head_id']}) appended to {path}. "
+               "Keep the line above somewhere the database's admins cannot write.", err=True)
 
 
 @click.command("worker", help="Run background jobs from GROWAPP_REDIS_URL (RQ) and the "

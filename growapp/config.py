@@ -25,10 +25,25 @@ def _dev_secret_key() -> str:
     return path.read_text().strip()
 
 
+def _dev_audit_key() -> str:
+    """Development only: a generated audit key next to the secret key."""
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    path = INSTANCE_DIR / "audit_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+AUDIT_KEY_MIN = 32
+
+
 class Config:
     ENV = "development"
     TESTING = False
     SECRET_KEY: str | None = None
+    AUDIT_KEY: str | None = None  # keys the audit chain's hashes; never stored in the database
+    AUDIT_CHECKPOINT_FILE: str | None = None  # default: <instance>/audit-checkpoints.jsonl
     DATABASE_URL = f"sqlite:///{INSTANCE_DIR / 'growapp.db'}"
     PUBLIC_BASE_URL: str | None = None
     UPLOAD_DIR = str(INSTANCE_DIR / "uploads")
@@ -82,6 +97,19 @@ class Config:
                 raise ConfigError("GROWAPP_SECRET_KEY is required when GROWAPP_ENV=production")
             key = _dev_secret_key()
         settings["SECRET_KEY"] = key
+        audit_key = env.get("GROWAPP_AUDIT_KEY", "").strip()
+        if not audit_key:
+            if production:
+                raise ConfigError("GROWAPP_AUDIT_KEY is required when GROWAPP_ENV=production "
+                                  "(it keys the audit log's hashes; keep it out of the "
+                                  "database and its backups)")
+            audit_key = _dev_audit_key()
+        elif len(audit_key) < AUDIT_KEY_MIN:
+            raise ConfigError(f"GROWAPP_AUDIT_KEY must be at least {AUDIT_KEY_MIN} characters "
+                              "(python3 -c 'import secrets; print(secrets.token_hex(32))')")
+        settings["AUDIT_KEY"] = audit_key
+        if env.get("GROWAPP_AUDIT_CHECKPOINT_FILE"):
+            settings["AUDIT_CHECKPOINT_FILE"] = env["GROWAPP_AUDIT_CHECKPOINT_FILE"]
         settings["DATABASE_URL"] = env.get("GROWAPP_DATABASE_URL", cls.DATABASE_URL)
         settings["PUBLIC_BASE_URL"] = (env.get("PUBLIC_BASE_URL") or "").rstrip("/") or None
         settings["UPLOAD_DIR"] = env.get("GROWAPP_UPLOAD_DIR", cls.UPLOAD_DIR)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextvars
+import logging
 
 from flask import Flask, current_app, g
 from flask_login import LoginManager
@@ -11,6 +12,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
+log = logging.getLogger(__name__)
 login_manager = LoginManager()
 csrf = CSRFProtect()
 
@@ -19,6 +21,9 @@ csrf = CSRFProtect()
 sqlite_write_intent: contextvars.ContextVar[bool] = contextvars.ContextVar(
     "sqlite_write_intent", default=False
 )
+
+
+BUSY_TIMEOUT_MS = 30000  # how long a SQLite writer waits for the write lock
 
 
 def make_engine(url: str, echo: bool = False) -> Engine:
@@ -35,7 +40,7 @@ def make_engine(url: str, echo: bool = False) -> Engine:
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
-            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             cur.close()
 
         @event.listens_for(engine, "begin")
@@ -52,7 +57,8 @@ class Database:
     def __init__(self, app: Flask) -> None:
         self.engine: Engine = make_engine(app.config["DATABASE_URL"], app.config.get("SQL_ECHO"))
         self.session_factory: sessionmaker[Session] = sessionmaker(
-            bind=self.engine, expire_on_commit=False
+            bind=self.engine, expire_on_commit=False,
+            info={"audit_key": app.config.get("AUDIT_KEY")},
         )
         self.tz = app.config.get("TZINFO")  # the installation's zone (services.clock)
         app.extensions["growapp_db"] = self
@@ -67,8 +73,19 @@ class Database:
 
 def _close_session(_exc: BaseException | None) -> None:
     session = g.pop("db_session", None)
-    if session is not None:
+    if session is None:
+        return
+    try:
         session.close()  # rolls back anything not committed
+    except Exception:  # noqa: BLE001 - the response is already made; keep it
+        # A connection that died mid-request fails its rollback here. Raising from a
+        # teardown would replace the answer with the server's bare 500 (no headers).
+        log.warning("closing the database session failed; discarding its connection",
+                    exc_info=True)
+        try:
+            session.invalidate()
+        except Exception:  # noqa: BLE001
+            log.warning("invalidating the session failed", exc_info=True)
 
 
 class _CurrentDatabase:

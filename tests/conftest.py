@@ -13,12 +13,12 @@ from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy.orm import Session, sessionmaker
 
 from growapp import create_app
-from growapp.extensions import make_engine
+from growapp.extensions import make_engine, sqlite_write_intent
 from growapp.services.labels.sheet_templates import ensure_label_templates
 from growapp.services.presets import ensure_presets
 from tests.helpers import factories, s3
 from tests.helpers.databases import fresh_database
-from tests.helpers.settings import app_settings
+from tests.helpers.settings import AUDIT_KEY, app_settings
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -48,11 +48,15 @@ def app(database_url, tmp_path_factory):
 def connection(app):
     """One outer transaction per test, rolled back at the end; commits become savepoints."""
     database = app.extensions["growapp_db"]
+    # A POST of an earlier test left the write intent set in this thread: the outer
+    # transaction would begin IMMEDIATE and hold SQLite's write lock for the whole test.
+    sqlite_write_intent.set(False)
     conn = database.engine.connect()
     outer = conn.begin()
     original = database.session_factory
     database.session_factory = sessionmaker(bind=conn, join_transaction_mode="create_savepoint",
-                                            expire_on_commit=False)
+                                            expire_on_commit=False,
+                                            info={"audit_key": AUDIT_KEY})
     pending_jobs = app.extensions["growapp_jobs"].pending  # the inline queue: per test
     pending_jobs.clear()
     yield conn
@@ -65,7 +69,7 @@ def connection(app):
 @pytest.fixture
 def session(connection):
     s = Session(bind=connection, join_transaction_mode="create_savepoint",
-                expire_on_commit=False)
+                expire_on_commit=False, info={"audit_key": AUDIT_KEY})
     yield s
     s.close()
 

@@ -19,6 +19,8 @@ from pydantic import BaseModel, ValidationError
 from ..extensions import db
 from ..http.access import admin_only, viewer_may_write
 from ..http.idempotency import run_idempotent
+from ..http.inputs import parse_json, request_body
+from ..services.audit import lock_chain
 from ..services.errors import Invalid, PreconditionFailed
 from . import bp
 
@@ -57,17 +59,14 @@ def pydantic_errors(exc: ValidationError) -> dict[str, list[str]]:
 
 
 def _parse_body(model: type[BaseModel]) -> BaseModel:
-    raw = request.get_data(cache=True)
+    raw = request_body()
     if not raw.strip():
         data = {}
     else:
         if request.mimetype != "application/json":
             raise Invalid("Send JSON with Content-Type: application/json.",
                           {"body": ["Expected application/json."]})
-        try:
-            data = json.loads(raw)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise Invalid("The request body is not valid JSON.", {"body": [str(exc)]}) from exc
+        data = parse_json(raw)
     if not isinstance(data, dict):
         raise Invalid("The request body must be a JSON object.", {"body": ["Expected an object."]})
     try:
@@ -141,6 +140,11 @@ def endpoint(rule: str, method: str, *, summary: str, tag: str,
             if query is not None:
                 kwargs["query"] = _parse_query(query)
             session = db.session
+            if method in UNSAFE and request.headers.get("If-Match"):
+                # Compare and write under the writers' lock, reading fresh rows: otherwise
+                # two requests with the same ETag both see the old version and both win.
+                lock_chain(session)
+                session.expire_all()
 
             def call() -> Response:
                 return _serialise(fn(session, **kwargs), spec)

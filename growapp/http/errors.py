@@ -6,7 +6,7 @@ import logging
 
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError, ProgrammingError
 from werkzeug.exceptions import HTTPException
 
 from ..extensions import db
@@ -60,6 +60,18 @@ def _rollback() -> None:
         log.exception("rollback failed")
 
 
+def _missing_table(exc) -> bool:
+    """The schema is not there yet (the app started before ``flask db upgrade``)."""
+    code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+    return code == "42P01" or "no such table" in str(exc.orig)
+
+
+def _not_migrated():
+    log.error("database tables missing: run `flask db upgrade`")
+    return problem_response(503, "The database is not set up yet. Try again shortly.",
+                            code="migrations_pending")
+
+
 def handle_domain_error(exc: DomainError):
     _rollback()
     if isinstance(exc, Conflict):
@@ -96,8 +108,25 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(OperationalError)
     def _operational(exc: OperationalError):
         _rollback()
+        if _missing_table(exc):
+            return _not_migrated()
         log.exception("database error")
         return problem_response(503, "The database is busy or unavailable. Try again shortly.")
+
+    @app.errorhandler(ProgrammingError)
+    def _programming(exc: ProgrammingError):
+        if _missing_table(exc):
+            _rollback()
+            return _not_migrated()
+        return _unexpected(exc)
+
+    @app.errorhandler(OverflowError)
+    def _overflow(exc: OverflowError):
+        # SQLite's driver refuses integers beyond 64 bits; ids that large exist nowhere.
+        _rollback()
+        log.warning("number out of range: %s", exc)
+        return problem_response(422, "A number in the request is too large.",
+                                errors={"body": ["A number is out of range."]})
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):

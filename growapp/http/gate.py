@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import timedelta
 
@@ -16,8 +17,10 @@ from ..services.errors import Invalid
 from ..services.sessions import session_for_token
 from ..services.users import user_for_api_token
 from .access import current_view_flag
+from .inputs import BoundedIntegerConverter, request_body
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}", re.ASCII)
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
        "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
        "form-action 'self'; frame-ancestors 'none'")
@@ -66,15 +69,23 @@ def _refuse_nul() -> None:
         if request.mimetype in ("multipart/form-data", "application/x-www-form-urlencoded"):
             bad = any("\x00" in v for v in request.form.values())  # files may be binary
         else:
-            data = request.get_data(cache=True)
+            data = request_body()
             bad = b"\x00" in data or b"\\u0000" in data
     if bad:
         raise Invalid("Text may not contain NUL characters.",
                       {"body": ["Remove the NUL (\\0) characters."]})
 
 
+def request_id_from(header: str | None) -> str:
+    """The client's X-Request-ID when it is a plain token (letters, digits, ``._:-``, at
+    most 64), else a new one: what lands in audit rows and logs is never free text."""
+    if header and REQUEST_ID.fullmatch(header):
+        return header
+    return uuid.uuid4().hex[:16]
+
+
 def _begin_request():
-    g.request_id = request.headers.get("X-Request-ID", "")[:64] or uuid.uuid4().hex[:16]
+    g.request_id = request_id_from(request.headers.get("X-Request-ID"))
     if request.endpoint == "static":
         return None
     sqlite_write_intent.set(request.method in UNSAFE)
@@ -131,6 +142,7 @@ def _headers(response):
 
 def init_app(app: Flask) -> None:
     login_manager.login_view = "auth.login"
+    app.url_map.converters["int"] = BoundedIntegerConverter  # before any route is added
     app.before_request(_begin_request)
     app.after_request(_headers)
 

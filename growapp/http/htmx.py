@@ -29,7 +29,12 @@ def safe_next(target: str | None, default: str = "/") -> str:
     target = target.strip()
     if "\\" in target or any(ord(c) < 32 for c in target):
         return default
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+    if not target.startswith("/") or target.startswith("//"):
+        return default
+    try:
+        parts = urlsplit(target)
+    except ValueError:  # e.g. a netloc that NFKC-normalises into a host ("/\uff0fevil")
+        return default
+    if parts.scheme or parts.netloc:
         return default
     return target

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, JSONType, utcnow
@@ -33,7 +33,8 @@ class Event(Base):
 
 
 class AuditLog(Base):
-    """Append-only; each row hashes its content together with the previous row's hash."""
+    """Append-only; each row hashes its content together with the previous row's hash
+    (keyed, ``hash_version`` 2). Signed checkpoints of the head live outside the database."""
 
     __tablename__ = "audit_log"
     __table_args__ = (Index("ix_audit_log_table_row", "table_name", "row_id"),)
@@ -50,5 +51,8 @@ class AuditLog(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # 1: sha256 of the row (before keyed hashes); 2: HMAC with GROWAPP_AUDIT_KEY over a
+    # canonical serialisation. See services/audit.py.
+    hash_version: Mapped[int] = mapped_column(default=2, server_default=text("1"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -8,6 +8,7 @@ import bisect
 import csv
 import io
 import json
+import re
 from collections import defaultdict
 from collections.abc import Iterator
 from datetime import UTC, datetime, tzinfo
@@ -72,12 +73,28 @@ def _num(value) -> str:
     return str(value)
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (=HYPERLINK(…),
+# @SUM(…), +cmd|…); tab and CR are how the same thing is smuggled past a naive check.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
+
+def safe_cell(value):
+    """A cell a spreadsheet shows as text: formula-looking text gets a leading apostrophe
+    (the OWASP advice); numbers, and text that is exactly a number, stay as they are."""
+    if not isinstance(value, str) or not value.startswith(FORMULA_START):
+        return value
+    if NUMBER.fullmatch(value):
+        return value
+    return "'" + value
+
+
 def to_csv(rows: Iterator[list]) -> Iterator[str]:
-    """Encode rows as CSV text, a chunk of lines at a time."""
+    """Encode rows as CSV text, a chunk of lines at a time; no cell runs as a formula."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csv.writer(buffer, lineterminator="\r\n")  # RFC 4180: a CR in a cell is quoted
     for n, row in enumerate(rows, start=1):
-        writer.writerow(row)
+        writer.writerow([safe_cell(cell) for cell in row])
         if n % 500 == 0:
             yield buffer.getvalue()
             buffer.seek(0)

@@ -26,6 +26,7 @@ from .codes import clean_code, next_codes
 from .errors import Conflict, Invalid, NotFound
 from .events import record_event
 from .experiments import get_experiment, require_not_running
+from .like import contains
 
 MAX_BATCH = 500
 PLANT_CODE_MAX = 40
@@ -255,10 +256,10 @@ def list_plants(session: Session, *, experiment_id: int, status: str | None = No
             raise Invalid(errors={"status": ["Use active or removed."]})
         stmt = stmt.where(Plant.status == status)
     if q:
-        like = f"%{q.strip().lower()}%"
+        text = q.strip()
         stmt = stmt.join(Species, Species.id == Plant.species_id).where(or_(
-            func.lower(Plant.plant_code).like(like), func.lower(Plant.cultivar).like(like),
-            func.lower(Species.common_name).like(like)))
+            contains(Plant.plant_code, text), contains(Plant.cultivar, text),
+            contains(Species.common_name, text)))
     if needs:
         stmt = stmt.where(needs_clause(needs))
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0

@@ -47,7 +47,6 @@ def rotate_tray(session: Session, *, tray_id: int, to_slot_id, actor: User, note
     other = session.scalar(select(Tray).where(Tray.slot_id == slot.id).with_for_update())
     from_slot = session.get(Slot, tray.slot_id) if tray.slot_id else None
     _check_fits(session, tray, tent)
-    logs = []
     if other is not None:
         if not swap:
             raise Conflict(f"Slot {slot.code} holds tray {other.code}. Swap them instead?",
@@ -55,34 +54,41 @@ def rotate_tray(session: Session, *, tray_id: int, to_slot_id, actor: User, note
         if from_slot is None:
             raise Conflict(f"Tray {tray.code} has no slot to give to {other.code}.")
         _check_fits(session, other, session.get(Tent, from_slot.tent_id))
-        # Free the target first so the one-tray-per-slot key holds at every step.
-        other.slot_id = None
-        session.flush()
-        tray.slot_id = slot.id
-        session.flush()
-        other.slot_id = from_slot.id
-        logs.append(RotationLog(tray_id=other.id, from_slot_id=slot.id, to_slot_id=from_slot.id,
-                                user_id=actor.id, note=note or f"swapped with {tray.code}"))
-    else:
-        tray.slot_id = slot.id
-    logs.insert(0, RotationLog(tray_id=tray.id, from_slot_id=from_slot.id if from_slot else None,
-                               to_slot_id=slot.id, user_id=actor.id, note=note or ""))
-    session.add_all(logs)
+    # Read everything the answer needs now: after a failed savepoint the objects are
+    # expired, and reading them again is what used to turn a lost race into a 500.
+    tray_code, slot_code = tray.code, slot.code
+    from_code = from_slot.code if from_slot else None
+    other_code = other.code if other is not None else None
+    logs = [RotationLog(tray_id=tray.id, from_slot_id=from_slot.id if from_slot else None,
+                        to_slot_id=slot.id, user_id=actor.id, note=note or "")]
     try:
-        with session.begin_nested():
+        with session.begin_nested():  # every write of the move inside the savepoint
+            if other is not None:
+                # Free the target first so the one-tray-per-slot key holds at every step.
+                other.slot_id = None
+                session.flush()
+                tray.slot_id = slot.id
+                session.flush()
+                other.slot_id = from_slot.id
+                logs.append(RotationLog(tray_id=other.id, from_slot_id=slot.id,
+                                        to_slot_id=from_slot.id, user_id=actor.id,
+                                        note=note or f"swapped with {tray_code}"))
+            else:
+                tray.slot_id = slot.id
+            session.add_all(logs)
             session.flush()
     except IntegrityError as exc:
-        raise Conflict(f"Slot {slot.code} was just taken by another tray.") from exc
-    what = f"swapped with {other.code}" if other is not None else "moved"
+        raise Conflict(f"Slot {slot_code} was just taken by another tray. Reload the floor "
+                       "and try again.", {"slot": slot_code}) from exc
+    what = f"swapped with {other_code}" if other is not None else "moved"
     record_event(session, kind="tray.rotated", actor=actor, experiment_id=experiment.id,
-                 tray_id=tray.id, summary=f"Tray {tray.code} {what}: "
-                 f"{from_slot.code if from_slot else 'no slot'} → {slot.code}",
-                 payload={"from": from_slot.code if from_slot else None, "to": slot.code,
-                          "swap_with": other.code if other is not None else None})
+                 tray_id=tray.id, summary=f"Tray {tray_code} {what}: "
+                 f"{from_code or 'no slot'} → {slot_code}",
+                 payload={"from": from_code, "to": slot_code, "swap_with": other_code})
     if other is not None:
         record_event(session, kind="tray.rotated", actor=actor, experiment_id=experiment.id,
-                     tray_id=other.id, summary=f"Tray {other.code} swapped with {tray.code}: "
-                     f"{slot.code} → {from_slot.code}")
+                     tray_id=other.id, summary=f"Tray {other_code} swapped with {tray_code}: "
+                     f"{slot_code} → {from_code}")
     return logs
 
 

@@ -13,8 +13,8 @@ from sqlalchemy.engine import make_url
 from growapp.migrations_runner import upgrade
 
 
-def fresh_database(label: str) -> tuple[str, callable]:
-    """Create an empty, migrated database. Returns (url, drop)."""
+def fresh_database(label: str, *, migrate: bool = True) -> tuple[str, callable]:
+    """Create an empty database, migrated unless ``migrate=False``. Returns (url, drop)."""
     base = os.environ.get("TEST_DATABASE_URL", "").strip()
     if not base or base.startswith("sqlite"):
         fd, path = tempfile.mkstemp(prefix=f"growapp-{label}-", suffix=".db")
@@ -38,5 +38,6 @@ def fresh_database(label: str) -> tuple[str, callable]:
             with admin.connect() as conn:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             admin.dispose()
-    upgrade(url)
+    if migrate:
+        upgrade(url)
     return url, drop

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 SECRET = "test-secret-key-not-for-production"
+AUDIT_KEY = "test-audit-key-not-for-production-0123456789"
 
 
 def app_settings(url: str, **extra) -> dict:
-    settings = {"DATABASE_URL": url, "TESTING": True, "SECRET_KEY": SECRET, "ENV": "development",
-                "PUBLIC_BASE_URL": "https://growapp.example.org", "SMTP_HOST": None}
+    settings = {"DATABASE_URL": url, "TESTING": True, "SECRET_KEY": SECRET,
+                "AUDIT_KEY": AUDIT_KEY, "ENV": "development", "PUBLIC_BASE_URL": "https://growapp.example.org",
+                "SMTP_HOST": None}
     settings.update(extra)
     return settings

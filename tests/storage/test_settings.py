@@ -6,12 +6,14 @@ from growapp import create_app
 from growapp.config import ConfigError, build_settings
 from growapp.storage import LocalStorage
 from growapp.storage.s3 import S3Storage
+from tests.helpers.settings import AUDIT_KEY
 
 
 @pytest.fixture
 def production(monkeypatch):
     monkeypatch.setenv("GROWAPP_ENV", "production")
     monkeypatch.setenv("GROWAPP_SECRET_KEY", "s" * 40)
+    monkeypatch.setenv("GROWAPP_AUDIT_KEY", AUDIT_KEY)
     for name in ("GROWAPP_STORAGE", "GROWAPP_S3_BUCKET", "GROWAPP_S3_ENDPOINT_URL",
                  "GROWAPP_S3_REGION", "GROWAPP_S3_PREFIX"):
         monkeypatch.delenv(name, raising=False)

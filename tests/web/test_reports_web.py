@@ -1,7 +1,13 @@
 """Reports page, CSV downloads (page and API), streamed with the documented columns."""
 
+import csv
+import io
+import re
+
 from growapp.services.exports import COLUMNS
 from tests.helpers.reports import report_trial, tray_trial
+
+NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 
 
 def test_report_page_shows_tables_and_a_chart(login_as, session):
@@ -108,3 +114,40 @@ def test_design_check_and_calculator(login_as, hx_client, session):
     overview = client.get(f"/experiments/{exp.id}/overview", headers={"HX-Boosted": "true"})
     assert f'hx-get="/experiments/{exp.id}/design-check" hx-trigger="load"' in \
         overview.get_data(as_text=True)
+
+
+FORMULAS = ["=1+1", '=HYPERLINK("http://evil.example","x")', "@SUM(A1:A9)", "+cmd|' /C calc'!A0",
+            "-2+3", "\t=1+1", "\r=1+1"]
+
+
+def test_no_csv_cell_runs_as_a_formula_and_numbers_stay_numbers(login_as, session):
+    from growapp.models import AdverseEvent, FeedingLog, PlantMetric, utcnow
+
+    client = login_as("viewer")
+    exp, plants, trays, _r = report_trial(session)
+    plant = plants["a"]
+    plant.cultivar = FORMULAS[0]
+    plant.removed_reason = FORMULAS[2]
+    for text in FORMULAS:
+        session.add(FeedingLog(plant_id=plant.id, tray_id=trays[0].id, status="fed",
+                               amount_ml=-5.5, notes=text, fed_at=utcnow()))
+        session.add(AdverseEvent(plant_id=plant.id, kind="pest", severity=2, notes=text,
+                                 observed_at=utcnow()))
+    session.add(PlantMetric(plant_id=plants["b"].id, week_number=3, values={"leaf_count": -4}))
+    session.commit()
+    seen = 0
+    for name in COLUMNS:
+        resp = client.get(f"/experiments/{exp.id}/export/{name}.csv")
+        assert resp.status_code == 200, name
+        for row in csv.reader(io.StringIO(resp.get_data(as_text=True))):
+            for cell in row:
+                if cell.startswith(("=", "+", "-", "@", "\t", "\r")):
+                    assert NUMBER.fullmatch(cell), (name, cell)
+                if cell.startswith("'") and cell[1:] in FORMULAS:
+                    seen += 1
+    assert seen >= 2 * len(FORMULAS) + 2  # feedings, adverse, cultivar, reason
+    feeds = list(csv.DictReader(io.StringIO(
+        client.get(f"/experiments/{exp.id}/export/feedings.csv").get_data(as_text=True))))
+    assert {r["amount_ml"] for r in feeds if r["notes"].startswith("'")} == {"-5.5"}
+    metrics = client.get(f"/experiments/{exp.id}/export/metrics.csv").get_data(as_text=True)
+    assert ",-4," in metrics

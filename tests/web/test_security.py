@@ -5,9 +5,10 @@ import re
 import uuid
 
 import pytest
+from werkzeug.routing import IntegerConverter, UUIDConverter
 
 from growapp import create_app
-from tests.helpers.settings import app_settings
+from tests.helpers.settings import AUDIT_KEY, app_settings
 
 UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
 
@@ -23,8 +24,9 @@ def _rules(app):
 def _url(rule) -> str:
     values = {}
     for arg in rule.arguments:
-        conv = rule._converters[arg].__class__.__name__
-        values[arg] = {"IntegerConverter": 999999, "UUIDConverter": uuid.uuid4()}.get(conv, "x")
+        conv = rule._converters[arg]
+        values[arg] = (999999 if isinstance(conv, IntegerConverter)
+                       else uuid.uuid4() if isinstance(conv, UUIDConverter) else "x")
     return rule.build(values)[1]
 
 
@@ -117,6 +119,7 @@ def test_session_cookie_flags(app, session):
 def test_production_cookies_are_secure(monkeypatch):
     monkeypatch.setenv("GROWAPP_ENV", "production")
     monkeypatch.setenv("GROWAPP_SECRET_KEY", "s" * 40)
+    monkeypatch.setenv("GROWAPP_AUDIT_KEY", AUDIT_KEY)
     app = create_app({"DATABASE_URL": "sqlite://"})
     assert app.config["SESSION_COOKIE_SECURE"] is True
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ...models import Experiment, Plant
+from ..like import contains
 
 
 def find_by_code(session: Session, q: str, limit: int = 20) -> list[tuple[Plant, Experiment]]:
@@ -15,5 +16,5 @@ def find_by_code(session: Session, q: str, limit: int = 20) -> list[tuple[Plant,
         return []
     return [(p, e) for p, e in session.execute(
         select(Plant, Experiment).join(Experiment, Experiment.id == Plant.experiment_id)
-        .where(func.lower(Plant.plant_code).like(f"%{q.lower()}%"))
+        .where(contains(Plant.plant_code, q))
         .order_by((Experiment.status == "running").desc(), Plant.plant_code).limit(limit))]

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from ...models import Plant, PlantMetric, Slot, Species, Tent, Tray, TrayPlant
 from ..errors import Invalid
+from ..like import contains
 from ..plants import Location, needs_clause
 from ..tents import list_tents
 from ..trays import TrayRow, list_trays
@@ -109,10 +110,9 @@ def roster(session: Session, experiment_id: int, *, filter_: str | None = None,
     else:
         stmt = stmt.where(needs_clause(filter_.removeprefix("needs_")))
     if q and q.strip():
-        like = f"%{q.strip().lower()[:100]}%"
-        stmt = stmt.where(or_(func.lower(Plant.plant_code).like(like),
-                              func.lower(Plant.cultivar).like(like),
-                              func.lower(Species.common_name).like(like)))
+        text = q.strip()[:100]
+        stmt = stmt.where(or_(contains(Plant.plant_code, text), contains(Plant.cultivar, text),
+                              contains(Species.common_name, text)))
     plants = [PlantLine(pid, str(puuid), code, cultivar, grade, status, sid, name)
               for pid, puuid, code, cultivar, grade, status, sid, name
               in session.execute(stmt.order_by(Plant.plant_code))]
