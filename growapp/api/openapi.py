@@ -48,15 +48,29 @@ def _parameters(spec: EndpointSpec) -> list[dict]:
     return params
 
 
+def list_schema(item: dict) -> dict:
+    """The list envelope of API.md around ``item``."""
+    return {"type": "object", "required": ["count", "results", "meta"], "properties": {
+        "count": {"type": "integer"}, "results": {"type": "array", "items": item},
+        "meta": {"type": "object", "required": ["limit", "offset"], "properties": {
+            "limit": {"type": "integer"}, "offset": {"type": "integer"}}}}}
+
+
 def _success_schema(spec: EndpointSpec) -> dict:
+    if spec.schema is not None:
+        return spec.schema
     if spec.response is None:
         return {"type": "object"}
     if spec.many:
-        return {"type": "object", "required": ["count", "results", "meta"], "properties": {
-            "count": {"type": "integer"}, "results": {"type": "array",
-                                                      "items": _ref(spec.response)},
-            "meta": {"type": "object"}}}
+        return list_schema(_ref(spec.response))
     return _ref(spec.response)
+
+
+def _success(spec: EndpointSpec) -> dict:
+    if spec.status == 204:
+        return {"description": "Done; no body"}
+    return {"description": "Success",
+            "content": {"application/json": {"schema": _success_schema(spec)}}}
 
 
 def build_document() -> dict:
@@ -73,9 +87,7 @@ def build_document() -> dict:
         op: dict = {
             "operationId": spec.name, "summary": spec.summary, "tags": [spec.tag],
             "parameters": _parameters(spec),
-            "responses": {str(spec.status): {
-                "description": "Success",
-                "content": {"application/json": {"schema": _success_schema(spec)}}}},
+            "responses": {str(code): _success(spec) for code in (spec.status, *spec.also)},
             "x-required-role": spec.role,
         }
         if spec.body is not None:
