@@ -45,6 +45,7 @@ class EndpointSpec:
     multipart: dict | None = None  # JSON Schema of a multipart/form-data body
     also: tuple[int, ...] = ()  # other success statuses with the same body
     schema: dict | None = None  # the success body's JSON Schema, when not response/many
+    produces: str = "application/json"  # the success body's media type (a PDF, a CSV)
 
 
 REGISTRY: list[EndpointSpec] = []
@@ -143,7 +144,7 @@ def endpoint(rule: str, method: str, *, summary: str, tag: str,
              many: bool = False, idempotent: bool = False, etag: bool = False,
              role: str | None = None, errors: tuple[int, ...] = (),
              multipart: dict | None = None, also: tuple[int, ...] = (),
-             schema: dict | None = None):
+             schema: dict | None = None, produces: str = "application/json"):
     method = method.upper()
     # Every list answers limit/offset (API.md): a query without them gains WholePage's.
     pass_query = query is not None
@@ -160,7 +161,8 @@ def endpoint(rule: str, method: str, *, summary: str, tag: str,
             status=status or 200, many=many,
             idempotent=idempotent, etag=etag,
             role=role or ("operator" if method in UNSAFE else "viewer"), errors=errors,
-            multipart=multipart, also=also, schema=schema)
+            multipart=multipart, also=also, schema=schema,
+            produces=produces)
         REGISTRY.append(spec)
 
         @wraps(fn)

@@ -82,7 +82,7 @@ def _base_url(req: LabelRequest) -> str | None:
 @endpoint("/experiments/<int:experiment_id>/labels.pdf", "GET", tag=TAG, query=LabelsQuery,
           summary="Label sheet PDF (application/pdf), up to 100 labels; 409 above that "
                   "(diagnostics.job_route: start a job there) or when the QR address is "
-                  "unusable", errors=(404, 409))
+                  "unusable", errors=(404, 409), produces="application/pdf")
 def labels_pdf(session: Session, experiment_id: int, query: LabelsQuery):
     req = label_request(query)
     try:

@@ -11,6 +11,7 @@ from pydantic.json_schema import models_json_schema
 from ..http.access import public
 from . import bp
 from .framework import REGISTRY, EndpointSpec, openapi_path
+from .schemas import MAX_OFFSET as MAX_ID
 from .schemas import ConflictProblem, Problem, ValidationProblem
 
 REF = "#/components/schemas/{model}"
@@ -30,7 +31,7 @@ def _ref(model: type[BaseModel]) -> dict:
 def _parameters(spec: EndpointSpec) -> list[dict]:
     params = []
     for conv, name in re.findall(r"<(?:([a-z]+):)?([a-z_]+)>", spec.rule):
-        schema = {"type": "integer"} if conv == "int" else (
+        schema = {"type": "integer", "minimum": 0, "maximum": MAX_ID} if conv == "int" else (
             {"type": "string", "format": "uuid"} if conv == "uuid" else {"type": "string"})
         params.append({"name": name, "in": "path", "required": True, "schema": schema})
     if spec.query is not None:
@@ -69,6 +70,9 @@ def _success_schema(spec: EndpointSpec) -> dict:
 def _success(spec: EndpointSpec) -> dict:
     if spec.status == 204:
         return {"description": "Done; no body"}
+    if spec.produces != "application/json":
+        return {"description": "Success",
+                "content": {spec.produces: {"schema": {"type": "string", "format": "binary"}}}}
     return {"description": "Success",
             "content": {"application/json": {"schema": _success_schema(spec)}}}
 
@@ -91,7 +95,9 @@ def build_document() -> dict:
             "x-required-role": spec.role,
         }
         if spec.body is not None:
-            op["requestBody"] = {"required": True, "content": {
+            # An empty body counts as {}: required only when some field is.
+            required = bool(spec.body.model_json_schema().get("required"))
+            op["requestBody"] = {"required": required, "content": {
                 "application/json": {"schema": _ref(spec.body)}}}
         elif spec.multipart is not None:
             op["requestBody"] = {"required": True, "content": {
