@@ -11,10 +11,10 @@ from pydantic.json_schema import models_json_schema
 from ..http.access import public
 from . import bp
 from .framework import REGISTRY, EndpointSpec, openapi_path
-from .schemas import MAX_OFFSET as MAX_ID
 from .schemas import ConflictProblem, Problem, ValidationProblem
 
 REF = "#/components/schemas/{model}"
+MAX_ID = 2**31 - 1  # ids are INTEGER columns (32-bit on PostgreSQL)
 ERROR_MODELS = {401: Problem, 403: Problem, 404: Problem, 409: ConflictProblem,
                 410: Problem, 412: Problem, 413: Problem, 422: ValidationProblem,
                 503: Problem}
