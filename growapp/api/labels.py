@@ -94,7 +94,7 @@ def labels_pdf(session: Session, experiment_id: int, query: LabelsQuery):
             exc.diagnostics["job_route"] = url_for("api.create_label_job",
                                                    experiment_id=experiment_id)
         raise
-    session.commit()  # the print record ("needs label" counts from it)
+    session.rollback()  # a GET writes nothing; POST .../labels/jobs records the print
     resp = Response(pdf, mimetype="application/pdf")
     resp.headers["Content-Disposition"] = f'attachment; filename="{prepared.filename}"'
     resp.headers["Cache-Control"] = "private, no-store"
