@@ -29,7 +29,7 @@ from werkzeug.test import encode_multipart
 from growapp import create_app
 from growapp.config import ROOT
 from growapp.extensions import make_engine
-from growapp.services.labels import ensure_label_templates
+from growapp.services.labels.sheet_templates import ensure_label_templates
 from growapp.services.presets import ensure_presets
 from growapp.services.users import create_api_token
 from tests.helpers import factories, s3
