@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-stamp
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: install run test test-postgres lint bench bench-labels clean
+.PHONY: install system-check run test test-postgres lint bench bench-labels bench-health clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "growapp needs Python 3.11 or newer")'
@@ -19,17 +19,21 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-run: install
+# WeasyPrint's system libraries (Pango, HarfBuzz, Fontconfig): says what to install.
+system-check:
+	@$(PYTHON) scripts/check_system.py
+
+run: system-check install
 	$(BIN)/flask --app growapp db upgrade
 	$(BIN)/flask --app growapp seed-demo
 	@echo "growapp on http://$(HOST):$(PORT)/"
 	$(BIN)/flask --app growapp run --host $(HOST) --port $(PORT)
 
 # TEST_DATABASE_URL picks the engine (default: a temporary SQLite file).
-test: install
+test: system-check install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-test-postgres: install
+test-postgres: system-check install
 	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/growapp_test} \
 		$(BIN)/python -m pytest $(PYTEST_ARGS)
 
@@ -41,6 +45,9 @@ bench: install
 
 bench-labels: install
 	$(BIN)/python bench/labels.py
+
+bench-health: install
+	$(BIN)/python bench/health.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts

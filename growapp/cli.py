@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-import sqlite3
 import sys
 from pathlib import Path
 
@@ -130,62 +128,70 @@ def seed_presets():
     click.echo(f"Presets added: {species} species, {templates} templates, {sheets} label sheets.")
 
 
-@click.command("backup", help="Online backup of the SQLite database to FILE.")
+@click.command("backup", help="Write one archive FILE with the database (SQLite online "
+                                "backup, or pg_dump for PostgreSQL) and every uploaded file.")
 @with_appcontext
 @click.argument("target", type=click.Path(dir_okay=False))
 def backup(target: str):
-    path = _sqlite_path()
-    if path is None:
-        _fail("backup copies SQLite databases. For PostgreSQL use: "
-              "pg_dump --format=custom --file=growapp.dump \"$DATABASE\" (see README).")
-    target_path = Path(target)
-    target_path.parent.mkdir(parents=True, exist_ok=True)
-    src = sqlite3.connect(path)
-    dst = sqlite3.connect(target_path)
+    from .backups import BackupError, write_archive
+    from .extensions import file_storage
+
     try:
-        with dst:
-            src.backup(dst)
-        ok = dst.execute("PRAGMA integrity_check").fetchone()[0]
-    finally:
-        dst.close()
-        src.close()
-    if ok != "ok":
-        _fail(f"backup written but failed its integrity check: {ok}")
-    click.echo(f"Backed up {path} to {target_path} ({target_path.stat().st_size} bytes).")
+        manifest = write_archive(target, database_url=current_app.config["DATABASE_URL"],
+                                 storage=file_storage())
+    except BackupError as exc:
+        _fail(str(exc))
+    rows = sum(manifest.tables.values())
+    click.echo(f"Backed up the {manifest.engine} database ({len(manifest.tables)} tables, "
+               f"{rows} rows) and {manifest.files} files to {target} "
+               f"({Path(target).stat().st_size} bytes).")
 
 
-@click.command("restore", help="Replace the SQLite database with the backup FILE.")
+def _safety_dir() -> Path:
+    from .config import INSTANCE_DIR
+
+    path = _sqlite_path()
+    return path.parent if path else INSTANCE_DIR
+
+
+@click.command("restore", help="Restore the database and the uploaded files from the backup "
+                                 "archive FILE, after a safety archive of what is there now.")
 @with_appcontext
 @click.argument("source", type=click.Path(exists=True, dir_okay=False))
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
-def restore(source: str, yes: bool):
-    path = _sqlite_path()
-    if path is None:
-        _fail("restore replaces SQLite databases. For PostgreSQL use pg_restore (see README).")
-    check = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+@click.option("--replace", is_flag=True,
+              help="PostgreSQL: replace a database that is not empty.")
+@click.option("--safety-dir", type=click.Path(file_okay=False),
+              help="Where the safety archive goes (default: next to the SQLite database, "
+                   "else the instance folder).")
+def restore(source: str, yes: bool, replace: bool, safety_dir: str | None):
+    from .backups import BackupError, read_manifest, restore_archive, table_counts
+    from .extensions import file_storage
+
+    url = current_app.config["DATABASE_URL"]
     try:
-        ok = check.execute("PRAGMA integrity_check").fetchone()[0]
-        tables = {r[0] for r in check.execute("SELECT name FROM sqlite_master")}
-    except sqlite3.DatabaseError as exc:
-        _fail(f"{source} is not a SQLite database: {exc}")
-    finally:
-        check.close()
-    if ok != "ok" or "alembic_version" not in tables:
-        _fail(f"{source} is not a growapp backup (integrity: {ok}).")
+        manifest = read_manifest(source)
+    except BackupError as exc:
+        _fail(str(exc))
     if not yes:
-        click.confirm(f"Replace {path} with {source}?", abort=True)
-    db.database.engine.dispose()
-    if path.exists():
-        shutil.copy2(path, path.with_suffix(path.suffix + ".before-restore"))
-    src = sqlite3.connect(source)
-    dst = sqlite3.connect(path)
+        click.confirm(f"Replace the configured database and add the {manifest.files} files "
+                      f"of the backup from {manifest.created_at}?", abort=True)
+    db.database.engine.dispose()  # no pooled connection holds the old database
     try:
-        with dst:
-            src.backup(dst)  # page-by-page copy, also replaces WAL content safely
-    finally:
-        dst.close()
-        src.close()
-    click.echo(f"Restored {path} from {source}. Run `flask db upgrade` if the backup is older.")
+        manifest, safety = restore_archive(
+            source, database_url=url, storage=file_storage(), replace=replace,
+            safety_dir=Path(safety_dir) if safety_dir else _safety_dir())
+    except BackupError as exc:
+        _fail(str(exc))
+    if safety:
+        click.echo(f"Safety archive of the previous state: {safety}")
+    counts = table_counts(url)
+    wrong = {t: (n, counts.get(t)) for t, n in manifest.tables.items() if counts.get(t) != n}
+    if wrong:
+        _fail(f"restored, but these tables do not hold the backup's row counts: {wrong}")
+    click.echo(f"Restored {sum(counts.values())} rows in {len(counts)} tables and "
+               f"{manifest.files} files from {source}. Run `flask db upgrade` if the backup "
+               "is older than this version of growapp.")
 
 
 audit_group = AppGroup("audit", help="The tamper-evident audit log.")
@@ -258,7 +264,37 @@ def worker_command(burst: bool):
     run_worker(current_app.config, burst=burst)
 
 
+@click.command("prune-files", help="Expire the files of finished jobs older than "
+                                     "JOB_FILE_TTL_HOURS, then delete stored files that no "
+                                     "row names (leftovers of killed processes) older than "
+                                     "an hour. For cron when `flask worker` does not run.")
+@click.option("--dry-run", is_flag=True, help="Only list them.")
+@click.option("--min-age-hours", type=float, default=1.0, show_default=True)
+@with_appcontext
+def prune_files_command(dry_run: bool, min_age_hours: float):
+    from datetime import timedelta
+
+    from .extensions import file_storage
+    from .jobs.periodic import expire_job_files
+    from .services.stored_files import prune_files
+
+    with _session() as session:
+        expired = 0
+        if not dry_run:
+            expired = expire_job_files(session, settings=current_app.config,
+                                       storage=file_storage())
+            session.commit()
+        keys = prune_files(session, storage=file_storage(), dry_run=dry_run,
+                           min_age=timedelta(hours=max(min_age_hours, 0)))
+    if expired:
+        click.echo(f"{expired} finished job file{'s' if expired != 1 else ''} expired.")
+    for key in keys:
+        click.echo(key)
+    verb = "would be deleted" if dry_run else "deleted"
+    click.echo(f"{len(keys)} unreferenced file{'s' if len(keys) != 1 else ''} {verb}.")
+
+
 def register_cli(app: Flask) -> None:
     for command in (db_group, create_admin, create_token, seed_demo_command, seed_presets,
-                    backup, restore, audit_group, worker_command):
+                    backup, restore, audit_group, worker_command, prune_files_command):
         app.cli.add_command(command)

@@ -1,7 +1,5 @@
 """The flask commands, run against their own throwaway database."""
 
-import sqlite3
-
 import pytest
 
 from growapp import create_app
@@ -12,7 +10,8 @@ from tests.helpers.settings import app_settings
 @pytest.fixture
 def cli_app(tmp_path):
     url, drop = fresh_database("cli")
-    app = create_app(app_settings(url, AUDIT_CHECKPOINT_FILE=str(tmp_path / "checkpoints")))
+    app = create_app(app_settings(url, AUDIT_CHECKPOINT_FILE=str(tmp_path / "checkpoints"),
+                                  UPLOAD_DIR=str(tmp_path / "uploads")))
     yield app
     app.extensions["growapp_db"].engine.dispose()
     drop()
@@ -53,26 +52,23 @@ def test_create_admin_token_and_seed_demo(cli_app):
     assert verified.exit_code == 0 and "intact" in verified.output
 
 
-def test_backup_and_restore(cli_app, tmp_path):
-    if not cli_app.config["DATABASE_URL"].startswith("sqlite"):
-        out = run(cli_app, "backup", str(tmp_path / "b.db"))
-        assert out.exit_code == 1 and "pg_dump" in out.output
-        return
-    run(cli_app, "create-admin", "--email", "keep@example.com", "--password", "a long password")
-    backup = tmp_path / "backup.db"
-    out = run(cli_app, "backup", str(backup))
-    assert out.exit_code == 0, out.output
-    run(cli_app, "create-admin", "--email", "later@example.com", "--password", "a long password")
-    bogus = tmp_path / "bogus.db"
-    bogus.write_bytes(b"not a database at all")
-    refused = run(cli_app, "restore", str(bogus), "--yes")
-    assert refused.exit_code == 1
-    restored = run(cli_app, "restore", str(backup), "--yes")
-    assert restored.exit_code == 0, restored.output
-    path = cli_app.config["DATABASE_URL"].removeprefix("sqlite:///")
-    emails = {r[0] for r in sqlite3.connect(path).execute("select email from users")}
-    assert emails == {"keep@example.com"}
-    assert run(cli_app, "audit", "verify").exit_code == 0
+def test_prune_files_deletes_old_orphans(cli_app):
+    import io
+    import os
+    import time
+
+    store = cli_app.extensions["growapp_storage"]
+    store.save("photos/1/orphan.jpg", io.BytesIO(b"x"), content_type="image/jpeg")
+    store.save("photos/1/fresh.jpg", io.BytesIO(b"x"), content_type="image/jpeg")
+    old = time.time() - 7200
+    os.utime(store.path("photos/1/orphan.jpg"), (old, old))
+    listed = run(cli_app, "prune-files", "--dry-run")
+    assert listed.exit_code == 0 and "photos/1/orphan.jpg" in listed.output
+    assert "1 unreferenced file would be deleted." in listed.output
+    assert store.exists("photos/1/orphan.jpg")
+    pruned = run(cli_app, "prune-files")
+    assert pruned.exit_code == 0 and "1 unreferenced file deleted." in pruned.output
+    assert not store.exists("photos/1/orphan.jpg") and store.exists("photos/1/fresh.jpg")
 
 
 def test_audit_verify_fails_on_tampering(cli_app):

@@ -23,6 +23,7 @@ from ..http.inputs import parse_json, request_body
 from ..services.audit import lock_chain
 from ..services.errors import Invalid, PreconditionFailed
 from . import bp
+from .schemas import WholePage
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -44,6 +45,9 @@ class EndpointSpec:
     role: str = "viewer"
     errors: tuple[int, ...] = ()
     multipart: dict | None = None  # JSON Schema of a multipart/form-data body
+    also: tuple[int, ...] = ()  # other success statuses with the same body
+    schema: dict | None = None  # the success body's JSON Schema, when not response/many
+    produces: str = "application/json"  # the success body's media type (a PDF, a CSV)
 
 
 REGISTRY: list[EndpointSpec] = []
@@ -99,12 +103,30 @@ def require_fresh(current_representation: dict) -> None:
             "This resource changed since you read it. Fetch it again and retry.")
 
 
-def _serialise(result, spec: EndpointSpec):
+class WholeList(dict):
+    """A list envelope built from the whole list; the framework pages it (limit/offset)."""
+
+
+def _page(result: WholeList, page) -> dict:
+    results = result["results"]
+    if page is None:
+        return dict(result)
+    offset = min(page.offset, len(results))
+    limit = page.limit if page.limit is not None else len(results)
+    return {"count": len(results), "results": results[offset:offset + limit],
+            "meta": {**result["meta"], "limit": limit, "offset": page.offset}}
+
+
+def _serialise(result, spec: EndpointSpec, page=None):
     if isinstance(result, Response):
+        if result.status_code == 204:  # no body, so no Content-Type either
+            result.headers.pop("Content-Type", None)
         return result
     status = spec.status
     if isinstance(result, tuple):
         result, status = result
+    if isinstance(result, WholeList):
+        result = _page(result, page)
     if isinstance(result, BaseModel):
         result = result.model_dump(mode="json")
     resp = jsonify(result)
@@ -120,8 +142,16 @@ def endpoint(rule: str, method: str, *, summary: str, tag: str,
              response: type[BaseModel] | None = None, status: int | None = None,
              many: bool = False, idempotent: bool = False, etag: bool = False,
              role: str | None = None, errors: tuple[int, ...] = (),
-             multipart: dict | None = None):
+             multipart: dict | None = None, also: tuple[int, ...] = (),
+             schema: dict | None = None, produces: str = "application/json"):
     method = method.upper()
+    # Every list answers limit/offset (API.md): a query without them gains WholePage's.
+    pass_query = query is not None
+    if method == "GET" and (many or schema is not None):
+        if query is None:
+            query = WholePage
+        elif "limit" not in query.model_fields:
+            query = type(query.__name__ + "Paged", (query, WholePage), {})
 
     def decorate(fn: Callable):
         spec = EndpointSpec(
@@ -130,15 +160,19 @@ def endpoint(rule: str, method: str, *, summary: str, tag: str,
             status=status or 200, many=many,
             idempotent=idempotent, etag=etag,
             role=role or ("operator" if method in UNSAFE else "viewer"), errors=errors,
-            multipart=multipart)
+            multipart=multipart, also=also, schema=schema,
+            produces=produces)
         REGISTRY.append(spec)
 
         @wraps(fn)
         def view(**kwargs):
             if body is not None:
                 kwargs["body"] = _parse_body(body)
+            page = None
             if query is not None:
-                kwargs["query"] = _parse_query(query)
+                page = _parse_query(query)
+                if pass_query:
+                    kwargs["query"] = page
             session = db.session
             if method in UNSAFE and request.headers.get("If-Match"):
                 # Compare and write under the writers' lock, reading fresh rows: otherwise
@@ -147,7 +181,7 @@ def endpoint(rule: str, method: str, *, summary: str, tag: str,
                 session.expire_all()
 
             def call() -> Response:
-                return _serialise(fn(session, **kwargs), spec)
+                return _serialise(fn(session, **kwargs), spec, page)
 
             if method not in UNSAFE:
                 return call()
@@ -171,9 +205,10 @@ def envelope(results: list, *, count: int, limit: int, offset: int, **meta) -> d
             "meta": {"limit": limit, "offset": offset, **meta}}
 
 
-def whole_list(results: list, **meta) -> dict:
-    """The envelope of a list returned in full (no paging)."""
-    return envelope(results, count=len(results), limit=len(results), offset=0, **meta)
+def whole_list(results: list, **meta) -> WholeList:
+    """The envelope of the whole list; the request's limit/offset page it."""
+    return WholeList(envelope(results, count=len(results), limit=len(results), offset=0,
+                              **meta))
 
 
 def openapi_path(rule: str) -> str:

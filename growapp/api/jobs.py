@@ -61,7 +61,7 @@ def get_job(session: Session, job_uuid: UUID):
 
 @endpoint("/jobs/<uuid:job_uuid>/file", "GET", tag=TAG, errors=(404, 409, 410),
           summary="The finished job's file, streamed (application/pdf for labels); 409 "
-                  "while it is being made, 410 once it expired")
+                  "while it is being made, 410 once it expired", produces="application/pdf")
 def job_file(session: Session, job_uuid: UUID):
     job = job_service.get_job(session, job_uuid=job_uuid, actor=current_user)
     key = job_service.job_file_key(job)

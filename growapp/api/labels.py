@@ -82,7 +82,7 @@ def _base_url(req: LabelRequest) -> str | None:
 @endpoint("/experiments/<int:experiment_id>/labels.pdf", "GET", tag=TAG, query=LabelsQuery,
           summary="Label sheet PDF (application/pdf), up to 100 labels; 409 above that "
                   "(diagnostics.job_route: start a job there) or when the QR address is "
-                  "unusable", errors=(404, 409))
+                  "unusable", errors=(404, 409), produces="application/pdf")
 def labels_pdf(session: Session, experiment_id: int, query: LabelsQuery):
     req = label_request(query)
     try:
@@ -94,7 +94,7 @@ def labels_pdf(session: Session, experiment_id: int, query: LabelsQuery):
             exc.diagnostics["job_route"] = url_for("api.create_label_job",
                                                    experiment_id=experiment_id)
         raise
-    session.commit()  # the print record ("needs label" counts from it)
+    session.rollback()  # a GET writes nothing; POST .../labels/jobs records the print
     resp = Response(pdf, mimetype="application/pdf")
     resp.headers["Content-Disposition"] = f'attachment; filename="{prepared.filename}"'
     resp.headers["Cache-Control"] = "private, no-store"

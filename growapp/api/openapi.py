@@ -14,6 +14,7 @@ from .framework import REGISTRY, EndpointSpec, openapi_path
 from .schemas import ConflictProblem, Problem, ValidationProblem
 
 REF = "#/components/schemas/{model}"
+MAX_ID = 2**31 - 1  # ids are INTEGER columns (32-bit on PostgreSQL)
 ERROR_MODELS = {401: Problem, 403: Problem, 404: Problem, 409: ConflictProblem,
                 410: Problem, 412: Problem, 413: Problem, 422: ValidationProblem,
                 503: Problem}
@@ -30,7 +31,7 @@ def _ref(model: type[BaseModel]) -> dict:
 def _parameters(spec: EndpointSpec) -> list[dict]:
     params = []
     for conv, name in re.findall(r"<(?:([a-z]+):)?([a-z_]+)>", spec.rule):
-        schema = {"type": "integer"} if conv == "int" else (
+        schema = {"type": "integer", "minimum": 0, "maximum": MAX_ID} if conv == "int" else (
             {"type": "string", "format": "uuid"} if conv == "uuid" else {"type": "string"})
         params.append({"name": name, "in": "path", "required": True, "schema": schema})
     if spec.query is not None:
@@ -48,15 +49,32 @@ def _parameters(spec: EndpointSpec) -> list[dict]:
     return params
 
 
+def list_schema(item: dict) -> dict:
+    """The list envelope of API.md around ``item``."""
+    return {"type": "object", "required": ["count", "results", "meta"], "properties": {
+        "count": {"type": "integer"}, "results": {"type": "array", "items": item},
+        "meta": {"type": "object", "required": ["limit", "offset"], "properties": {
+            "limit": {"type": "integer"}, "offset": {"type": "integer"}}}}}
+
+
 def _success_schema(spec: EndpointSpec) -> dict:
+    if spec.schema is not None:
+        return spec.schema
     if spec.response is None:
         return {"type": "object"}
     if spec.many:
-        return {"type": "object", "required": ["count", "results", "meta"], "properties": {
-            "count": {"type": "integer"}, "results": {"type": "array",
-                                                      "items": _ref(spec.response)},
-            "meta": {"type": "object"}}}
+        return list_schema(_ref(spec.response))
     return _ref(spec.response)
+
+
+def _success(spec: EndpointSpec) -> dict:
+    if spec.status == 204:
+        return {"description": "Done; no body"}
+    if spec.produces != "application/json":
+        return {"description": "Success",
+                "content": {spec.produces: {"schema": {"type": "string", "format": "binary"}}}}
+    return {"description": "Success",
+            "content": {"application/json": {"schema": _success_schema(spec)}}}
 
 
 def build_document() -> dict:
@@ -73,13 +91,13 @@ def build_document() -> dict:
         op: dict = {
             "operationId": spec.name, "summary": spec.summary, "tags": [spec.tag],
             "parameters": _parameters(spec),
-            "responses": {str(spec.status): {
-                "description": "Success",
-                "content": {"application/json": {"schema": _success_schema(spec)}}}},
+            "responses": {str(code): _success(spec) for code in (spec.status, *spec.also)},
             "x-required-role": spec.role,
         }
         if spec.body is not None:
-            op["requestBody"] = {"required": True, "content": {
+            # An empty body counts as {}: required only when some field is.
+            required = bool(spec.body.model_json_schema().get("required"))
+            op["requestBody"] = {"required": required, "content": {
                 "application/json": {"schema": _ref(spec.body)}}}
         elif spec.multipart is not None:
             op["requestBody"] = {"required": True, "content": {

@@ -46,7 +46,8 @@ class PlantQuery(Page):
 
 
 class ImportQuery(StrictIn):
-    dry_run: bool = True
+    dry_run: bool = Field(False, description="1: check every row and write nothing (200). "
+                                             "Default: write, all or nothing (201).")
 
 
 class LocationOut(BaseModel):
@@ -175,8 +176,10 @@ def grade_plants(session: Session, experiment_id: int, body: GradesIn):
 
 
 @endpoint("/experiments/<int:experiment_id>/plants/import", "POST", tag=TAG,
-          summary="CSV import (multipart `file`); dry_run=1 by default, all-or-nothing",
-          query=ImportQuery, response=ImportOut, errors=(404, 409, 413),
+          summary="CSV import (multipart `file`): writes all rows or none (201); "
+                  "dry_run=1 previews the per-row result and writes nothing (200)",
+          query=ImportQuery, response=ImportOut, status=201, also=(200,),
+          errors=(404, 409, 413),
           multipart={"type": "object", "required": ["file"], "properties": {
               "file": {"type": "string", "format": "binary",
                        "description": "CSV: plant_code,species,cultivar,grade,notes"}}})

@@ -13,6 +13,7 @@ from ..models import MetricTemplate, Species
 from ..services import species as species_service
 from ..services.errors import NotFound
 from .framework import endpoint, whole_list
+from .openapi import list_schema
 from .schemas import StrictIn
 
 TAG = "Species"
@@ -66,8 +67,12 @@ def list_species(session: Session, query: CategoryQuery):
     return whole_list(results)
 
 
-@endpoint("/metric-templates", "GET", summary="Metric template of a species category",
-          tag=TAG, response=MetricTemplateOut, query=CategoryQuery, errors=(404,))
+@endpoint("/metric-templates", "GET", tag=TAG, query=CategoryQuery, errors=(404,),
+          response=MetricTemplateOut,
+          summary="With ?category=: that category's metric template; without: every "
+                  "template as a list envelope",
+          schema={"oneOf": [{"$ref": "#/components/schemas/MetricTemplateOut"},
+                            list_schema({"$ref": "#/components/schemas/MetricTemplateOut"})]})
 def get_metric_templates(session: Session, query: CategoryQuery):
     stmt = select(MetricTemplate).order_by(MetricTemplate.category)
     if query.category:

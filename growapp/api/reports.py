@@ -19,7 +19,7 @@ class ReportQuery(StrictIn):
 
 @endpoint("/experiments/<int:experiment_id>/export/<name>.csv", "GET", tag=TAG, errors=(404,),
           summary="CSV export: plants, events, metrics (tidy long), feedings, rotations, "
-                  "adverse; streamed")
+                  "adverse; streamed", produces="text/csv")
 def export_csv(session: Session, experiment_id: int, name: str):
     return csv_response(experiment_id, name)
 
@@ -27,7 +27,7 @@ def export_csv(session: Session, experiment_id: int, name: str):
 @endpoint("/experiments/<int:experiment_id>/export/all.zip", "GET", tag=TAG, errors=(404,),
           summary="Everything in one zip: every CSV, design.json (design + data "
                   "dictionary), metric_definitions.csv, and R and Python scripts that "
-                  "reproduce the report's contrasts; streamed")
+                  "reproduce the report's contrasts; streamed", produces="application/zip")
 def export_all_zip(session: Session, experiment_id: int):
     return zip_response(experiment_id)
 

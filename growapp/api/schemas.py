@@ -18,9 +18,18 @@ class StrictIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
+MAX_OFFSET = 2**63 - 1  # the databases' integer range
+
+
 class Page(StrictIn):
     limit: int = Field(50, ge=1, le=500)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
+
+
+class WholePage(StrictIn):
+    """limit/offset of a list that is returned whole unless the client pages it."""
+    limit: int | None = Field(None, ge=1, le=500, description="Default: the whole list.")
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 class Problem(BaseModel):

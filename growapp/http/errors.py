@@ -140,7 +140,14 @@ def init_app(app: Flask) -> None:
             code = "request_too_large"
         elif status == 400 and exc.description and is_api_request():
             detail = exc.description
-        return problem_response(status, detail, code=code)
+        resp = problem_response(status, detail, code=code)
+        allowed = getattr(exc, "valid_methods", None)
+        if status == 405 and allowed:  # RFC 9110: a 405 says what is allowed
+            if not isinstance(resp, tuple):
+                resp.headers["Allow"] = ", ".join(sorted(allowed))
+            else:
+                resp = (*resp, {"Allow": ", ".join(sorted(allowed))})
+        return resp
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):

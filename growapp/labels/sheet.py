@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 
 from .fitting import (
     CODE_MAX_PT,
@@ -26,7 +27,21 @@ from .fitting import (
 from .qr import QR_BORDER, qr_matrix, qr_path_data
 from .templates import SheetTemplate
 
-FONT_STACK = '"DejaVu Sans Mono", "Liberation Mono", "Courier New", monospace'
+# The label font ships with the app (static/fonts, DejaVu licence beside it) and the PDF
+# loads it from there, so a sheet looks the same on every server whatever fonts the
+# system has. The preview (screen) names the family and falls back to what the phone has.
+FONTS_DIR = Path(__file__).resolve().parents[2] / "static" / "fonts"
+FONT_FAMILY = "growapp-label"
+FONT_FILES = {"normal": "DejaVuSansMono.ttf", "bold": "DejaVuSansMono-Bold.ttf"}
+FONT_STACK = (f'"{FONT_FAMILY}", "DejaVu Sans Mono", "Liberation Mono", "Courier New", '
+              "monospace")
+
+
+def font_faces() -> list[str]:
+    """@font-face rules for the shipped font files (print only)."""
+    return [f'@font-face {{ font-family: "{FONT_FAMILY}"; font-weight: {weight}; '
+            f'font-style: normal; src: url("{(FONTS_DIR / name).as_uri()}") }}'
+            for weight, name in FONT_FILES.items()]
 
 
 def _num(value: float) -> str:
@@ -50,6 +65,7 @@ def sheet_css(template: SheetTemplate, *, screen: bool = False, scope: str = "")
     h = template.label_height_mm
     rules = []
     if not screen:
+        rules.extend(font_faces())
         rules.append(f"@page {{ size: {_num(pw)}mm {_num(ph)}mm; margin: 0 }}")
         rules.append("html, body { margin: 0; padding: 0 }")
         rules.append(".lbl-sheet + .lbl-sheet { break-before: page }")

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from ..models import Photo, User
 from ..storage import Storage, check_key
+from ..storage.pending import save_with_session
 from .errors import Conflict, Invalid, NotFound
 from .events import record_event
 from .plants import get_plant
@@ -166,11 +167,12 @@ def save_photo(session: Session, *, plant_uuid, data: bytes, filename: str, stor
     # The storage key is what the row keeps: relative, the same on every backend.
     key_full = f"photos/{plant.experiment_id}/{photo_uuid}.jpg"
     key_thumb = f"photos/{plant.experiment_id}/{photo_uuid}_thumb.jpg"
-    written: list[str] = []
+    # The files go when the transaction does not commit (a rollback, a concurrent upload
+    # with the same Idempotency-Key that won): growapp.storage.pending. An error here
+    # removes them at once.
     try:
         for key, blob in ((key_full, encoded.full), (key_thumb, encoded.thumb)):
-            written.append(key)  # before the write: a failed S3 upload may still have landed
-            storage.save(key, io.BytesIO(blob), content_type="image/jpeg")
+            save_with_session(session, storage, key, io.BytesIO(blob), content_type="image/jpeg")
         photo = Photo(uuid=photo_uuid, plant_id=plant.id, file_path=key_full,
                       thumb_path=key_thumb, content_type="image/jpeg",
                       size_bytes=len(encoded.full), width=encoded.width, height=encoded.height,
@@ -186,7 +188,7 @@ def save_photo(session: Session, *, plant_uuid, data: bytes, filename: str, stor
                               "week_number": week_number, "filename": (filename or "")[:255]})
         session.flush()
     except BaseException:
-        for key in written:
+        for key in (key_full, key_thumb):
             with contextlib.suppress(Exception):  # the original error is the one to report
                 storage.delete(key)
         raise

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from datetime import datetime
 from typing import BinaryIO, Protocol
 
 CHUNK = 256 * 1024
@@ -22,6 +24,10 @@ class Storage(Protocol):
 
     def delete(self, key: str) -> None:
         """Remove ``key`` (no error when it is already gone)."""
+
+    def list(self, prefix: str = "") -> Iterator[tuple[str, datetime]]:
+        """Every stored key under ``prefix`` (a folder such as ``photos/``) with its last
+        modification time (UTC), in no particular order. For backups and pruning."""
 
 
 def check_key(key: str) -> str:

@@ -6,6 +6,8 @@ import contextlib
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
@@ -49,3 +51,16 @@ class LocalStorage:
     def delete(self, key: str) -> None:
         with contextlib.suppress(FileNotFoundError):
             self.path(key).unlink()
+
+    def list(self, prefix: str = "") -> Iterator[tuple[str, datetime]]:
+        if not self.root.is_dir():
+            return
+        for dirpath, _dirs, files in os.walk(self.root):
+            for name in files:
+                if name.startswith(".part-"):
+                    continue  # a save in progress (or one a crash left behind)
+                path = Path(dirpath) / name
+                key = path.relative_to(self.root).as_posix()
+                if key.startswith(prefix):
+                    with contextlib.suppress(FileNotFoundError):
+                        yield key, datetime.fromtimestamp(path.stat().st_mtime, UTC)

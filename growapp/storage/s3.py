@@ -10,6 +10,8 @@ one. Downloads return boto3's streaming body, read by the caller in chunks.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from datetime import datetime
 from typing import BinaryIO
 
 import boto3
@@ -100,6 +102,15 @@ class S3Storage:
 
     def delete(self, key: str) -> None:
         self.client.delete_object(Bucket=self.bucket, Key=self.object_key(key))
+
+    def list(self, prefix: str = "") -> Iterator[tuple[str, datetime]]:
+        strip = len(self.prefix) + 1 if self.prefix else 0
+        full = f"{self.prefix}/{prefix}" if self.prefix else prefix
+        pages = self.client.get_paginator("list_objects_v2").paginate(
+            Bucket=self.bucket, Prefix=full)
+        for page in pages:
+            for item in page.get("Contents", []):
+                yield item["Key"][strip:], item["LastModified"]
 
     def _head(self, key: str) -> dict:
         try:

@@ -72,10 +72,10 @@ def test_plants_409_while_running(client, op, session):
     assert resp.status_code == 409 and resp.json["diagnostics"]["status"] == "running"
 
 
-def test_csv_import_dry_run_and_all_or_nothing(client, op, session):
+def test_csv_import_writes_by_default_dry_run_previews(client, op, session):
     exp = _exp(session)
     good = b"plant_code,species\nA-1,Venus flytrap\nA-2,Cape sundew\n"
-    dry = client.post(f"/api/v1/experiments/{exp.id}/plants/import",
+    dry = client.post(f"/api/v1/experiments/{exp.id}/plants/import?dry_run=1",
                       data={"file": (io.BytesIO(good), "p.csv")}, headers=op)
     assert dry.status_code == 200 and dry.json["dry_run"] is True
     assert dry.json["total_rows"] == 2 and dry.json["rows"][0]["ok"] is True
@@ -84,9 +84,10 @@ def test_csv_import_dry_run_and_all_or_nothing(client, op, session):
                           data={"file": (io.BytesIO(bad), "p.csv")}, headers=op)
     assert refused.status_code == 422 and refused.json["error_rows"] == 1
     assert "line 3" in refused.json["errors"]
-    done = client.post(f"/api/v1/experiments/{exp.id}/plants/import?dry_run=0",
+    done = client.post(f"/api/v1/experiments/{exp.id}/plants/import",  # API.md: writes
                        data={"file": (io.BytesIO(good), "p.csv")}, headers=op)
     assert done.status_code == 201 and done.json["created"] == 2
+    assert done.json["dry_run"] is False
     missing = client.post(f"/api/v1/experiments/{exp.id}/plants/import", headers=op)
     assert missing.status_code == 422 and "file" in missing.json["errors"]
 

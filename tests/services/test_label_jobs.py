@@ -156,3 +156,15 @@ def test_old_files_are_deleted_and_the_job_answers_gone(session, factory, storag
     with pytest.raises(Gone) as err:
         job_service.job_file_key(job)
     assert "deleted 24 hours after" in err.value.detail
+
+
+def test_one_user_has_at_most_two_label_jobs_at_a_time(session, trial):
+    exp = trial[0]
+    user = f.make_user(session)
+    first, _second = _job(session, exp, actor=user), _job(session, exp, actor=user)
+    with pytest.raises(Conflict, match="already have 2 label sheets") as err:
+        _job(session, exp, actor=user)
+    assert err.value.diagnostics == {"label_jobs_running": 2, "limit": 2}
+    _job(session, exp)  # another user is not held up
+    session.execute(update(Job).where(Job.id == first.id).values(status="done"))
+    assert _job(session, exp, actor=user).status == "queued"

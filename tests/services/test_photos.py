@@ -188,3 +188,22 @@ def test_list_photos_newest_first(session, op, plant, tmp_path):
     assert [p.id for p in svc.list_photos(session, plant.id, 2, offset=1)] == [
         made[1].id, made[0].id]
     assert svc.count_photos(session, plant.id) == 3
+
+
+def test_a_rolled_back_upload_leaves_no_files(session, op, plant, tmp_path):
+    session.commit()
+    save(session, plant, op, tmp_path)
+    assert len(files_under(tmp_path)) == 2
+    session.rollback()  # e.g. a concurrent upload with the same Idempotency-Key won
+    assert files_under(tmp_path) == set()
+    kept = save(session, plant, op, tmp_path)
+    session.commit()
+    session.close()  # ending a committed session deletes nothing
+    assert files_under(tmp_path) == {kept.file_path, kept.thumb_path}
+
+
+def test_a_session_closed_without_commit_leaves_no_files(session, op, plant, tmp_path):
+    session.commit()
+    save(session, plant, op, tmp_path)
+    session.close()
+    assert files_under(tmp_path) == set()

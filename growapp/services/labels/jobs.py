@@ -8,24 +8,35 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ...labels.pdf import render_pdf
 from ...models import Job, User
 from .. import jobs as job_service
+from ..errors import Conflict
 from .printing import record_print
 from .selection import LabelRequest, prepare_labels
 
 KIND = "labels"
+PER_USER = 2  # label jobs one user may have queued or running at a time
 
 
 def create_label_job(session: Session, *, experiment_id: int, request: LabelRequest,
                      base_url: str | None, actor: User | None) -> Job:
     """Freeze the selection into a queued job and record the print. The caller hands the
     job to ``growapp.jobs.submit_job`` (it starts after the commit). Any signed-in user may:
-    printing changes no trial data. Raises what prepare_labels raises."""
+    printing changes no trial data. Raises what prepare_labels raises, and Conflict when
+    the user already has PER_USER label jobs queued or running."""
     prepared = prepare_labels(session, experiment_id=experiment_id, request=request,
                               base_url=base_url)
+    if actor is not None:
+        busy = session.scalar(select(func.count(Job.id)).where(
+            Job.user_id == actor.id, Job.kind == KIND, Job.status.in_(("queued", "running"))))
+        if busy >= PER_USER:
+            raise Conflict(f"You already have {busy} label sheets being made. Wait for one "
+                           "to finish, then start this one.",
+                           {"label_jobs_running": busy, "limit": PER_USER})
     req = prepared.request
     job = Job(kind=KIND, experiment_id=experiment_id, user_id=actor.id if actor else None,
               status="queued", total=prepared.count, done=0, file_name=prepared.filename,

@@ -1,4 +1,5 @@
-"""Printing now: a PDF rendered in the request (small prints only) and the print record."""
+"""Printing now: a PDF rendered in the request (small prints only; a GET, so it records
+nothing), and the print record the label job (a POST) writes."""
 
 from __future__ import annotations
 
@@ -28,7 +29,8 @@ def record_print(session: Session, prepared: Prepared, actor: User | None) -> Ev
 def print_labels(session: Session, *, experiment_id: int, request: LabelRequest,
                  base_url: str | None, actor: User | None, workers: int = 1
                  ) -> tuple[Prepared, bytes]:
-    """Render the PDF now and record the print. Raises what prepare_labels raises, and
+    """Render the PDF now; nothing is written (GETs call this: a download is not a print —
+    the label job records prints). Raises what prepare_labels raises, and
     Conflict when there are more than BACKGROUND_OVER labels (copies included): those are
     made by a background job (``jobs.create_label_job``), never in a request."""
     prepared = prepare_labels(session, experiment_id=experiment_id, request=request,
@@ -40,6 +42,4 @@ def print_labels(session: Session, *, experiment_id: int, request: LabelRequest,
             {"labels": prepared.count, "limit": BACKGROUND_OVER})
     pdf = render_pdf(prepared.template, prepared.labels, start=prepared.request.start,
                      title=prepared.title, workers=workers)
-    record_print(session, prepared, actor)
-    session.flush()
     return prepared, pdf

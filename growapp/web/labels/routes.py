@@ -145,13 +145,14 @@ def sheet_style(experiment_id: int, slug: str):
 
 @bp.get("/sheet.pdf")
 def sheet_pdf(experiment_id: int):
-    """The PDF, rendered now: up to 100 labels (any signed-in user: printing is reading)."""
+    """The PDF, rendered now: up to 100 labels (any signed-in user: printing is reading).
+    A GET writes nothing; the page prints through the job (POST), which records it."""
     session = db.session
     req = label_request(request.args)
     prepared, pdf = printing.print_labels(
         session, experiment_id=experiment_id, request=req, base_url=_base_url(req),
         actor=current_user, workers=render_workers(current_app.config))
-    session.commit()  # the print record ("needs label" counts from it)
+    session.rollback()  # nothing to keep: the transaction only read
     resp = Response(pdf, mimetype="application/pdf")
     resp.headers["Content-Disposition"] = f'attachment; filename="{prepared.filename}"'
     resp.headers["Cache-Control"] = "private, no-store"

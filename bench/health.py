@@ -1,0 +1,109 @@
+"""/healthz while label sheets render: p50/p95/max of /healthz (sampled every 100 ms) while
+RENDERS concurrent label prints of the demo trial (120 plants × 10 copies = 1,200 labels,
+a background job each) run on gunicorn -w 2 --threads 4, the production setup.
+
+    python bench/health.py                 # SQLite in a temp folder
+    BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/bench python bench/health.py
+    RENDERS=8 python bench/health.py
+
+Prints are started with POST /api/v1/experiments/{id}/labels/jobs (as the labels page
+does) and followed at GET /api/v1/jobs/{id}; the renders run in the job pool's worker
+processes, never in a web worker. Target: /healthz p95 under 0.5 s. A measurement, not a
+test: the machine's other load moves the numbers.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("TEST_DATABASE_URL", os.environ.get("BENCH_DATABASE_URL", ""))
+
+from tests.helpers.databases import fresh_database  # noqa: E402
+from tests.helpers.servers import free_port, stop, wait_for_http  # noqa: E402
+
+RENDERS = int(os.environ.get("RENDERS", "8"))
+USERS = 4  # label jobs are limited per user: spread the prints over a few
+
+
+def _flask(env: dict, *args: str) -> str:
+    done = subprocess.run([sys.executable, "-m", "flask", "--app", "growapp", *args],
+                          env=env, cwd=ROOT, capture_output=True, text=True, check=True)
+    return done.stdout.strip()
+
+
+def _call(url: str, token: str, body: dict | None = None) -> dict:
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(url, data=data, headers={
+        "Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=120) as resp:
+        return json.loads(resp.read() or b"{}")
+
+
+def main() -> None:
+    url, drop = fresh_database("health")
+    work = Path(tempfile.mkdtemp(prefix="growapp-bench-health-"))
+    port = free_port()
+    env = {**os.environ, "GROWAPP_DATABASE_URL": url, "GROWAPP_UPLOAD_DIR": str(work / "up"),
+           "GROWAPP_INSTANCE_DIR": str(work), "GROWAPP_SECRET_KEY": "bench"}
+    _flask(env, "seed-demo")
+    tokens = [_flask(env, "create-token", "--email", "admin@example.com", "--name", "b0")]
+    for i in range(1, USERS):
+        email = f"bench{i}@example.com"
+        _flask(env, "create-admin", "--email", email, "--password", "bench password 123")
+        tokens.append(_flask(env, "create-token", "--email", email, "--name", f"b{i}"))
+    server = subprocess.Popen(
+        [str(Path(sys.executable).with_name("gunicorn")), "--workers", "2", "--threads", "4",
+         "--bind", f"127.0.0.1:{port}", "wsgi:app"], cwd=ROOT, env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_http(f"{base}/healthz", timeout=60, proc=server)
+        exp = _call(f"{base}/api/v1/experiments", tokens[0])["results"][0]["id"]
+        samples: list[float] = []
+        stop_sampling = threading.Event()
+
+        def sample() -> None:
+            while not stop_sampling.is_set():
+                start = time.perf_counter()
+                with urllib.request.urlopen(f"{base}/healthz", timeout=120) as resp:
+                    resp.read()
+                samples.append(time.perf_counter() - start)
+                stop_sampling.wait(0.1)
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        started = time.perf_counter()
+        jobs = [_call(f"{base}/api/v1/experiments/{exp}/labels/jobs", tokens[i % USERS],
+                      {"copies": 10})["id"] for i in range(RENDERS)]
+        pending = {job: tokens[i % USERS] for i, job in enumerate(jobs)}
+        while pending:
+            for job, token in list(pending.items()):
+                if _call(f"{base}/api/v1/jobs/{job}", token)["status"] in ("done", "failed"):
+                    del pending[job]
+            time.sleep(0.5)
+        elapsed = time.perf_counter() - started
+        stop_sampling.set()
+        sampler.join(120)
+        q = statistics.quantiles(samples, n=20)
+        print(f"{RENDERS} prints of 1,200 labels done in {elapsed:.1f} s; /healthz over "
+              f"{len(samples)} samples: p50 {statistics.median(samples) * 1000:.0f} ms, "
+              f"p95 {q[18] * 1000:.0f} ms, max {max(samples) * 1000:.0f} ms (target p95 < "
+              "500 ms)")
+    finally:
+        stop(server)
+        drop()
+
+
+if __name__ == "__main__":
+    main()

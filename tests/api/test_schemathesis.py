@@ -1,0 +1,73 @@
+"""Schemathesis against /api/v1/openapi.json with an admin token, on the configured engine:
+a live server (werkzeug, in a thread) over a throwaway database with the demo trial, and
+`st run` in a subprocess, bounded (few examples, a fixed seed, a time limit).
+
+Checks: all, apart from
+- positive_data_acceptance: schema-valid requests are refused by the rules of SPEC §4
+  (409: the experiment is running, the tray is full; 404: a generated id that does not
+  exist) — no schema can state those, and API.md documents the 409/404 answers;
+- negative_data_rejection: pydantic's lax coercions still accept some values the document
+  calls invalid (false for an integer, 0 for a date); it joins when the bodies are
+  validated strictly.
+Generation is positive only, and the stateful phase is off, for now: integers above 2⁶³
+in a path or a JSON body (``allowed_species_ids: [1.9e29]``, found by the stateful phase)
+still answer 500 on SQLite — issue 12 item 10, fixed on its own branch; negative mode and
+the stateful phase join once that lands.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from sqlalchemy.orm import Session
+from werkzeug.serving import make_server
+
+from growapp import create_app
+from growapp.services.demo import seed_demo
+from growapp.services.users import create_api_token
+from tests.helpers.databases import fresh_database
+from tests.helpers.settings import app_settings
+
+pytest.importorskip("schemathesis")
+
+EXCLUDED = ("positive_data_acceptance", "negative_data_rejection")
+TIME_LIMIT = 600  # seconds; a run takes about a minute here
+
+
+@pytest.fixture(scope="module")
+def live_api(tmp_path_factory):
+    url, drop = fresh_database("st")
+    app = create_app(app_settings(url, JOBS_BACKEND="inline", WTF_CSRF_ENABLED=False,
+                                  UPLOAD_DIR=str(tmp_path_factory.mktemp("st-uploads"))))
+    with Session(app.extensions["growapp_db"].engine) as s:
+        admin, _experiment, _ = seed_demo(s)
+        _token, raw = create_api_token(s, user=admin, name="schemathesis")
+        s.commit()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}", raw
+    server.shutdown()
+    app.extensions["growapp_db"].engine.dispose()
+    drop()
+
+
+def test_schemathesis_finds_nothing(live_api, tmp_path):
+    base, token = live_api
+    st = Path(sys.executable).with_name("st")
+    args = [str(st), "run", f"{base}/api/v1/openapi.json", "--checks", "all",
+            "--exclude-checks", ",".join(EXCLUDED), "--mode", "positive",
+            "--phases", "examples,coverage,fuzzing",
+            "--header", f"Authorization: Bearer {token}", "--max-examples", "3",
+            "--seed", "12", "--generation-database", "none",  # no replays of older runs
+            "--workers", "1", "--request-timeout", "60",
+            "--continue-on-failure", "--no-color",
+            "--report", "junit", "--report-dir", str(tmp_path)]
+    done = subprocess.run(args, capture_output=True, text=True, timeout=TIME_LIMIT,
+                          env={**os.environ, "NO_COLOR": "1"}, cwd=tmp_path, check=False)
+    assert done.returncode == 0, done.stdout[-12000:] + done.stderr[-2000:]
