@@ -17,6 +17,11 @@ def create_app(config: dict | None = None) -> Flask:
     )
     app.config.from_mapping(build_settings(config))
 
+    from .http import compression, static_assets
+
+    compression.init_app(app)  # first registered, so its after_request runs last
+    static_assets.init_app(app)
+
     from .extensions import Database, csrf, login_manager
     from .jobs import fail_lost_job, queue_from_settings
     from .services.audit import install_audit_hook
@@ -32,11 +37,12 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.init_app(app)
 
     from . import logging_setup
-    from .http import errors, gate
+    from .http import csrf_mask, errors, gate
     from .web import templating
 
     logging_setup.init_app(app)
     gate.init_app(app)
+    csrf_mask.init_app(app)
     errors.init_app(app)
     templating.init_app(app)
 

@@ -6,13 +6,14 @@ import contextvars
 
 from flask import Flask, current_app, g
 from flask_login import LoginManager
-from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
+from .http.csrf_mask import MaskedCSRFProtect
+
 login_manager = LoginManager()
-csrf = CSRFProtect()
+csrf = MaskedCSRFProtect()  # unmasks the per-response token (BREACH)
 
 # Write requests on SQLite begin with BEGIN IMMEDIATE so that two writers that both read
 # before writing (capacity checks) queue on the write lock instead of failing to upgrade.
