@@ -129,7 +129,7 @@ def _lines(session: Session, stmt) -> list[tuple[PlantLine, bool, int | None]]:
 def roster(session: Session, experiment_id: int, *, filter_: str | None = None,
            q: str | None = None, tents: list[Tent] | None = None,
            trays: list[TrayRow] | None = None, at: int = 0,
-           budget: int = ROW_BUDGET) -> Roster:
+           budget: int | None = None) -> Roster:
     """One page of plants grouped tent → tray, then the unplaced, filtered by a chip and a
     search. ``at`` counts tray entries (a tent without trays is one), then unplaced plants.
     Five queries whatever the trial's size: per-tray counts, the page's plants, the page's
@@ -138,6 +138,7 @@ def roster(session: Session, experiment_id: int, *, filter_: str | None = None,
     if filter_ not in FILTERS:
         raise Invalid(errors={"filter": [f"Use one of {', '.join(FILTERS)}."]})
     at = max(int(at or 0), 0)
+    budget = budget or ROW_BUDGET
     tents = tents if tents is not None else list_tents(session, experiment_id)
     trays = trays if trays is not None else list_trays(session, experiment_id)
     filtered = filter_ != "active" or bool(q and q.strip())
