@@ -167,7 +167,7 @@ def _observe_context(experiment_id: int, week: int | None = None, plant_uuid=Non
     now_week = obs_service.current_week(exp, tz=zone_of(session))
     if week is None or week < 1:
         week = max(now_week, 1)
-    queue = obs_service.observe_queue(session, experiment_id, week)
+    queue = obs_service.observe_queue(session, experiment_id, week, limit=1)
     plant = None
     if plant_uuid:
         plant = get_plant(session, plant_uuid)
