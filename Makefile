@@ -41,7 +41,7 @@ lint: install
 	$(BIN)/ruff check .
 
 bench: install
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py --plants $${BENCH_PLANTS:-100,1000,5000} --engines $${BENCH_ENGINES:-sqlite,postgresql}
 
 bench-labels: install
 	$(BIN)/python bench/labels.py

@@ -1,16 +1,22 @@
-"""Server-time benchmark: 1,000 plants (10 tents × 10 trays × 10 plants, 4 recipes).
+"""Server-time and wire-size benchmark at several trial sizes, on SQLite and PostgreSQL.
 
-Prints p50/p95 per page and the SQL statements each page costs. Not a test: run it with
-`make bench` (SQLite in a temp file) or BENCH_DATABASE_URL=postgresql+psycopg://… (a fresh
-database is created on that server and dropped afterwards).
+    python bench/run.py --plants 100,1000,5000 [--engines sqlite,postgresql]
 
-Targets (2-core machine): overview p50 ≤ 30 ms, placement p50 ≤ 40 ms; once running:
-cockpit p50 ≤ 10 ms and ≤ 10 SQL (a plant with 500 events), feed POST p50 ≤ 15 ms,
-feeding queue of 1,000 plants ≤ 30 ms.
+Each size is a fresh trial (10 tents × 10 trays, capacity plants/100; two thirds measured,
+placed at random; then started, one plant given 500 feedings and 500 events). Per page it
+prints p50/p95 server time (Flask test client), SQL statements, and the bytes sent to a
+client that accepts brotli (``KB br``) next to the uncompressed size. PostgreSQL: the server in
+BENCH_DATABASE_URL (default postgresql+psycopg://postgres@127.0.0.1:5432/growapp_bench); a
+fresh database is created there and dropped afterwards. `make bench` runs it.
+
+Targets (issue 13, 2-core machine): every listed page at 5,000 plants within 2× of its time at
+100 plants and ≤ 100 KB compressed; PostgreSQL within 1.3× of SQLite; the cockpit ≤ 5 ms,
+≤ 12 statements, ≤ 25 KB.
 """
 
 from __future__ import annotations
 
+import argparse
 import gc
 import os
 import platform
@@ -21,24 +27,24 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import event, select  # noqa: E402
+from sqlalchemy import event, select, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
+from bench.trial import build_trial  # noqa: E402
 from growapp import create_app  # noqa: E402
 from growapp.models import User  # noqa: E402
 from growapp.services import metrics, placement  # noqa: E402
 from growapp.services.sessions import start_session  # noqa: E402
-
-os.environ.setdefault("TEST_DATABASE_URL", os.environ.get("BENCH_DATABASE_URL", ""))
-from bench.trial import build_trial  # noqa: E402
 from tests.helpers.databases import fresh_database  # noqa: E402
 
-RUNS = int(os.environ.get("BENCH_RUNS", "40"))
+RUNS = int(os.environ.get("BENCH_RUNS", "30"))
+PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/growapp_bench"
+ACCEPT = {"Accept-Encoding": "br, gzip"}
 
 
-def build(app) -> int:
+def build(app, plants_total: int) -> tuple[int, int]:
     with Session(app.extensions["growapp_db"].engine) as s:
-        exp, admin, made = build_trial(s)
+        exp, admin, made = build_trial(s, plants_total=plants_total)
         for i, plant in enumerate(made):
             if i % 3:  # two thirds measured and graded, the rest still in the queue
                 metrics.record_metrics(s, plant_uuid=plant.uuid, week_number=0,
@@ -47,6 +53,14 @@ def build(app) -> int:
         placement.auto_place(s, experiment_id=exp.id, actor=admin, mode="randomized", seed=1)
         s.commit()
         return exp.id, admin.id
+
+
+def analyze(engine) -> None:
+    """Fresh statistics, as autovacuum would have them on a live server: without them a
+    freshly bulk-loaded PostgreSQL plans the feeding queue's NOT EXISTS 25× slower."""
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            conn.execute(text("ANALYZE"))
 
 
 def start_trial(app, exp_id: int, admin_id: int) -> str:
@@ -84,37 +98,45 @@ def measure_posts(client, urls: list[str]) -> tuple[float, float]:
     return statistics.median(times), times[int(len(times) * 0.95) - 1]
 
 
-def measure(client, url: str, engine) -> tuple[float, float, int]:
+def measure(client, url: str, engine) -> tuple[float, float, int, float, int, int]:
+    """p50, p95 (ms), statements, median CPU ms, bytes sent (br), bytes uncompressed."""
     statements = []
 
     def count(*_a):
         statements.append(1)
 
-    client.get(url)  # warm-up
+    client.get(url, headers=ACCEPT)  # warm-up
     times, cpu = [], []
     for _ in range(RUNS):
         start, start_cpu = time.perf_counter(), time.process_time()
-        resp = client.get(url)
+        resp = client.get(url, headers=ACCEPT)
         times.append((time.perf_counter() - start) * 1000)
         cpu.append((time.process_time() - start_cpu) * 1000)
         assert resp.status_code == 200, (url, resp.status_code)
+    sent = len(resp.get_data())
+    raw = len(client.get(url).get_data())
     event.listen(engine, "before_cursor_execute", count)
-    client.get(url)
+    client.get(url, headers=ACCEPT)
     event.remove(engine, "before_cursor_execute", count)
     times.sort()
-    return (statistics.median(times), times[int(len(times) * 0.95) - 1], len(statements),
-            statistics.median(cpu))
+    return (statistics.median(times), times[max(int(len(times) * 0.95) - 1, 0)],
+            len(statements), statistics.median(cpu), sent, raw)
 
 
-def main() -> None:
+def run_size(base_url: str, plants_total: int) -> dict[str, tuple]:
+    """Build one trial of ``plants_total`` plants and measure every page: {page: figures}."""
+    os.environ["TEST_DATABASE_URL"] = base_url
     url, drop = fresh_database("bench")
+    results: dict[str, tuple] = {}
     try:
         app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "TESTING": False,
                           "WTF_CSRF_ENABLED": False})
+        engine = app.extensions["growapp_db"].engine
         t0 = time.perf_counter()
-        exp_id, admin_id = build(app)
-        print(f"built 1,000 plants in {time.perf_counter() - t0:.1f} s on "
-              f"{app.extensions['growapp_db'].engine.dialect.name}")
+        exp_id, admin_id = build(app, plants_total)
+        analyze(engine)
+        print(f"# built {plants_total:,} plants in {time.perf_counter() - t0:.1f} s on "
+              f"{engine.dialect.name}", flush=True)
         if os.environ.get("BENCH_GC_FREEZE", "1") == "1":
             gc.collect()
             gc.freeze()  # what wsgi.py does after start-up: the long-lived heap leaves GC scans
@@ -125,45 +147,91 @@ def main() -> None:
             s.commit()
         with client.session_transaction() as sess:
             sess["_user_id"] = token
-        pages = [("overview", f"/experiments/{exp_id}/overview")]
-        for flt in ("needs_baseline", "needs_grade", "needs_placement", "needs_tray_recipe",
-                    "needs_tent_restriction", "removed"):
-            pages.append((f"overview ?filter={flt}",
-                          f"/experiments/{exp_id}/overview?filter={flt}"))
-        pages += [("overview ?q=VFT-01", f"/experiments/{exp_id}/overview?q=VFT-01"),
-                  ("baseline", f"/experiments/{exp_id}/baseline"),
-                  ("placement", f"/experiments/{exp_id}/placement"),
-                  ("trays", f"/experiments/{exp_id}/trays"),
-                  ("api status summary", f"/api/v1/experiments/{exp_id}/status/summary"),
-                  ("api plants (100)", f"/api/v1/experiments/{exp_id}/plants?limit=100")]
-        engine = app.extensions["growapp_db"].engine
-        cpu = platform.processor() or platform.machine()
-        print(f"machine: {os.cpu_count()} cores, {cpu}, Python {platform.python_version()}; "
-              f"{RUNS} runs per page (Flask test client, server time)")
-        print("p50/p95: wall-clock server time; cpu: median CPU time of this process (less "
-              "sensitive to other load on a shared VM)")
-        print(f"{'page':34} {'p50 ms':>8} {'p95 ms':>8} {'SQL':>5} {'cpu ms':>8}")
+        e = f"/experiments/{exp_id}"
+        pages = [("overview", f"{e}/overview"),
+                 ("overview ?filter=needs_baseline", f"{e}/overview?filter=needs_baseline"),
+                 ("overview ?filter=needs_grade", f"{e}/overview?filter=needs_grade"),
+                 ("overview ?q=VFT-01", f"{e}/overview?q=VFT-01"),
+                 ("baseline queue", f"{e}/baseline"),
+                 ("placement", f"{e}/placement"),
+                 ("labels selection", f"{e}/labels"),
+                 ("trays", f"{e}/trays"),
+                 ("api status summary", f"/api/v1/experiments/{exp_id}/status/summary"),
+                 ("api plants (100)", f"/api/v1/experiments/{exp_id}/plants?limit=100")]
         for name, path in pages:
-            p50, p95, n, cpu = measure(client, path, engine)
-            print(f"{name:34} {p50:8.1f} {p95:8.1f} {n:5d} {cpu:8.1f}")
+            results[name] = measure(client, path, engine)
         busy = start_trial(app, exp_id, admin_id)
-        print("-- running (one plant has 500 feedings and 500 events)")
+        analyze(engine)
         for name, path in [("cockpit (500-event plant)", f"/p/{busy}"),
                            ("api cockpit", f"/api/v1/plants/{busy}/cockpit"),
-                           ("feeding queue (1,000 due)", f"/experiments/{exp_id}/feeding"),
+                           ("feeding queue (all due)", f"{e}/feeding"),
+                           ("weekly round", f"{e}/observe?week=1"),
                            ("api feeding queue", f"/api/v1/experiments/{exp_id}/feeding/queue")]:
-            p50, p95, n, cpu = measure(client, path, engine)
-            print(f"{name:34} {p50:8.1f} {p95:8.1f} {n:5d} {cpu:8.1f}")
+            results[name] = measure(client, path, engine)
         with Session(engine) as s:
             from growapp.models import Plant
 
             uuids = [str(u) for u in s.scalars(select(Plant.uuid).where(
                 Plant.experiment_id == exp_id).order_by(Plant.plant_code).offset(1).limit(RUNS))]
-        p50, p95 = measure_posts(client, [f"/p/{u}/feed" for u in uuids])
-        print(f"{'feed POST (plain form, 303)':34} {p50:8.1f} {p95:8.1f}")
+        results["feed POST (plain form, 303)"] = measure_posts(
+            client, [f"/p/{u}/feed" for u in uuids])
         engine.dispose()
+        gc.unfreeze()
     finally:
         drop()
+    return results
+
+
+def print_table(engine_name: str, sizes: list[int], by_size: dict[int, dict]) -> None:
+    print(f"\n## {engine_name}: p50 / p95 ms · SQL · KB sent (br) / KB uncompressed")
+    head = f"{'page':32}" + "".join(f" | {n:>6,} plants{'':18}" for n in sizes)
+    if len(sizes) > 1:
+        head += f" | {sizes[-1]}/{sizes[0]}"
+    print(head)
+    for page in by_size[sizes[0]]:
+        line = f"{page:32}"
+        for n in sizes:
+            r = by_size[n].get(page)
+            if r is None:
+                line += f" | {'':31}"
+            elif len(r) == 2:
+                line += f" | {r[0]:6.1f} {r[1]:6.1f} {'':17}"
+            else:
+                line += (f" | {r[0]:6.1f} {r[1]:6.1f} {r[2]:3d} "
+                         f"{r[4] / 1024:6.1f} {r[5] / 1024:6.1f}")
+        if len(sizes) > 1:
+            first, last = by_size[sizes[0]][page][0], by_size[sizes[-1]][page][0]
+            line += f" | {last / first:4.2f}×"
+        print(line, flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--plants", default="1000",
+                        help="comma-separated trial sizes, e.g. 100,1000,5000")
+    parser.add_argument("--engines", default="sqlite",
+                        help="comma-separated: sqlite, postgresql")
+    args = parser.parse_args()
+    sizes = [int(n) for n in args.plants.split(",")]
+    engines = [e.strip() for e in args.engines.split(",")]
+    cpu = platform.processor() or platform.machine()
+    print(f"machine: {os.cpu_count()} cores, {cpu}, Python {platform.python_version()}; "
+          f"{RUNS} runs per page (Flask test client, server time; load average "
+          f"{os.getloadavg()[0]:.1f} at start)")
+    all_results = {}
+    for engine_name in engines:
+        base = "" if engine_name == "sqlite" else os.environ.get("BENCH_DATABASE_URL",
+                                                                 PG_DEFAULT)
+        all_results[engine_name] = {n: run_size(base, n) for n in sizes}
+        print_table(engine_name, sizes, all_results[engine_name])
+    if "sqlite" in all_results and "postgresql" in all_results:
+        print("\n## PostgreSQL / SQLite p50")
+        print(f"{'page':32}" + "".join(f" | {n:>6,}" for n in sizes))
+        lite, pg = all_results["sqlite"], all_results["postgresql"]
+        for page in lite[sizes[0]]:
+            print(f"{page:32}" + "".join(f" | {pg[n][page][0] / lite[n][page][0]:5.2f}×"
+                                         for n in sizes))
+    print(f"\nload average at end: {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

@@ -23,6 +23,11 @@ def create_app(config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0, x_port=0,
                                 x_prefix=0)
 
+    from .http import compression, static_assets
+
+    compression.init_app(app)  # first registered, so its after_request runs last
+    static_assets.init_app(app)
+
     from .extensions import Database, csrf, login_manager
     from .jobs import fail_lost_job, queue_from_settings
     from .services.audit import install_audit_hook
@@ -38,11 +43,12 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.init_app(app)
 
     from . import logging_setup
-    from .http import errors, gate
+    from .http import csrf_mask, errors, gate
     from .web import templating
 
     logging_setup.init_app(app)
     gate.init_app(app)
+    csrf_mask.init_app(app)
     errors.init_app(app)
     templating.init_app(app)
 

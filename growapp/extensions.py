@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import os
 
 from flask import Flask, current_app, g
 from flask_login import LoginManager
-from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
+from .http.csrf_mask import MaskedCSRFProtect
+
 log = logging.getLogger(__name__)
 login_manager = LoginManager()
-csrf = CSRFProtect()
+csrf = MaskedCSRFProtect()  # unmasks the per-response token (BREACH)
 
 # Write requests on SQLite begin with BEGIN IMMEDIATE so that two writers that both read
 # before writing (capacity checks) queue on the write lock instead of failing to upgrade.
@@ -48,7 +50,18 @@ def make_engine(url: str, echo: bool = False) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE" if sqlite_write_intent.get() else "BEGIN")
 
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    # PostgreSQL (psycopg 3). No pre-ping: it cost a round trip on every checkout (each
+    # page); connections are recycled before a server or proxy would drop them, and
+    # GROWAPP_DB_PRE_PING=1 brings the ping back. psycopg prepares a statement server-side
+    # once a connection has run it ``prepare_threshold`` times (default 5): 2 prepares the
+    # pages' queries on their second run; GROWAPP_DB_PREPARE_THRESHOLD=0 turns it off (for
+    # PgBouncer in transaction mode).
+    threshold = os.environ.get("GROWAPP_DB_PREPARE_THRESHOLD", "2").strip()
+    return create_engine(
+        url, echo=echo, pool_size=5, max_overflow=5, pool_recycle=1800,
+        pool_pre_ping=os.environ.get("GROWAPP_DB_PRE_PING", "0") == "1",
+        connect_args={"prepare_threshold": int(threshold) if threshold not in ("", "0")
+                      else None})
 
 
 class Database:

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..extensions import db
 from ..http.access import admin_only, viewer_may_write
+from ..http.compression import representation_tag
 from ..http.idempotency import run_idempotent
 from ..http.inputs import parse_json, request_body
 from ..services.audit import lock_chain
@@ -97,7 +98,8 @@ def require_fresh(current_representation: dict) -> None:
     header = request.headers.get("If-Match")
     if not header or header.strip() == "*":
         return
-    wanted = {t.strip().removeprefix("W/") for t in header.split(",")}
+    # A compressed GET answered "<tag>-br" (http/compression.py): the same representation.
+    wanted = {representation_tag(t) for t in header.split(",")}
     if etag_for(current_representation) not in wanted:
         raise PreconditionFailed(
             "This resource changed since you read it. Fetch it again and retry.")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from ..models import (
@@ -242,38 +242,68 @@ class QueueItem:
 @dataclass
 class FeedingQueue:
     experiment: Experiment
-    due: list[QueueItem]
+    due: list[QueueItem]  # this page's plants (every due plant when not paged)
     blockers: list[str]
     window_days: int
+    total: int = 0  # due plants over every page
+    at: int = 0
+    next_at: int | None = None  # the tray index the next page begins at (None: last page)
 
 
-def feeding_queue(session: Session, experiment_id: int, *,
-                  now: datetime | None = None) -> FeedingQueue:
+QUEUE_BUDGET = 100  # due plants per page of the feeding queue (whole trays)
+
+
+def _due_where(experiment: Experiment, now: datetime, today_began: datetime) -> list:
+    """Active plants with no live feeding within the window and no skip today."""
+    since = now - timedelta(days=experiment.feeding_window_days)
+    fed_recently = exists().where(FeedingLog.plant_id == Plant.id, FeedingLog.status == "fed",
+                                  LIVE, FeedingLog.fed_at >= since)
+    skipped_today = exists().where(FeedingLog.plant_id == Plant.id,
+                                   FeedingLog.status == "skipped", LIVE,
+                                   FeedingLog.fed_at >= today_began)
+    return [Plant.experiment_id == experiment.id, Plant.status == "active", ~fed_recently,
+            ~skipped_today]
+
+
+def feeding_queue(session: Session, experiment_id: int, *, now: datetime | None = None,
+                  at: int = 0, budget: int | None = None) -> FeedingQueue:
     """Active, placed plants not fed within the window (a skip counts for its day, "today"
     in the installation's zone; voided logs count not at all), ordered by tent, tray, plant
-    code. Three queries."""
+    code. ``budget``: one page of whole trays from tray ``at`` until about that many plants
+    (None: every due plant). Four queries either way."""
     experiment = get_experiment(session, experiment_id)
     now = now or utcnow()
-    since = now - timedelta(days=experiment.feeding_window_days)
-    today_began = day_start(zone_of(session), now)
-    last_fed = (select(FeedingLog.plant_id, func.max(FeedingLog.fed_at).label("at"))
-                .where(FeedingLog.status == "fed", LIVE).group_by(FeedingLog.plant_id)
-                .subquery())
-    skipped_today = (select(FeedingLog.plant_id).where(FeedingLog.status == "skipped", LIVE,
-                                                       FeedingLog.fed_at >= today_began))
-    rows = session.execute(
-        select(Plant.id, Plant.uuid, Plant.plant_code, Species.common_name, Tray.id, Tray.code,
-               Tray.uuid, Tent.code, Slot.code, Recipe.code, Recipe.colour, last_fed.c.at)
-        .join(Species, Species.id == Plant.species_id)
-        .join(TrayPlant, TrayPlant.plant_id == Plant.id)
-        .join(Tray, Tray.id == TrayPlant.tray_id)
+    due_where = _due_where(experiment, now, day_start(zone_of(session), now))
+    tray_order = (Tent.code, func.length(Tray.code), Tray.code)
+    per_tray = session.execute(
+        select(Tray.id, Tray.code, Tray.recipe_id.is_(None), func.count(Plant.id))
+        .join(TrayPlant, TrayPlant.tray_id == Tray.id).join(Plant, Plant.id == TrayPlant.plant_id)
         .outerjoin(Slot, Slot.id == Tray.slot_id).outerjoin(Tent, Tent.id == Slot.tent_id)
-        .outerjoin(Recipe, Recipe.id == Tray.recipe_id)
-        .outerjoin(last_fed, last_fed.c.plant_id == Plant.id)
-        .where(Plant.experiment_id == experiment.id, Plant.status == "active",
-               (last_fed.c.at.is_(None)) | (last_fed.c.at < since),
-               Plant.id.not_in(skipped_today))
-        .order_by(Tent.code, func.length(Tray.code), Tray.code, Plant.plant_code)).all()
+        .where(*due_where).group_by(Tray.id, Tray.code, Tray.recipe_id, Tent.code)
+        .order_by(*tray_order)).all()
+    total = sum(r[3] for r in per_tray)
+    at = max(int(at or 0), 0)
+    picked, used, i = [], 0, at
+    while i < len(per_tray) and (budget is None or used < budget or not picked):
+        picked.append(per_tray[i][0])
+        used += per_tray[i][3]
+        i += 1
+    last_fed = (select(func.max(FeedingLog.fed_at)).where(
+        FeedingLog.plant_id == Plant.id, FeedingLog.status == "fed", LIVE)
+        .correlate(Plant).scalar_subquery())
+    stmt = (select(Plant.id, Plant.uuid, Plant.plant_code, Species.common_name, Tray.id,
+                   Tray.code, Tray.uuid, Tent.code, Slot.code, Recipe.code, Recipe.colour,
+                   last_fed)
+            .join(Species, Species.id == Plant.species_id)
+            .join(TrayPlant, TrayPlant.plant_id == Plant.id)
+            .join(Tray, Tray.id == TrayPlant.tray_id)
+            .outerjoin(Slot, Slot.id == Tray.slot_id).outerjoin(Tent, Tent.id == Slot.tent_id)
+            .outerjoin(Recipe, Recipe.id == Tray.recipe_id)
+            .where(*due_where)
+            .order_by(*tray_order, Plant.plant_code))
+    if budget is not None:
+        stmt = stmt.where(Tray.id.in_(picked))
+    rows = session.execute(stmt).all()
     due = [QueueItem(r[0], str(r[1]), r[2], r[3], r[4], r[5], str(r[6]), r[7], r[8], r[9], r[10],
                      r[11]) for r in rows]
     blockers = []
@@ -286,12 +316,13 @@ def feeding_queue(session: Session, experiment_id: int, *,
     if unplaced:
         blockers.append(f"{unplaced} active plant{'s are' if unplaced != 1 else ' is'} not in a "
                         "tray and cannot be fed.")
-    no_recipe = sorted({i.tray_code for i in due if i.recipe_code is None})
+    no_recipe = sorted({r[1] for r in per_tray if r[2]})
     if no_recipe:
         blockers.append("Tray" + ("s " if len(no_recipe) > 1 else " ") + ", ".join(no_recipe)
                         + " ha" + ("ve" if len(no_recipe) > 1 else "s") + " no recipe.")
     return FeedingQueue(experiment=experiment, due=due, blockers=blockers,
-                        window_days=experiment.feeding_window_days)
+                        window_days=experiment.feeding_window_days, total=total, at=at,
+                        next_at=i if budget is not None and i < len(per_tray) else None)
 
 
 def last_feedings(session: Session, plant_id: int, limit: int = 10) -> list[FeedingLog]:

@@ -110,13 +110,17 @@ class RoundQueue:
     total: int
 
 
-def observe_queue(session: Session, experiment_id: int, week: int) -> RoundQueue:
-    """Active plants without week-N measurements, in code order (three queries)."""
+def observe_queue(session: Session, experiment_id: int, week: int, *,
+                  limit: int | None = None) -> RoundQueue:
+    """Active plants without week-N measurements, in code order (three queries). ``limit``:
+    load only the first plants to do (the round shows one at a time); the counts still
+    cover every plant."""
     has_week = exists().where(PlantMetric.plant_id == Plant.id, PlantMetric.week_number == week,
                               PlantMetric.voided_at.is_(None))
     active = (Plant.experiment_id == experiment_id) & (Plant.status == "active")
     plants = list(session.scalars(select(Plant).where(active, ~has_week)
                                   .options(selectinload(Plant.species))
-                                  .order_by(Plant.plant_code)))
-    total = session.scalar(select(func.count(Plant.id)).where(active)) or 0
-    return RoundQueue(week=week, plants=plants, done=total - len(plants), total=total)
+                                  .order_by(Plant.plant_code).limit(limit)))
+    total, done = session.execute(select(
+        func.count(Plant.id), func.count(Plant.id).filter(has_week)).where(active)).one()
+    return RoundQueue(week=week, plants=plants, done=done or 0, total=total or 0)

@@ -5,13 +5,15 @@
    Signing out deletes these caches (outbox.js). */
 "use strict";
 
+// Static files have content-hashed names (growapp/http/static_assets.py): /sw.js replaces the
+// next line with this build's hashed URLs and version, so a new build is a new worker whose
+// "activate" drops the previous build's assets.
+var BUILD = {"version": "dev", "precache": ["/static/css/app.css", "/static/js/app.js", "/static/js/outbox.js", "/static/vendor/htmx-2.0.11.min.js", "/static/icons/leaf.svg", "/static/icons/app.svg"]};
 var PAGES = "growapp-pages-v1";
-var ASSETS = "growapp-assets-v1";
+var ASSETS = "growapp-assets-" + BUILD.version;
 var FLOOR = [/^\/p\/[0-9a-f-]{36}$/, /^\/t\/[0-9a-f-]{36}$/,
              /^\/experiments\/\d+\/(feeding|observe|rotation)$/];
-var PRECACHE = ["/static/css/app.css", "/static/js/app.js", "/static/js/outbox.js",
-                "/static/vendor/htmx-2.0.11.min.js", "/static/icons/leaf.svg",
-                "/static/icons/app.svg"];
+var PRECACHE = BUILD.precache;
 
 self.addEventListener("install", function (event) {
   event.waitUntil(caches.open(ASSETS).then(function (cache) {

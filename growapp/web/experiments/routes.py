@@ -81,29 +81,49 @@ def setup(experiment_id: int):
     return render_template("experiments/setup.html", experiment=experiment, summary=summary)
 
 
-def _overview_context(experiment_id: int, **extra) -> dict:
-    session = db.session
-    experiment = exp_service.get_experiment(session, experiment_id)
-    summary = status_summary(session, experiment_id)
+def _roster_args() -> tuple[str, str, int]:
     filter_ = request.args.get("filter") or "active"
     if filter_ not in FILTERS:
         filter_ = "active"
     q = (request.args.get("q") or "").strip()[:100]
+    at = min(max(request.args.get("at", 0, type=int), 0), 10**7)
+    return filter_, q, at
+
+
+def _overview_context(experiment_id: int, **extra) -> dict:
+    session = db.session
+    experiment = exp_service.get_experiment(session, experiment_id)
+    summary = status_summary(session, experiment_id)
+    filter_, q, at = _roster_args()
     tents = list_tents(session, experiment_id)
     trays = list_trays(session, experiment_id)
     return {"experiment": experiment, "summary": summary, "filter": filter_, "q": q,
             "due_today": due_today_count(session, experiment_id)
             if experiment.status == "running" else None,
             "roster": roster(session, experiment_id, filter_=filter_, q=q, tents=tents,
-                             trays=trays),
+                             trays=trays, at=at),
             "tent_map": tent_map(tents, trays), **extra}
 
 
 @bp.get("/experiments/<int:experiment_id>/overview")
 def overview(experiment_id: int):
-    """The hub: readiness chips filter the roster in place; the URL keeps the filter."""
+    """The hub: readiness chips filter the roster in place; the URL keeps the filter. The
+    roster's first page comes with it, the rest as the operator scrolls (roster_page)."""
     return render("experiments/overview.html", "experiments/_roster.html",
                   **_overview_context(experiment_id))
+
+
+@bp.get("/experiments/<int:experiment_id>/overview/plants")
+def roster_page(experiment_id: int):
+    """The next page of the roster, for the sentinel at the end of the previous one."""
+    session = db.session
+    experiment = exp_service.get_experiment(session, experiment_id)
+    filter_, q, at = _roster_args()
+    page = roster(session, experiment_id, filter_=filter_, q=q, at=at,
+                  tents=list_tents(session, experiment_id),
+                  trays=list_trays(session, experiment_id))
+    return render_template("experiments/_roster_page.html", experiment=experiment,
+                           filter=filter_, q=q, roster=page)
 
 
 def _lifecycle(experiment_id: int, action):

@@ -9,11 +9,17 @@ it for its owner instead of logging it as the wrong person.
 
 from __future__ import annotations
 
-from flask import current_app, jsonify, request, send_from_directory, url_for
+import json
+import os
+import re
+
+from flask import Response, current_app, jsonify, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from ...http.access import public
+from ...http.static_assets import static_manifest
+from ..templating import HTMX_VERSION
 from . import bp
 
 OUTBOX_USER_HEADER = "X-Outbox-User"
@@ -43,13 +49,28 @@ def session_info():
     return resp
 
 
+PRECACHE = ("css/app.css", "js/app.js", "js/outbox.js", f"vendor/htmx-{HTMX_VERSION}.min.js",
+            "icons/leaf.svg", "icons/app.svg")
+
+
+def _worker_script() -> str:
+    """static/js/sw.js with this build's hashed static URLs (they change with the files, so
+    the browser sees a new worker when an asset changes)."""
+    manifest = static_manifest()
+    build = {"version": manifest.version,
+             "precache": [url_for("static", filename=name) for name in PRECACHE]}
+    with open(os.path.join(current_app.static_folder, "js", "sw.js"), encoding="utf-8") as fh:
+        source = fh.read()
+    return re.sub(r"^var BUILD = .*$", lambda _m: f"var BUILD = {json.dumps(build)};",
+                  source, count=1, flags=re.MULTILINE)
+
+
 @bp.get("/sw.js")
 @public
 def service_worker():
     """The worker script, served from the root so its scope covers every page. Public: the
     browser re-fetches it to check for updates, signed in or not; it holds no data."""
-    resp = send_from_directory(current_app.static_folder, "js/sw.js",
-                               mimetype="text/javascript", max_age=0)
+    resp = Response(_worker_script(), mimetype="text/javascript")
     resp.headers["Service-Worker-Allowed"] = "/"
     resp.headers["Cache-Control"] = "no-cache"
     return resp

@@ -34,17 +34,36 @@ def _base(experiment_id: int) -> dict:
 
 # Feeding ---------------------------------------------------------------------------------
 
-def _feeding_context(experiment_id: int, **extra) -> dict:
-    queue = feeding_service.feeding_queue(db.session, experiment_id)
+def _feeding_page(experiment_id: int, at: int = 0) -> dict:
+    queue = feeding_service.feeding_queue(db.session, experiment_id, at=at,
+                                          budget=feeding_service.QUEUE_BUDGET)
     groups: dict = {}
     for item in queue.due:
         groups.setdefault((item.tent_code, item.tray_code), []).append(item)
-    return {**_base(experiment_id), "queue": queue, "groups": groups, **extra}
+    return {"queue": queue, "groups": groups}
+
+
+def _feeding_context(experiment_id: int, at: int = 0, **extra) -> dict:
+    """After a write the queue starts again at its top: fed plants leave it, so the next
+    due plants are there."""
+    return {**_base(experiment_id), **_feeding_page(experiment_id, at), **extra}
+
+
+def _at() -> int:
+    return min(max(request.args.get("at", 0, type=int), 0), 10**6)
 
 
 @bp.get("/feeding")
 def feeding(experiment_id: int):
-    return render_template("rounds/feeding.html", **_feeding_context(experiment_id))
+    """The queue's first page of trays; the rest load as the operator scrolls."""
+    return render_template("rounds/feeding.html", **_feeding_context(experiment_id, _at()))
+
+
+@bp.get("/feeding/more")
+def feeding_more(experiment_id: int):
+    """The next page of trays for the sentinel at the end of the previous one."""
+    return render_template("rounds/_feeding_page.html", experiment=exp_service.get_experiment(
+        db.session, experiment_id), **_feeding_page(experiment_id, _at()))
 
 
 def _feeding_write(experiment_id: int, action, message, key=FROM_FORM):
@@ -148,7 +167,7 @@ def _observe_context(experiment_id: int, week: int | None = None, plant_uuid=Non
     now_week = obs_service.current_week(exp, tz=zone_of(session))
     if week is None or week < 1:
         week = max(now_week, 1)
-    queue = obs_service.observe_queue(session, experiment_id, week)
+    queue = obs_service.observe_queue(session, experiment_id, week, limit=1)
     plant = None
     if plant_uuid:
         plant = get_plant(session, plant_uuid)

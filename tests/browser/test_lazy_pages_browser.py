@@ -1,0 +1,72 @@
+"""A phone on a big trial: the overview roster and the feeding queue show their first page
+at once and load the rest as the operator scrolls (htmx ``revealed``); the CSS comes from a
+hashed, immutable URL."""
+
+import pytest
+from sqlalchemy.orm import Session
+
+from growapp.models import Experiment, User, utcnow
+from growapp.services import experiments, metrics, placement, plants, recipes, tents, trays
+from tests.helpers import factories as f
+from tests.helpers.browser import sign_in
+
+pytestmark = pytest.mark.browser
+
+
+def _big_running(app, name: str, n_trays: int = 6, per_tray: int = 50) -> int:
+    with Session(app.extensions["growapp_db"].engine) as s:
+        actor = s.query(User).filter_by(email="operator@example.com").one()
+        exp = Experiment(name=name, short_name=name[:20])
+        s.add(exp)
+        s.flush()
+        made = plants.add_plants(s, experiment_id=exp.id, actor=actor,
+                                 species_id=f.species(s).id, quantity=n_trays * per_tray,
+                                 grade="A")
+        tent = tents.create_tent(s, experiment_id=exp.id, actor=actor, name="Big",
+                                 layout=tents.uniform_layout(1, n_trays))
+        recipe = recipes.create_recipe(s, experiment_id=exp.id, actor=actor, name="Feed",
+                                       volume_ml=50)
+        for slot in tent.slots:
+            trays.create_tray(s, experiment_id=exp.id, actor=actor, capacity=per_tray,
+                              slot_id=slot.id, recipe_id=recipe.id)
+        for p in made:
+            metrics.record_metrics(s, plant_uuid=p.uuid, week_number=0,
+                                   values={"vigour": 3}, actor=actor)
+        placement.auto_place(s, experiment_id=exp.id, actor=actor, mode="fill")
+        experiments.start_experiment(s, experiment_id=exp.id, actor=actor)
+        exp.started_at = utcnow()
+        s.commit()
+        return exp.id
+
+
+def test_lazy_parts_load_as_the_phone_scrolls(page, live_server):
+    base, app = live_server
+    exp_id = _big_running(app, "Lazy big trial")
+    sign_in(page, base, "operator", f"/experiments/{exp_id}/overview")
+    rows = page.locator("#roster .plant-link")
+    first = rows.count()
+    assert 0 < first < 300
+    assert "300 plants" in page.locator(".roster-meta").inner_text()
+    for _ in range(10):  # each revealed sentinel brings the next page
+        if rows.count() == 300:
+            break
+        page.locator(".roster-more").last.scroll_into_view_if_needed()
+        page.wait_for_timeout(300)
+    assert rows.count() == 300
+    assert page.locator(".roster-more").count() == 0
+    css = page.evaluate("[...document.styleSheets].map(s => s.href).filter(Boolean)")
+    assert any("/static/css/app." in h and h.endswith(".css") and "app.css" not in h
+               for h in css)
+
+    page.goto(f"{base}/experiments/{exp_id}/feeding")
+    tray_cards = page.locator("#feeding-queue .feed-tray")
+    assert 0 < tray_cards.count() < 6
+    assert page.locator("#feeding-remaining").inner_text() == "300"
+    for _ in range(10):
+        if tray_cards.count() == 6:
+            break
+        page.locator(".roster-more").last.scroll_into_view_if_needed()
+        page.wait_for_timeout(300)
+    assert tray_cards.count() == 6
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert page.console_errors == []
