@@ -2,6 +2,15 @@
 
 from .activity import AuditLog, Event
 from .base import Base, utcnow
+from .environment import (
+    EnvironmentAlert,
+    Reading,
+    ReadingBatch,
+    ReadingHour,
+    SensorMapping,
+    TentRange,
+    TentSensorSettings,
+)
 from .experiments import STATUSES, Experiment
 from .feeding import FeedingLog
 from .idempotency import IdempotencyRecord
@@ -24,9 +33,10 @@ from .users import ROLE_RANK, ROLES, ApiToken, Invite, LoginFailure, User
 
 __all__ = [
     "ACTION_TYPES", "JOB_KINDS", "JOB_STATUSES", "ROLES", "ROLE_RANK", "STATUSES", "TIMEFRAMES",
-    "AdverseEvent", "ApiToken", "AuditLog", "Base", "Event", "Experiment", "FeedingLog",
+    "AdverseEvent", "ApiToken", "AuditLog", "Base", "EnvironmentAlert", "Event", "Experiment", "FeedingLog",
     "IdempotencyRecord", "Invite", "Job", "LabelTemplate", "LoginFailure", "Lot",
-    "MetricTemplate", "Note", "Photo", "Plant", "PlantMetric", "Recipe", "RotationLog",
+    "MetricTemplate", "Note", "Photo", "Plant", "PlantMetric", "Reading", "ReadingBatch",
+    "ReadingHour", "Recipe", "RotationLog", "SensorMapping", "TentRange", "TentSensorSettings",
     "ScheduleAction", "ScheduleRule", "ScheduleScope", "Slot", "Species", "TaskCompletion",
     "Tent", "Tray", "TrayPlant", "User", "tent_allowed_species", "utcnow",
 ]
