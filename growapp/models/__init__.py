@@ -33,7 +33,8 @@ from .users import ROLE_RANK, ROLES, ApiToken, Invite, LoginFailure, User
 
 __all__ = [
     "ACTION_TYPES", "JOB_KINDS", "JOB_STATUSES", "ROLES", "ROLE_RANK", "STATUSES", "TIMEFRAMES",
-    "AdverseEvent", "ApiToken", "AuditLog", "Base", "EnvironmentAlert", "Event", "Experiment", "FeedingLog",
+    "AdverseEvent", "ApiToken", "AuditLog", "Base", "EnvironmentAlert", "Event", "Experiment",
+    "FeedingLog",
     "IdempotencyRecord", "Invite", "Job", "LabelTemplate", "LoginFailure", "Lot",
     "MetricTemplate", "Note", "Photo", "Plant", "PlantMetric", "Reading", "ReadingBatch",
     "ReadingHour", "Recipe", "RotationLog", "SensorMapping", "TentRange", "TentSensorSettings",
