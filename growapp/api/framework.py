@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import wraps
 
 from flask import Response, jsonify, request
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, RootModel, ValidationError
 
 from ..extensions import db
 from ..http.access import admin_only, viewer_may_write
@@ -68,7 +68,7 @@ def _parse_body(model: type[BaseModel]) -> BaseModel:
             data = json.loads(raw)
         except (ValueError, UnicodeDecodeError) as exc:
             raise Invalid("The request body is not valid JSON.", {"body": [str(exc)]}) from exc
-    if not isinstance(data, dict):
+    if not isinstance(data, dict) and not issubclass(model, RootModel):  # a list body
         raise Invalid("The request body must be a JSON object.", {"body": ["Expected an object."]})
     try:
         return model.model_validate(data)
