@@ -212,6 +212,8 @@ def worker_command(burst: bool):
 
 
 def register_cli(app: Flask) -> None:
+    from .mqtt.command import mqtt_command
+
     for command in (db_group, create_admin, create_token, seed_demo_command, seed_presets,
-                    backup, restore, audit_group, worker_command):
+                    backup, restore, audit_group, worker_command, mqtt_command):
         app.cli.add_command(command)
