@@ -68,7 +68,8 @@ def get_tent(session: Session, tent_id: int) -> Tent:
     return tent
 
 
-def _check(session: Session, tent: Tent, items: list[dict], now: datetime) -> list[dict]:
+def _check(session: Session, tent: Tent, items: list[dict], now: datetime,
+           source: str) -> list[dict]:
     errors: dict[str, list[str]] = {}
     rows = []
     slot_ids = {i.get("slot_id") for i in items if i.get("slot_id") is not None}
@@ -93,7 +94,7 @@ def _check(session: Session, tent: Tent, items: list[dict], now: datetime) -> li
             errors.setdefault(f"{n}.slot_id", []).append(
                 f"Slot {slot_id} is not in tent {tent.code}.")
         if value is not None and at is not None:
-            sensor = item.get("sensor") or (f"slot:{slot_id}" if slot_id else "")
+            sensor = item.get("sensor") or (f"slot:{slot_id}" if slot_id else source)
             rows.append({"tent_id": tent.id, "slot_id": slot_id, "sensor": sensor[:120],
                          "quantity": quantity, "value": value,
                          "at": at.replace(microsecond=0)})
@@ -120,7 +121,7 @@ def ingest_readings(session: Session, *, tent_id: int, items: list[dict], source
     if len(items) > MAX_BATCH:
         raise Invalid(f"Send at most {MAX_BATCH} readings at a time.",
                       {"body": [f"At most {MAX_BATCH} readings."]})
-    rows = _check(session, tent, items, now)
+    rows = _check(session, tent, items, now, source)
     unique = {(r["quantity"], r["at"], r["sensor"]): r for r in rows}
     rows = list(unique.values())
     batch = ReadingBatch(tent_id=tent.id, source=source, received=len(items), stored=0,
