@@ -73,3 +73,18 @@ def test_other_experiment_404_and_viewer_cannot_write(login_as, tent, session):
     assert viewer.get(f"/experiments/{other.id}/tents/{tent.id}/environment").status_code == 404
     assert viewer.post(_url(tent, "/readings"), data={"quantity": "ph",
                                                       "value": "6"}).status_code == 403
+
+
+def test_overview_tent_map_badges_an_alert(login_as, tent, session):
+    from growapp.services.environment.alerts import check_alerts, set_range
+
+    client = login_as("viewer")
+    overview = f"/experiments/{tent.experiment_id}/overview"
+    html = client.get(overview).get_data(as_text=True)
+    assert f'id="tent-{tent.id}-env-badge"' in html and ">Environment</a>" in html
+    set_range(session, tent_id=tent.id, quantity="humidity", low=70, high=80, for_minutes=0,
+              actor=f.make_user(session))
+    assert check_alerts(session)
+    session.commit()
+    html = client.get(overview).get_data(as_text=True)
+    assert ">1 alert</a>" in html and "Humidity 60" in html
