@@ -20,9 +20,9 @@ SOURCES = ("manual", "api", "mqtt", "csv")
 class Reading(Base):
     """One value in the quantity's canonical unit (°C, %, µmol/m²/s, lx, ppm, mS/cm, pH).
 
-    ``sensor`` names where it came from inside the tent (the source — ``manual``, ``api``,
-    ``mqtt``, ``csv`` — for the tent's own sensor, ``slot:<id>``, or a mapped device); (tent, sensor, quantity, at) is unique, so
-    a reading delivered twice is stored once."""
+    ``sensor`` names where it came from inside the tent ("" the tent's own sensor, whatever
+    the path; ``manual`` a person's entry; ``slot:<id>``; or a mapped device's topic);
+    (tent, sensor, quantity, at) is unique, so a reading delivered twice is stored once."""
 
     __tablename__ = "readings"
     __table_args__ = (

@@ -94,7 +94,10 @@ def _check(session: Session, tent: Tent, items: list[dict], now: datetime,
             errors.setdefault(f"{n}.slot_id", []).append(
                 f"Slot {slot_id} is not in tent {tent.code}.")
         if value is not None and at is not None:
-            sensor = item.get("sensor") or (f"slot:{slot_id}" if slot_id else source)
+            # a person's reading never collides with the tent sensor's (delivered by API,
+            # MQTT or a logger's CSV: the same reading by two paths is stored once)
+            sensor = item.get("sensor") or (f"slot:{slot_id}" if slot_id else
+                                            "manual" if source == "manual" else "")
             rows.append({"tent_id": tent.id, "slot_id": slot_id, "sensor": sensor[:120],
                          "quantity": quantity, "value": value,
                          "at": at.replace(microsecond=0)})
@@ -203,16 +206,19 @@ def list_readings(session: Session, *, tent_id: int, quantity: str | None = None
 
 
 def list_hours(session: Session, *, tent_ids: list[int], quantity: str | None = None,
-               start: datetime | None = None, end: datetime | None = None) -> list[ReadingHour]:
-    where = [ReadingHour.tent_id.in_(tent_ids)]
+               start: datetime | None = None, end: datetime | None = None) -> list:
+    """Hourly roll-ups as rows (``tent_id, quantity, hour, n, total, min, max``): plain
+    rows, not ORM objects, because a week of seven quantities is over a thousand."""
+    h = ReadingHour
+    where = [h.tent_id.in_(tent_ids)]
     if quantity:
-        where.append(ReadingHour.quantity == quantity)
+        where.append(h.quantity == quantity)
     if start:
-        where.append(ReadingHour.hour >= hour_of(start))
+        where.append(h.hour >= hour_of(start))
     if end:
-        where.append(ReadingHour.hour < end)
-    return list(session.scalars(select(ReadingHour).where(*where)
-                                .order_by(ReadingHour.hour, ReadingHour.quantity)))
+        where.append(h.hour < end)
+    return list(session.execute(select(h.tent_id, h.quantity, h.hour, h.n, h.total, h.min,
+                                       h.max).where(*where).order_by(h.hour, h.quantity)))
 
 
 def latest_readings(session: Session, *, tent_id: int) -> dict[str, Reading]:

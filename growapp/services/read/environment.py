@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from ...models import EnvironmentAlert, Reading, ReadingHour, Tent, TentRange, utcnow
+from ...models import EnvironmentAlert, Reading, Tent, TentRange, utcnow
 from ..clock import zone_of
 from ..environment import alerts as alert_svc
 from ..environment import readings as reading_svc
@@ -26,10 +26,11 @@ class TentEnvironment:
     latest: dict[str, Reading]
     ranges: dict[str, TentRange]
     alerts: list[EnvironmentAlert]
-    hours: list[ReadingHour]
+    hours: list  # rows of reading_hours (see readings.list_hours)
     lux_factor: float | None
     stale_minutes: int
     dli_by_day: dict[date, float] = field(default_factory=dict)
+    _by_quantity: dict | None = field(default=None, repr=False)
 
     @property
     def vpd(self) -> float | None:
@@ -41,8 +42,12 @@ class TentEnvironment:
         return bool(r and rng and ((rng.low is not None and r.value < rng.low) or
                                    (rng.high is not None and r.value > rng.high)))
 
-    def hours_of(self, quantity: str, since: datetime) -> list[ReadingHour]:
-        return [h for h in self.hours if h.quantity == quantity and h.hour >= since]
+    def hours_of(self, quantity: str, since: datetime) -> list:
+        if self._by_quantity is None:
+            self._by_quantity = defaultdict(list)
+            for h in self.hours:
+                self._by_quantity[h.quantity].append(h)
+        return [h for h in self._by_quantity.get(quantity, ()) if h.hour >= since]
 
     @property
     def quantities(self) -> list[str]:
@@ -50,7 +55,7 @@ class TentEnvironment:
         return [q for q in QUANTITIES if q in seen]
 
 
-def daily_light(hours: list[ReadingHour], *, lux_factor: float | None, zone) -> dict[date, float]:
+def daily_light(hours: list, *, lux_factor: float | None, zone) -> dict[date, float]:
     """DLI per local day from hourly PPFD means, or from lux with the lamps' factor."""
     ppfd: dict[date, list[float]] = defaultdict(list)
     lux: dict[date, list[float]] = defaultdict(list)

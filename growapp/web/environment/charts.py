@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from ...models import ReadingHour, TentRange
+from ...models import TentRange
 from ...services.environment.units import QUANTITIES
 from ..reports.charts import _nice_step
 
@@ -34,7 +34,7 @@ class EnvChart:
     right_x: int = W - RIGHT
 
 
-def env_chart(hours: list[ReadingHour], *, quantity: str, start: datetime, end: datetime,
+def env_chart(hours: list, *, quantity: str, start: datetime, end: datetime,
               rng: TentRange | None, title: str, zone) -> EnvChart | None:
     if not hours:
         return None
