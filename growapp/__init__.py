@@ -56,6 +56,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .web.admin import bp as admin_bp
     from .web.auth import bp as auth_bp
     from .web.baseline import bp as baseline_bp
+    from .web.environment import bp as environment_bp
     from .web.experiments import bp as experiments_bp
     from .web.floor import bp as floor_bp
     from .web.health import bp as health_bp
@@ -75,7 +76,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     for bp in (auth_bp, experiments_bp, plants_bp, tents_bp, recipes_bp, trays_bp, baseline_bp,
                placement_bp, floor_bp, rounds_bp, schedule_bp, photos_bp, reports_bp, labels_bp,
-               admin_bp, profile_bp, health_bp, scan_bp, offline_bp, api_bp):
+               admin_bp, profile_bp, health_bp, scan_bp, offline_bp, environment_bp, api_bp):
         app.register_blueprint(bp)
 
     from .cli import register_cli

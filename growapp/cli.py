@@ -295,6 +295,9 @@ def prune_files_command(dry_run: bool, min_age_hours: float):
 
 
 def register_cli(app: Flask) -> None:
+    from .mqtt.command import mqtt_command
+
     for command in (db_group, create_admin, create_token, seed_demo_command, seed_presets,
-                    backup, restore, audit_group, worker_command, prune_files_command):
+                    backup, restore, audit_group, worker_command, prune_files_command,
+                    mqtt_command):
         app.cli.add_command(command)

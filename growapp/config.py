@@ -82,6 +82,9 @@ class Config:
     JOB_WORKERS = 1  # embedded pool: worker processes of each web process
     JOB_FILE_TTL_HOURS = 24.0
     TIMEZONE: str | None = None  # IANA name; unset → UTC (the admin page asks to set it)
+    MQTT_URL = "mqtt://127.0.0.1:1883"
+    MQTT_TOPIC_PREFIX = "growapp"
+    READINGS_KEEP_DAYS = 90.0  # raw readings; hourly roll-ups are kept for good
 
     @classmethod
     def from_env(cls) -> dict:
@@ -147,9 +150,23 @@ class Config:
                               "(0 = trust no X-Forwarded-* header)") from exc
         if settings["TRUSTED_PROXIES"] < 0:
             raise ConfigError("GROWAPP_TRUSTED_PROXIES cannot be negative")
+        settings.update(_environment_settings(env))
         if env.get("GROWAPP_SMTP_PORT"):
             settings["SMTP_PORT"] = int(env["GROWAPP_SMTP_PORT"])
         return settings
+
+
+def _environment_settings(env) -> dict:
+    settings: dict = {}
+    if env.get("GROWAPP_MQTT_URL"):
+        settings["MQTT_URL"] = env["GROWAPP_MQTT_URL"].strip()
+    if env.get("GROWAPP_READINGS_KEEP_DAYS"):
+        try:
+            settings["READINGS_KEEP_DAYS"] = float(env["GROWAPP_READINGS_KEEP_DAYS"])
+        except ValueError as exc:
+            raise ConfigError("GROWAPP_READINGS_KEEP_DAYS must be a number of days "
+                              "(0 keeps raw readings for good)") from exc
+    return settings
 
 
 def _storage_settings(env) -> dict:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import wraps
 
 from flask import Response, jsonify, request
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, RootModel, ValidationError
 
 from ..extensions import db
 from ..http.access import admin_only, viewer_may_write
@@ -72,7 +72,7 @@ def _parse_body(model: type[BaseModel]) -> BaseModel:
             raise Invalid("Send JSON with Content-Type: application/json.",
                           {"body": ["Expected application/json."]})
         data = parse_json(raw)
-    if not isinstance(data, dict):
+    if not isinstance(data, dict) and not issubclass(model, RootModel):  # a list body
         raise Invalid("The request body must be a JSON object.", {"body": ["Expected an object."]})
     try:
         return model.model_validate(data)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import current_app
 from flask_login import current_user
 from pydantic import BaseModel, Field
 from sqlalchemy import select
@@ -11,6 +12,7 @@ from ..models import Slot, Tent, Tray
 from ..services import experiments as exp_service
 from ..services import tents as tent_service
 from ..services import trays as tray_service
+from ..services.environment.topics import tent_topic
 from ..services.tents import TENT_CODE_MAX
 from ..services.trays import MAX_BULK_TRAYS, MAX_CAPACITY, TRAY_CODE_MAX
 from .framework import endpoint, require_fresh, whole_list
@@ -53,6 +55,7 @@ class TentOut(BaseModel):
     layout: dict
     allowed_species_ids: list[int]
     slot_count: int
+    mqtt_topic: str  # sensors publish <mqtt_topic>/<quantity>
 
 
 class TrayIn(StrictIn):
@@ -93,7 +96,8 @@ def tent_out(tent: Tent, slot_count: int | None = None) -> dict:
     return {"id": tent.id, "uuid": str(tent.uuid), "experiment_id": tent.experiment_id,
             "code": tent.code, "name": tent.name, "layout": tent.layout,
             "allowed_species_ids": sorted(s.id for s in tent.allowed_species),
-            "slot_count": len(tent.slots) if slot_count is None else slot_count}
+            "slot_count": len(tent.slots) if slot_count is None else slot_count,
+            "mqtt_topic": tent_topic(tent, current_app.config["MQTT_TOPIC_PREFIX"])}
 
 
 def slots_out(session: Session, tent_id: int) -> list[dict]:

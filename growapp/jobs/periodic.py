@@ -11,6 +11,8 @@ from datetime import timedelta
 from sqlalchemy.orm import Session
 
 from ..services import jobs as job_service
+from ..services.environment import alerts as env_alerts
+from ..services.environment import readings as env_readings
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +28,18 @@ def expire_job_files(session: Session, *, settings: Mapping, storage) -> int:
     return job_service.expire_job_files(session, storage=storage, ttl=timedelta(hours=hours))
 
 
-TASKS: list[Callable[..., int]] = [fail_dead_jobs, expire_job_files]
+def check_environment_alerts(session: Session, *, settings: Mapping, storage) -> int:
+    return len(env_alerts.check_alerts(session))
+
+
+def prune_readings(session: Session, *, settings: Mapping, storage) -> int:
+    """Raw readings older than READINGS_KEEP_DAYS go; their hourly roll-ups stay."""
+    return env_readings.prune_readings(
+        session, keep_days=float(settings.get("READINGS_KEEP_DAYS") or 0))
+
+
+TASKS: list[Callable[..., int]] = [fail_dead_jobs, expire_job_files, check_environment_alerts,
+                                   prune_readings]
 
 
 def run_periodic(session_factory: Callable[[], Session], *, settings: Mapping,

@@ -2,6 +2,15 @@
 
 from .activity import AuditLog, Event
 from .base import Base, utcnow
+from .environment import (
+    EnvironmentAlert,
+    Reading,
+    ReadingBatch,
+    ReadingHour,
+    SensorMapping,
+    TentRange,
+    TentSensorSettings,
+)
 from .experiments import STATUSES, Experiment
 from .feeding import FeedingLog
 from .idempotency import IdempotencyRecord
@@ -34,10 +43,11 @@ from .users import (
 
 __all__ = [
     "ACTION_TYPES", "JOB_KINDS", "JOB_STATUSES", "ROLES", "ROLE_RANK", "STATUSES", "TIMEFRAMES",
-    "AdverseEvent", "ApiToken", "AuditLog", "Base", "Event", "Experiment", "FeedingLog",
-    "IdempotencyRecord", "Invite", "Job", "LabelTemplate", "LoginFailure", "LoginThrottle",
-    "Lot", "MetricTemplate", "Note", "PasswordReset", "Photo", "Plant", "PlantMetric", "Recipe",
-    "RotationLog", "ScheduleAction", "ScheduleRule", "ScheduleScope", "Slot", "Species",
-    "TaskCompletion", "Tent", "Tray", "TrayPlant", "User", "UserSession",
-    "tent_allowed_species", "utcnow",
+    "AdverseEvent", "ApiToken", "AuditLog", "Base", "EnvironmentAlert", "Event", "Experiment",
+    "FeedingLog", "IdempotencyRecord", "Invite", "Job", "LabelTemplate", "LoginFailure",
+    "LoginThrottle", "Lot", "MetricTemplate", "Note", "PasswordReset", "Photo", "Plant",
+    "PlantMetric", "Reading", "ReadingBatch", "ReadingHour", "Recipe", "RotationLog",
+    "ScheduleAction", "ScheduleRule", "ScheduleScope", "SensorMapping", "Slot", "Species",
+    "TaskCompletion", "Tent", "TentRange", "TentSensorSettings", "Tray", "TrayPlant", "User",
+    "UserSession", "tent_allowed_species", "utcnow",
 ]
