@@ -31,7 +31,8 @@ def cockpit_context(plant_uuid, **extra) -> dict:
             "fields": template_fields(session, view.plant.species.category)
             if view.week >= 1 and view.week not in view.weeks else [],
             "photos": list_photos(session, view.plant.id, limit=6),
-            "amend": amendable(session, plant_id=view.plant.id, actor=current_user), **extra}
+            "amend": amendable(session, plant_id=view.plant.id, actor=current_user,
+                               measurements=view.metrics), **extra}
 
 
 @bp.get("/p/<uuid:plant_uuid>")
