@@ -26,6 +26,7 @@ from ..models import (
     utcnow,
 )
 from .labels.sheet_templates import ensure_label_templates
+from .metrics import describe_values, template_fields
 from .presets import COLOURS, ensure_presets
 from .users import create_user, get_user_by_email
 
@@ -119,6 +120,8 @@ def seed_demo(session: Session) -> tuple[User, Experiment, bool]:
     tray_of = {order[i].id: trays[i % len(trays)] for i in range(len(order))}
     recipe_boost = {recipes[0].id: 0.0, recipes[1].id: 0.6, recipes[2].id: 0.9}
     lot_of = {lot.recipe_id: lot for lot in lots}
+    recipe_code = {r.id: r.code for r in recipes}
+    fields = {s.id: template_fields(session, s.category) for s in species.values()}
     session.flush()
     for plant in plants:
         tray = tray_of[plant.id]
@@ -126,19 +129,31 @@ def seed_demo(session: Session) -> tuple[User, Experiment, bool]:
         diameter = rng.uniform(25, 60)
         for week in range(WEEKS):
             growth = week * (0.8 + recipe_boost[tray.recipe_id]) + rng.uniform(-0.5, 0.5)
+            values = {"leaf_count": max(leaves + round(growth), 0),
+                      "trap_count": max(leaves - 2 + round(growth), 0),
+                      "diameter_mm": round(diameter + growth * 4, 1),
+                      "vigour": min(5, max(1, 3 + round(growth / 2))),
+                      "colour": COLOURS[min(3, week // 2 + rng.randint(0, 1))],
+                      "flowering": False}
             session.add(PlantMetric(
                 plant_id=plant.id, week_number=week, recorded_by_id=admin.id,
-                recorded_at=started + timedelta(weeks=week, hours=9),
-                values={"leaf_count": max(leaves + round(growth), 0),
-                        "trap_count": max(leaves - 2 + round(growth), 0),
-                        "diameter_mm": round(diameter + growth * 4, 1),
-                        "vigour": min(5, max(1, 3 + round(growth / 2))),
-                        "colour": COLOURS[min(3, week // 2 + rng.randint(0, 1))],
-                        "flowering": False}))
+                recorded_at=started + timedelta(weeks=week, hours=9), values=values))
             session.add(FeedingLog(
                 plant_id=plant.id, recipe_id=tray.recipe_id, tray_id=tray.id,
                 lot_id=lot_of[tray.recipe_id].id, amount_ml=50, status="fed",
                 fed_at=started + timedelta(weeks=week, hours=2), user_id=admin.id))
+            # The activity lines the services write with each feed and measurement (the
+            # cockpit's "Recent activity" reads these).
+            lot = lot_of[tray.recipe_id]
+            session.add_all([Event(
+                experiment_id=exp.id, plant_id=plant.id, tray_id=tray.id, kind="plant.fed",
+                user_id=admin.id, at=started + timedelta(weeks=week, hours=2),
+                summary=f"Fed {recipe_code[tray.recipe_id]} (lot {lot.code}), 50 ml"), Event(
+                experiment_id=exp.id, plant_id=plant.id, kind="plant.measured",
+                user_id=admin.id, at=started + timedelta(weeks=week, hours=9),
+                summary=f"{'Baseline' if week == 0 else f'Week {week}'}: "
+                        + describe_values(fields[plant.species_id], values),
+                payload={"week_number": week, "values": values})])
     _demo_floor_work(session, exp, admin, trays, plants, started)
     session.add_all([
         Event(experiment_id=exp.id, kind="experiment.created", summary=f"Created {DEMO_NAME}",

@@ -120,3 +120,13 @@ def observe_queue(session: Session, experiment_id: int, week: int) -> RoundQueue
                                   .order_by(Plant.plant_code)))
     total = session.scalar(select(func.count(Plant.id)).where(active)) or 0
     return RoundQueue(week=week, plants=plants, done=total - len(plants), total=total)
+
+
+def previous_measurement(session: Session, plant_id: int, week: int) -> tuple[int, dict] | None:
+    """The plant's latest live measurement before ``week``: (its week, its values), for
+    "last week" beside the fields. One query."""
+    row = session.execute(select(PlantMetric.week_number, PlantMetric.values).where(
+        PlantMetric.plant_id == plant_id, PlantMetric.week_number < week,
+        PlantMetric.voided_at.is_(None))
+        .order_by(PlantMetric.week_number.desc()).limit(1)).first()
+    return (row[0], row[1] or {}) if row else None

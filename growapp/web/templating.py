@@ -49,6 +49,7 @@ LIMITS = MappingProxyType({
     "SEVERITIES": observations.SEVERITIES,
     "SEVERITY_LABELS": observations.SEVERITY_LABELS,
     "SKIP_REASON_MAX": feeding.SKIP_REASON_MAX,
+    "UNDO_SECONDS": feeding.UNDO_SECONDS,
     "TEXT_VALUE_MAX": metrics.TEXT_VALUE_MAX,
 })
 

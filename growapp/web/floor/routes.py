@@ -9,6 +9,7 @@ from ...extensions import db
 from ...http.htmx import safe_next
 from ...services.corrections import amendable
 from ...services.errors import NotFound
+from ...services.feeding import lots_by_recipe
 from ...services.metrics import template_fields
 from ...services.photos import list_photos
 from ...services.read.cockpit import cockpit
@@ -57,7 +58,9 @@ def tray_context(tray_uuid, **extra) -> dict:
     _free, options = slot_options(session, view.experiment.id, [view.row])
     return {"view": view, "back": back_link(view.experiment.id),
             "destinations": options[view.row.tray.id],
-            "history": rotation_history(session, tray_id=view.row.tray.id, limit=10), **extra}
+            "history": rotation_history(session, tray_id=view.row.tray.id, limit=10),
+            "lots": lots_by_recipe(session, view.experiment.id).get(view.row.recipe.code, [])
+            if view.row.recipe and view.experiment.status == "running" else [], **extra}
 
 
 @bp.get("/t/<uuid:tray_uuid>")
