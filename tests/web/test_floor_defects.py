@@ -109,8 +109,8 @@ def test_viewers_see_no_write_controls_and_the_gate_still_refuses(login_as, sess
                 f"/experiments/{exp.id}/feeding", f"/experiments/{exp.id}/observe",
                 f"/experiments/{exp.id}/rotation"):
         html = _page(client, url)
-        assert 'method="post"' not in html.split('<dialog')[0].split('action="/logout"')[-1] \
-            or 'hx-post="/p/' not in html, url
+        assert 'hx-post="/p/' not in html and 'hx-post="/t/' not in html, url
+        assert f'hx-post="/experiments/{exp.id}/' not in html, url
         assert "Fed</button>" not in html and "Feed tray" not in html, url
         assert "Feed whole tray" not in html and "Save and next" not in html, url
         assert "Skip this feed" not in html and "Move</button>" not in html, url
