@@ -209,9 +209,9 @@ def test_feeding_queue_taps_offline_land_once(page, live_server, proxy):
     exp_id, uuids, _trays = _experiment(app, plants=3)
     sign_in(page, proxy.url, next_path=f"/experiments/{exp_id}/feeding")
     proxy.refuse()
-    page.locator(f"#feed-{uuids[0]} button").tap()
+    page.locator(f"#feed-{uuids[0]} button[name=plant_uuid]").tap()
     _outbox(page, 1)
-    page.locator(f"#feed-{uuids[1]} button").tap()
+    page.locator(f"#feed-{uuids[1]} button[name=plant_uuid]").tap()
     _outbox(page, 2)
     here = page.locator("#outbox-here").inner_text()
     assert "Fed VFT-001" in here and "Fed VFT-002" in here
