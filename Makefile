@@ -7,6 +7,11 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
+# HTTPS for phones (camera, offline pages): make run HOST=0.0.0.0 CERT=grow.lan.pem KEY=grow.lan-key.pem
+CERT   ?=
+KEY    ?=
+SCHEME := $(if $(CERT),https,http)
+TLS    := $(if $(CERT),--cert $(CERT) --key $(KEY))
 
 .PHONY: install system-check run test test-postgres lint bench bench-labels bench-health clean
 
@@ -26,8 +31,8 @@ system-check:
 run: system-check install
 	$(BIN)/flask --app growapp db upgrade
 	$(BIN)/flask --app growapp seed-demo
-	@echo "growapp on http://$(HOST):$(PORT)/"
-	$(BIN)/flask --app growapp run --host $(HOST) --port $(PORT)
+	@$(BIN)/python -m growapp.addresses $(HOST) $(PORT) $(SCHEME)
+	$(BIN)/flask --app growapp run --host $(HOST) --port $(PORT) $(TLS)
 
 # TEST_DATABASE_URL picks the engine (default: a temporary SQLite file).
 test: system-check install

@@ -18,7 +18,7 @@ from ..models import AdverseEvent, Event, FeedingLog, Lot, Note, Plant, PlantMet
 from .errors import Conflict, Forbidden, Invalid, NotFound
 from .events import record_event
 from .feeding import MAX_AMOUNT_ML, MAX_NOTES, _check_inputs
-from .metrics import template_fields, validate_values
+from .metrics import describe_values, template_fields, validate_values
 from .observations import ADVERSE_KINDS, ADVERSE_NOTES_MAX, MAX_NOTE, SEVERITIES
 
 REASON_MAX = 500
@@ -193,11 +193,12 @@ def correct_measurement(session: Session, *, metric_id: int, actor: User, reason
     if not isinstance(values, dict) or not values:
         raise Invalid("Change at least one value.", {"values": ["Nothing to correct."]})
     merged = {**(metric.values or {}), **values}
-    metric.values = validate_values(template_fields(session, plant.species.category), merged)
+    fields = template_fields(session, plant.species.category)
+    metric.values = validate_values(fields, merged)
     metric.corrected_at = now
     metric.correction_reason = reason
     label = "Baseline" if metric.week_number == 0 else f"Week {metric.week_number}"
-    bits = ", ".join(f"{k} {v}" for k, v in list(metric.values.items())[:4])
+    bits = describe_values(fields, metric.values)
     _finish(session, "measurement", metric, actor=actor, reason=reason, action="corrected",
             now=now, summary=f"{label}: {bits}")
     return metric
@@ -259,10 +260,11 @@ def correct_adverse(session: Session, *, adverse_id: int, actor: User, reason: s
 
 
 def amendable(session: Session, *, plant_id: int, actor: User | None,
-              limit: int = 5) -> dict[str, list]:
+              limit: int = 5, measurements: list[PlantMetric] | None = None) -> dict[str, list]:
     """What the actor may still correct or void on one plant: the latest live feedings,
     measurements, notes and issue reports they logged (all of them for an admin).
-    Four small queries; empty for viewers."""
+    Four small queries (three when the caller already holds the plant's live
+    ``measurements``, latest week first); empty for viewers."""
     out: dict[str, list] = {k: [] for k in KINDS}
     if actor is None or not getattr(actor, "is_authenticated", False) \
             or not actor.has_role("operator"):
@@ -271,6 +273,10 @@ def amendable(session: Session, *, plant_id: int, actor: User | None,
     order = {"feeding": FeedingLog.fed_at, "measurement": PlantMetric.week_number,
              "note": Note.created_at, "adverse": AdverseEvent.observed_at}
     for kind, (model, owner, *_rest) in KINDS.items():
+        if kind == "measurement" and measurements is not None:
+            out[kind] = [m for m in measurements if m.voided_at is None
+                         and (admin or m.recorded_by_id == actor.id)][:limit]
+            continue
         stmt = select(model).where(model.plant_id == plant_id, model.voided_at.is_(None))
         if not admin:
             stmt = stmt.where(getattr(model, owner) == actor.id)

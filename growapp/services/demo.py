@@ -26,6 +26,7 @@ from ..models import (
     utcnow,
 )
 from .labels.sheet_templates import ensure_label_templates
+from .metrics import describe_values, template_fields
 from .presets import COLOURS, ensure_presets
 from .users import create_user, get_user_by_email
 
@@ -154,6 +155,7 @@ def _demo_measurements(session: Session, rng: random.Random, exp: Experiment, ad
     removed_at = {by_code[REMOVED[0]].id: started + timedelta(weeks=REMOVED[1], days=2),
                   by_code[REPLACED[0]].id: started + timedelta(weeks=REPLACED[1], days=3)}
     replacement = _replace(session, exp, admin, by_code, tray_of, removed_at)
+    fields: dict[int, list] = {}  # species id -> its metric template's fields
     for plant in [*plants, replacement]:
         tray = tray_of[plant.id]
         r, effect = recipe_index[tray.recipe_id], tray_effect[tray.id]
@@ -182,7 +184,9 @@ def _demo_measurements(session: Session, rng: random.Random, exp: Experiment, ad
             session.add(PlantMetric(plant_id=plant.id, week_number=week, values=values,
                                     recorded_by_id=admin.id, recorded_at=at))
             label = "Baseline" if week == 0 else f"Week {week}"
-            bits = ", ".join(f"{k} {v}" for k, v in list(values.items())[:4])
+            if plant.species_id not in fields:
+                fields[plant.species_id] = template_fields(session, plant.species.category)
+            bits = describe_values(fields[plant.species_id], values)
             fed_at = at - timedelta(hours=7) if week else at + timedelta(hours=1)
             lot = lot_of[tray.recipe_id]
             session.add(FeedingLog(plant_id=plant.id, recipe_id=tray.recipe_id,

@@ -325,6 +325,21 @@ def feeding_queue(session: Session, experiment_id: int, *, now: datetime | None 
                         next_at=i if budget is not None and i < len(per_tray) else None)
 
 
+def lots_by_recipe(session: Session, experiment_id: int,
+                   per_recipe: int = 5) -> dict[str, list[Lot]]:
+    """The experiment's lots by recipe code, newest first (the first is the default
+    choice when feeding). One query."""
+    out: dict[str, list[Lot]] = {}
+    for lot, code in session.execute(
+            select(Lot, Recipe.code).join(Recipe, Recipe.id == Lot.recipe_id)
+            .where(Lot.experiment_id == experiment_id)
+            .order_by(Recipe.code, Lot.prepared_at.desc(), Lot.id.desc())):
+        bucket = out.setdefault(code, [])
+        if len(bucket) < per_recipe:
+            bucket.append(lot)
+    return out
+
+
 def last_feedings(session: Session, plant_id: int, limit: int = 10) -> list[FeedingLog]:
     """The plant's last feeding logs, voided ones left out."""
     return list(session.scalars(select(FeedingLog).where(FeedingLog.plant_id == plant_id, LIVE)

@@ -104,6 +104,27 @@ def validate_values(fields: list[dict], values: dict, *, partial_ok: bool = Fals
     return clean
 
 
+def describe_values(fields: list[dict], values: dict, limit: int = 4) -> str:
+    """``Leaf count 3, Diameter 65 mm``: values in the words and units of the template
+    (an activity line a person reads, not the stored keys)."""
+    known = {f["key"]: f for f in fields}
+    bits = []
+    for key, value in list(values.items())[:limit]:
+        f = known.get(key, {})
+        label = f.get("label") or key.replace("_", " ").capitalize()
+        if isinstance(value, bool):
+            text = "yes" if value else "no"
+        elif isinstance(value, float):
+            text = f"{value:g}"
+        else:
+            text = str(value)
+        unit = f.get("unit") or ""
+        if unit and f.get("type") in ("int", "float") and unit != "1–5":
+            text = f"{text} {unit}"
+        bits.append(f"{label} {text}")
+    return ", ".join(bits)
+
+
 def template_fields(session: Session, category: str) -> list[dict]:
     fields = session.scalar(select(MetricTemplate.fields).where(
         MetricTemplate.category == category))
@@ -127,7 +148,8 @@ def record_metrics(session: Session, *, plant_uuid, week_number, values: dict, a
     if plant.status != "active":
         raise Conflict(f"{plant.plant_code} was removed; it takes no more measurements.",
                        {"plant_status": plant.status})
-    clean = validate_values(template_fields(session, plant.species.category), values)
+    fields = template_fields(session, plant.species.category)
+    clean = validate_values(fields, values)
     existing = session.scalar(select(PlantMetric).where(
         PlantMetric.plant_id == plant.id, PlantMetric.week_number == week_number))
     revived = existing is not None and existing.voided_at is not None
@@ -153,7 +175,7 @@ def record_metrics(session: Session, *, plant_uuid, week_number, values: dict, a
     existing.values = clean
     existing.recorded_at = utcnow()
     existing.recorded_by_id = actor.id
-    summary_bits = ", ".join(f"{k} {v}" for k, v in list(clean.items())[:4])
+    summary_bits = describe_values(fields, clean)
     if grade:
         if grade != plant.grade:
             plant.grade = grade

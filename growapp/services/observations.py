@@ -124,3 +124,13 @@ def observe_queue(session: Session, experiment_id: int, week: int, *,
     total, done = session.execute(select(
         func.count(Plant.id), func.count(Plant.id).filter(has_week)).where(active)).one()
     return RoundQueue(week=week, plants=plants, done=done or 0, total=total or 0)
+
+
+def previous_measurement(session: Session, plant_id: int, week: int) -> tuple[int, dict] | None:
+    """The plant's latest live measurement before ``week``: (its week, its values), for
+    "last week" beside the fields. One query."""
+    row = session.execute(select(PlantMetric.week_number, PlantMetric.values).where(
+        PlantMetric.plant_id == plant_id, PlantMetric.week_number < week,
+        PlantMetric.voided_at.is_(None))
+        .order_by(PlantMetric.week_number.desc()).limit(1)).first()
+    return (row[0], row[1] or {}) if row else None

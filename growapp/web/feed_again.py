@@ -12,7 +12,8 @@ from flask import request
 
 from ..services.errors import DomainError
 
-CARRIED = ("status", "amount", "lot_id", "notes", "reason", "plant_uuid", "next", "from")
+CARRIED = ("status", "amount", "lot_id", "notes", "reason", "plant_uuid", "tray_id", "next",
+           "from")
 
 
 def ask_first() -> bool:

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from types import MappingProxyType
 
 from flask import Flask, current_app
+from flask_login import current_user
 
 from ..http.idempotency import new_key
 from ..http.links import next_action_url
@@ -48,6 +49,7 @@ LIMITS = MappingProxyType({
     "SEVERITIES": observations.SEVERITIES,
     "SEVERITY_LABELS": observations.SEVERITY_LABELS,
     "SKIP_REASON_MAX": feeding.SKIP_REASON_MAX,
+    "UNDO_SECONDS": feeding.UNDO_SECONDS,
     "TEXT_VALUE_MAX": metrics.TEXT_VALUE_MAX,
 })
 
@@ -72,7 +74,16 @@ def _when(value: datetime | None) -> str:
     return _local(value).strftime("%Y-%m-%d %H:%M %Z")
 
 
+def _role_context() -> dict:
+    """``can_write``: whether the signed-in user may log on the floor (operator or admin).
+    Templates leave write controls out for viewers; the access gate still refuses."""
+    user = current_user
+    return {"can_write": bool(getattr(user, "is_authenticated", False)
+                              and user.has_role("operator"))}
+
+
 def init_app(app: Flask) -> None:
+    app.context_processor(_role_context)
     app.jinja_env.filters["when"] = _when
     app.jinja_env.filters["local"] = _local
     app.jinja_env.globals["TIMEZONE_SET"] = bool(app.config.get("TIMEZONE"))

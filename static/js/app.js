@@ -88,9 +88,65 @@
   function settleToasts(root) {
     (root || document).querySelectorAll("#flash .toast:not([data-timed])").forEach(function (el) {
       el.setAttribute("data-timed", "1");
-      dismissLater(el, 5000);
+      var undo = parseInt(el.getAttribute("data-undo-seconds") || "", 10);
+      if (undo > 0) countDown(el, undo); else dismissLater(el, 5000);
     });
   }
+  // An undo toast stays as long as undo is allowed (a minute), counting down.
+  function countDown(el, seconds) {
+    var left = el.querySelector("[data-undo-left]");
+    var ends = Date.now() + seconds * 1000;
+    var timer = setInterval(function () {
+      var s = Math.max(0, Math.ceil((ends - Date.now()) / 1000));
+      if (left) left.textContent = s + " s";
+      if (s <= 0 || !el.isConnected) {
+        clearInterval(timer);
+        if (el.isConnected) dismissLater(el, 0);
+      }
+    }, 1000);
+  }
+
+  // After "Save and next" (weekly round, baseline) the next plant's heading is brought
+  // into view and focused, so the code of the plant in hand is what the screen shows.
+  function arrive(root) {
+    var el = (root || document).querySelector("[data-arrive]");
+    if (!el) return;
+    el.removeAttribute("data-arrive");
+    if (el.scrollIntoView) el.scrollIntoView({ block: "start" });
+    if (el.focus) el.focus({ preventScroll: true });
+  }
+  document.addEventListener("htmx:afterSettle", function () { arrive(); });
+
+  // -/+ steppers beside number inputs (gloves: the keyboard is the hard way).
+  document.addEventListener("click", function (evt) {
+    var btn = evt.target.closest && evt.target.closest("[data-step]");
+    if (!btn) return;
+    var input = btn.parentNode.querySelector("input[type=number]");
+    if (!input) return;
+    var step = parseFloat(input.getAttribute("data-step-size") || "1");
+    var dir = btn.getAttribute("data-step") === "down" ? -1 : 1;
+    var value = input.value === "" ? parseFloat(input.getAttribute("data-start") || "0") : parseFloat(input.value);
+    if (isNaN(value)) value = 0;
+    var next = Math.round((value + dir * step) * 1000) / 1000;
+    var min = input.getAttribute("min"), max = input.getAttribute("max");
+    if (min !== null && min !== "" && next < parseFloat(min)) next = parseFloat(min);
+    if (max !== null && max !== "" && next > parseFloat(max)) next = parseFloat(max);
+    input.value = String(next);
+    input.dispatchEvent(new Event("input", { bubbles: true }));
+    input.dispatchEvent(new Event("change", { bubbles: true }));
+  });
+  // The change against last week's value, as it is typed or stepped.
+  document.addEventListener("input", function (evt) {
+    var input = evt.target;
+    if (!input.matches || !input.matches("input[data-previous]")) return;
+    var out = document.getElementById(input.id + "-change");
+    if (!out) return;
+    var prev = parseFloat(input.getAttribute("data-previous"));
+    var now = parseFloat(input.value);
+    if (input.value === "" || isNaN(now) || isNaN(prev)) { out.textContent = ""; return; }
+    var d = Math.round((now - prev) * 1000) / 1000;
+    out.textContent = d === 0 ? "no change" : (d > 0 ? "+" : "\u2212") + Math.abs(d);
+  });
   function showCurrentTab() {
     // The experiment nav scrolls sideways on a phone: bring the current page into view.
     var current = document.querySelector(".context-nav [aria-current=page]");
@@ -112,7 +168,7 @@
   document.addEventListener("htmx:afterSettle", loadScanner);
   window.growapp = window.growapp || {};
   window.growapp.toast = toast;
-  document.addEventListener("DOMContentLoaded", function () { settleToasts(); showCurrentTab(); });
+  document.addEventListener("DOMContentLoaded", function () { settleToasts(); showCurrentTab(); arrive(); });
   document.addEventListener("htmx:afterSettle", showCurrentTab);
   document.addEventListener("htmx:afterSettle", function () { settleToasts(); });
 })();

@@ -50,7 +50,7 @@ def test_scan_sign_in_feed_and_see_it_logged(page, live_server):
     assert page.locator("#plant-bar .plant-code-big").inner_text() == "VFT-001"
     assert "Feed — never fed" in page.locator(".next-actions").inner_text()
     assert small_targets(page) == []
-    page.get_by_role("button", name="Fed ✓").tap()
+    page.get_by_role("button", name="Fed", exact=True).tap()
     page.locator("#flash .toast", has_text="Fed.").wait_for()
     activity = page.locator("#plant-activity")
     assert "Fed R0 (lot L-01), 50 ml" in activity.inner_text()

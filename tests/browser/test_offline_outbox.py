@@ -72,7 +72,7 @@ def test_taps_made_while_refused_wait_then_land_once(page, live_server, proxy):
     sign_in(page, proxy.url, next_path=f"/p/{uuids[0]}")
     _outbox(page, 0, 0)
     proxy.refuse()
-    page.get_by_role("button", name="Fed ✓").tap()
+    page.get_by_role("button", name="Fed", exact=True).tap()
     _outbox(page, 1)
     assert "Fed VFT-001" in page.locator("#outbox-here").inner_text()
     page.locator("#flash .toast", has_text="kept on this phone").first.wait_for()
@@ -97,7 +97,7 @@ def test_a_tap_whose_answer_was_lost_lands_once(page, live_server, proxy):
     sign_in(page, proxy.url, next_path=f"/p/{uuids[1]}")
     _outbox(page, 0)
     proxy.drop_answers()
-    page.get_by_role("button", name="Fed ✓").tap()
+    page.get_by_role("button", name="Fed", exact=True).tap()
     _outbox(page, 1)
     assert proxy.dropped >= 1
     assert _count(app, FeedingLog, uuids[1]) == 1  # it reached the server; the answer did not
@@ -142,7 +142,7 @@ def test_a_replay_refused_by_a_rule_stays_listed(page, live_server, proxy):
     exp_id, uuids, _trays = _experiment(app)
     sign_in(page, proxy.url, next_path=f"/p/{uuids[0]}")
     proxy.refuse()
-    page.get_by_role("button", name="Fed ✓").tap()
+    page.get_by_role("button", name="Fed", exact=True).tap()
     _outbox(page, 1)
     _stop(app, exp_id)  # meanwhile, someone stops the experiment
     proxy.pass_through()
@@ -209,9 +209,9 @@ def test_feeding_queue_taps_offline_land_once(page, live_server, proxy):
     exp_id, uuids, _trays = _experiment(app, plants=3)
     sign_in(page, proxy.url, next_path=f"/experiments/{exp_id}/feeding")
     proxy.refuse()
-    page.locator(f"#feed-{uuids[0]} button").tap()
+    page.locator(f"#feed-{uuids[0]} button[name=plant_uuid]").tap()
     _outbox(page, 1)
-    page.locator(f"#feed-{uuids[1]} button").tap()
+    page.locator(f"#feed-{uuids[1]} button[name=plant_uuid]").tap()
     _outbox(page, 2)
     here = page.locator("#outbox-here").inner_text()
     assert "Fed VFT-001" in here and "Fed VFT-002" in here
@@ -228,7 +228,7 @@ def test_signing_out_with_waiting_taps_warns_and_clears_cached_pages(page, live_
     page.reload()
     page.wait_for_function("async () => !!(await caches.match(location.href))")
     proxy.refuse_posts()  # pages load, taps cannot be sent
-    page.get_by_role("button", name="Fed ✓").tap()
+    page.get_by_role("button", name="Fed", exact=True).tap()
     _outbox(page, 1)
     page.goto(f"{proxy.url}/profile")
     _outbox(page, 1)

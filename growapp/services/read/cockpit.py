@@ -7,7 +7,7 @@ import uuid as uuid_mod
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import String, cast, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased, joinedload
 
 from ...models import (
@@ -18,9 +18,14 @@ from ...models import (
     Lot,
     Plant,
     PlantMetric,
+    Slot,
+    Tent,
+    Tray,
+    TrayPlant,
+    User,
     utcnow,
 )
-from ..clock import zone_of
+from ..clock import day_start, zone_of
 from ..errors import NotFound
 from ..observations import current_week
 from ..plants import Location, locations
@@ -56,8 +61,43 @@ NEXT_ACTION_KEYS = ("baseline", "grade", "place", "tray_recipe", "feed", "measur
 
 
 @dataclass
+class LastFeeding:
+    """The plant's latest live feeding log, fed or skipped, with who logged it."""
+
+    status: str
+    at: datetime
+    by: str
+    reason: str = ""
+
+
+@dataclass
+class Neighbour:
+    uuid: str
+    code: str
+    tray_code: str
+
+
+@dataclass
+class Neighbours:
+    """Where the plant sits in the walk through the trays (tent, tray, plant code: the
+    feeding queue's order) and the plants either side of it."""
+
+    position: int
+    in_tray: int
+    tray_code: str
+    previous: Neighbour | None = None
+    next: Neighbour | None = None
+
+
+@dataclass
 class Cockpit(PlantView):
     last_fed_at: datetime | None = None
+    last_feeding: LastFeeding | None = None
+    skipped_today: bool = False
+    metrics: list[PlantMetric] = field(default_factory=list)  # live, latest week first
+    measured_by: dict[int, str] = field(default_factory=dict)  # metric id → who
+    neighbours: Neighbours | None = None
+    recent_by: dict[int, str] = field(default_factory=dict)  # event id → who
     weeks: set[int] = field(default_factory=set)
     open_adverse: list[AdverseEvent] = field(default_factory=list)
     lots: list[Lot] = field(default_factory=list)
@@ -67,6 +107,11 @@ class Cockpit(PlantView):
     @property
     def days_since_fed(self) -> int | None:
         return None if self.last_fed_at is None else (utcnow() - self.last_fed_at).days
+
+    def previous_values(self, week: int) -> tuple[int, dict] | None:
+        """The latest live measurement before ``week``: (its week, its values)."""
+        earlier = [m for m in self.metrics if m.week_number < week]
+        return (earlier[0].week_number, earlier[0].values or {}) if earlier else None
 
 
 def _ago(days: int | None) -> str:
@@ -91,7 +136,8 @@ def next_actions(c: Cockpit) -> list[NextAction]:
         out.append(NextAction("tray_recipe", f"Give tray {loc.tray.code} a recipe", **ids,
                               tray_id=loc.tray.id))
     if exp.status == "running":
-        due = c.days_since_fed is None or c.days_since_fed >= exp.feeding_window_days
+        due = (c.days_since_fed is None or c.days_since_fed >= exp.feeding_window_days) \
+            and not c.skipped_today  # the queue drops a plant skipped today; so does this
         if loc.placed and loc.recipe is not None and due:
             out.append(NextAction("feed", f"Feed — {_ago(c.days_since_fed)}", **ids,
                                   detail=f"{loc.recipe.code} · window {exp.feeding_window_days} d"))
@@ -106,55 +152,126 @@ def next_actions(c: Cockpit) -> list[NextAction]:
     return out
 
 
-def _plant(session: Session, plant_uuid) -> Plant:
-    """The plant with its species and experiment, in one query."""
+def _aware(value) -> datetime | None:
+    """Scalar subqueries can lose the column type (SQLite hands back text)."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value is not None and value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value
+
+
+def _plant(session: Session, plant_uuid) -> tuple[Plant, dict]:
+    """The plant with its species and experiment, its last feed and its replacement links:
+    one query (the facts ride along as scalar subqueries)."""
     try:
         key = uuid_mod.UUID(str(plant_uuid))
     except ValueError as exc:
         raise NotFound("No plant has that code.") from exc
-    plant = session.scalar(select(Plant).where(Plant.uuid == key).options(
-        joinedload(Plant.species, innerjoin=True), joinedload(Plant.experiment, innerjoin=True)))
-    if plant is None:
-        raise NotFound("No plant has that code.")
-    return plant
-
-
-def _facts(session: Session, plant: Plant) -> tuple[datetime | None, set[int], dict]:
-    """Last feed, measured weeks and replacement links: one query of scalar subqueries."""
     other = aliased(Plant)
-    last_fed, weeks, replaced_by, replaces = session.execute(select(
-        select(func.max(FeedingLog.fed_at)).where(
-            FeedingLog.plant_id == plant.id, FeedingLog.status == "fed",
-            FeedingLog.voided_at.is_(None)).scalar_subquery(),
-        select(func.aggregate_strings(cast(PlantMetric.week_number, String), ",")).where(
-            PlantMetric.plant_id == plant.id, PlantMetric.voided_at.is_(None))
+    live = (FeedingLog.plant_id == Plant.id, FeedingLog.voided_at.is_(None))
+    latest = (FeedingLog.fed_at.desc(), FeedingLog.id.desc())
+    row = session.execute(select(
+        Plant,
+        select(func.max(FeedingLog.fed_at)).where(*live, FeedingLog.status == "fed")
         .scalar_subquery(),
-        select(other.uuid).where(other.id == plant.replaced_by_id).scalar_subquery(),
-        select(other.uuid).where(other.replaced_by_id == plant.id).scalar_subquery(),
-    )).one()
-    if last_fed is not None and last_fed.tzinfo is None:  # scalar subqueries lose the type
-        last_fed = last_fed.replace(tzinfo=UTC)
-    elif isinstance(last_fed, str):
-        last_fed = datetime.fromisoformat(last_fed).replace(tzinfo=UTC)
-    return (last_fed, {int(w) for w in (weeks or "").split(",") if w},
-            {"replaced_by": replaced_by, "replaces": replaces})
+        select(FeedingLog.status).where(*live).order_by(*latest).limit(1).scalar_subquery(),
+        select(FeedingLog.fed_at).where(*live).order_by(*latest).limit(1).scalar_subquery(),
+        select(FeedingLog.reason).where(*live).order_by(*latest).limit(1).scalar_subquery(),
+        select(User.display_name).join(FeedingLog, FeedingLog.user_id == User.id)
+        .where(*live).order_by(*latest).limit(1).scalar_subquery(),
+        select(other.uuid).where(other.id == Plant.replaced_by_id).scalar_subquery(),
+        select(other.uuid).where(other.replaced_by_id == Plant.id).scalar_subquery(),
+    ).where(Plant.uuid == key).options(
+        joinedload(Plant.species, innerjoin=True),
+        joinedload(Plant.experiment, innerjoin=True))).one_or_none()
+    if row is None:
+        raise NotFound("No plant has that code.")
+    plant, last_fed, status, at, reason, by, replaced_by, replaces = row
+    at = _aware(at)
+    return plant, {
+        "last_fed_at": _aware(last_fed),
+        "last_feeding": LastFeeding(status, at, by or "someone", reason or "")
+        if status and at else None,
+        "links": {"replaced_by": _uuid(replaced_by), "replaces": _uuid(replaces)}}
+
+
+def _uuid(value):
+    if value is None or isinstance(value, uuid_mod.UUID):
+        return value
+    return uuid_mod.UUID(str(value))
+
+
+def _metrics(session: Session, plant_id: int) -> tuple[list[PlantMetric], dict[int, str]]:
+    """Every live measurement of the plant (one per week, so bounded by the trial's
+    length), latest week first, with who recorded it: one query."""
+    rows = session.execute(
+        select(PlantMetric, User.display_name)
+        .outerjoin(User, User.id == PlantMetric.recorded_by_id)
+        .where(PlantMetric.plant_id == plant_id, PlantMetric.voided_at.is_(None))
+        .order_by(PlantMetric.week_number.desc(), PlantMetric.id.desc())).all()
+    return [m for m, _ in rows], {m.id: name or "someone" for m, name in rows}
+
+
+def _neighbours(session: Session, plant: Plant, loc: Location) -> Neighbours | None:
+    """The plants before and after this one in the walk through the trays: one query with
+    window functions that hands back a single row, whatever the trial's size."""
+    if not loc.placed or plant.status != "active":
+        return None
+    walk = (Tent.code, func.length(Tray.code), Tray.code, Plant.plant_code)
+    ordered = (select(
+        Plant.id.label("id"), Tray.code.label("tray_code"),
+        func.lag(Plant.uuid).over(order_by=walk).label("prev_uuid"),
+        func.lag(Plant.plant_code).over(order_by=walk).label("prev_code"),
+        func.lag(Tray.code).over(order_by=walk).label("prev_tray"),
+        func.lead(Plant.uuid).over(order_by=walk).label("next_uuid"),
+        func.lead(Plant.plant_code).over(order_by=walk).label("next_code"),
+        func.lead(Tray.code).over(order_by=walk).label("next_tray"),
+        func.row_number().over(partition_by=Tray.id, order_by=Plant.plant_code)
+        .label("position"),
+        func.count(Plant.id).over(partition_by=Tray.id).label("in_tray"))
+        .join(TrayPlant, TrayPlant.plant_id == Plant.id)
+        .join(Tray, Tray.id == TrayPlant.tray_id)
+        .outerjoin(Slot, Slot.id == Tray.slot_id).outerjoin(Tent, Tent.id == Slot.tent_id)
+        .where(Plant.experiment_id == plant.experiment_id, Plant.status == "active")
+        .subquery())
+    r = session.execute(select(ordered).where(ordered.c.id == plant.id)).one_or_none()
+    if r is None:
+        return None
+    return Neighbours(
+        position=r.position, in_tray=r.in_tray, tray_code=r.tray_code,
+        previous=Neighbour(str(_uuid(r.prev_uuid)), r.prev_code, r.prev_tray)
+        if r.prev_uuid else None,
+        next=Neighbour(str(_uuid(r.next_uuid)), r.next_code, r.next_tray)
+        if r.next_uuid else None)
 
 
 def cockpit(session: Session, plant_uuid, *, now: datetime | None = None) -> Cockpit:
-    plant = _plant(session, plant_uuid)
+    plant, facts = _plant(session, plant_uuid)
     experiment = plant.experiment
     loc = locations(session, [plant.id])[plant.id]
-    recent = list(session.scalars(select(Event).where(Event.plant_id == plant.id)
-                                  .order_by(Event.at.desc(), Event.id.desc()).limit(RECENT)))
-    last_fed, weeks, links = _facts(session, plant)
+    rows = session.execute(select(Event, User.display_name)
+                           .outerjoin(User, User.id == Event.user_id)
+                           .where(Event.plant_id == plant.id)
+                           .order_by(Event.at.desc(), Event.id.desc()).limit(RECENT)).all()
+    recent = [e for e, _ in rows]
+    metrics, measured_by = _metrics(session, plant.id)
+    tz = zone_of(session)
+    last = facts["last_feeding"]
+    skipped_today = last is not None and last.status == "skipped" \
+        and last.at >= day_start(tz, now)
     adverse = list(session.scalars(select(AdverseEvent).where(
         AdverseEvent.plant_id == plant.id, AdverseEvent.resolved_at.is_(None),
         AdverseEvent.voided_at.is_(None))
         .order_by(AdverseEvent.observed_at.desc()).limit(5)))
     lots = list(session.scalars(select(Lot).where(Lot.recipe_id == loc.recipe.id)
                                 .order_by(Lot.prepared_at.desc()).limit(5))) if loc.recipe else []
-    c = Cockpit(plant=plant, experiment=experiment, location=loc, links=links, recent=recent,
-                last_fed_at=last_fed, weeks=weeks, open_adverse=adverse, lots=lots,
-                week=current_week(experiment, now, tz=zone_of(session)))
+    c = Cockpit(plant=plant, experiment=experiment, location=loc, links=facts["links"],
+                recent=recent, recent_by={e.id: name for e, name in rows if name},
+                last_fed_at=facts["last_fed_at"], last_feeding=last,
+                skipped_today=skipped_today, metrics=metrics, measured_by=measured_by,
+                weeks={m.week_number for m in metrics}, open_adverse=adverse, lots=lots,
+                neighbours=_neighbours(session, plant, loc),
+                week=current_week(experiment, now, tz=tz))
     c.actions = next_actions(c)
     return c

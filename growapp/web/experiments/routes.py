@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -129,9 +131,12 @@ def roster_page(experiment_id: int):
 def _lifecycle(experiment_id: int, action):
     def panel(**extra):
         session = db.session
+        here = urlsplit(request.headers.get("HX-Current-URL", "")).path
         return render_template("experiments/_status_panel.html",
                                experiment=exp_service.get_experiment(session, experiment_id),
-                               summary=status_summary(session, experiment_id), **extra)
+                               summary=status_summary(session, experiment_id),
+                               bar_endpoint="experiments.setup" if here.endswith("/setup")
+                               else "experiments.overview", **extra)
 
     def done(experiment):
         verb = {"running": "is running", "stopped": "is stopped"}[experiment.status]

@@ -7,6 +7,7 @@ from flask import render_template, request, url_for
 from ...extensions import db
 from ...http.htmx import safe_next
 from ...services.errors import NotFound
+from ...services.feeding import lots_by_recipe
 from ...services.metrics import template_fields
 from ...services.read.cockpit import cockpit
 from ...services.read.find import find_by_code
@@ -60,6 +61,8 @@ def tray_context(tray_uuid, **extra) -> dict:
     return {"view": view, "back": back_link(view.experiment.id),
             "destinations": options[view.row.tray.id],
             "history": rotation_history(session, tray_id=view.row.tray.id, limit=10),
+            "lots": lots_by_recipe(session, view.experiment.id).get(view.row.recipe.code, [])
+            if view.row.recipe and view.experiment.status == "running" else [],
             **_story(session, view.experiment, view.plants), **extra}
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import render_template, request, url_for
+from flask import make_response, render_template, request, url_for
 from flask_login import current_user
 
 from ...extensions import db
@@ -40,7 +40,8 @@ def _feeding_page(experiment_id: int, at: int = 0) -> dict:
     groups: dict = {}
     for item in queue.due:
         groups.setdefault((item.tent_code, item.tray_code), []).append(item)
-    return {"queue": queue, "groups": groups}
+    return {"queue": queue, "groups": groups,
+            "lots": feeding_service.lots_by_recipe(db.session, experiment_id)}
 
 
 def _feeding_context(experiment_id: int, at: int = 0, **extra) -> dict:
@@ -83,27 +84,45 @@ def _feeding_write(experiment_id: int, action, message, key=FROM_FORM):
 
 @bp.post("/feeding/plants/<uuid:plant_uuid>")
 def feed_plant(experiment_id: int, plant_uuid):
+    """One plant fed, or skipped with a reason (``status=skipped``)."""
+    form = request.form
+    status = form.get("status") or "fed"
     return _feeding_write(experiment_id, lambda: feeding_service.log_feeding(
-        db.session, plant_uuid=plant_uuid, actor=current_user,
-        lot_id=int_or_none(request.form.get("lot_id")), ask_if_recent=ask_first()),
-        lambda logs: f"Fed {get_plant(db.session, plant_uuid).plant_code}.")
+        db.session, plant_uuid=plant_uuid, actor=current_user, status=status,
+        reason=form.get("reason"), lot_id=int_or_none(form.get("lot_id")),
+        ask_if_recent=ask_first()),
+        lambda logs: ("Fed " if status == "fed" else "Skipped ")
+        + f"{get_plant(db.session, plant_uuid).plant_code}"
+        + (f": {logs[0].reason}" if status != "fed" else "") + ".")
 
 
 @bp.post("/feeding/plants")
 def feed_listed_plant(experiment_id: int):
-    """The queue's per-tray form: the tapped button carries the plant. One key per rendered
-    form, made per plant, so a double tap logs once and the next plant still logs."""
+    """The queue's per-tray form: the tapped button carries the plant (or the tray, for
+    "Feed tray"), the form the lot. One key per rendered form, made per plant, so a double
+    tap logs once and the next plant still logs."""
     plant_uuid = request.form.get("plant_uuid") or ""
-    key = f"{form_key()}:{plant_uuid}" if form_key() else None
+    tray_id = int_or_none(request.form.get("tray_id")) if not plant_uuid else None
+    lot_id = int_or_none(request.form.get("lot_id"))
+    which = plant_uuid or f"tray-{tray_id}"
+    key = f"{form_key()}:{which}" if form_key() else None
 
     def action():
+        if tray_id is not None:
+            return feeding_service.feed_tray(db.session, tray_id=tray_id, actor=current_user,
+                                             lot_id=lot_id, ask_if_recent=ask_first())
         if not plant_uuid:
             raise Invalid("Tap a plant to feed.", {"plant_uuid": ["Choose a plant."]})
         return feeding_service.log_feeding(db.session, plant_uuid=plant_uuid,
-                                           actor=current_user, ask_if_recent=ask_first())
+                                           actor=current_user, lot_id=lot_id,
+                                           ask_if_recent=ask_first())
 
-    return _feeding_write(experiment_id, action, lambda logs: "Fed "
-                          f"{get_plant(db.session, plant_uuid).plant_code}.", key=key)
+    def message(logs):
+        if tray_id is not None:
+            return f"Fed {len(logs)} plants."
+        return f"Fed {get_plant(db.session, plant_uuid).plant_code}."
+
+    return _feeding_write(experiment_id, action, message, key=key)
 
 
 @bp.post("/feeding/trays/<int:tray_id>")
@@ -116,10 +135,11 @@ def feed_tray(experiment_id: int, tray_id: int):
 
 # Rotation --------------------------------------------------------------------------------
 
-def _rotation_context(experiment_id: int, **extra) -> dict:
+def _rotation_context(experiment_id: int, *, armed: bool = True, **extra) -> dict:
+    """``armed=False`` after a move: the tray just moved is no longer picked."""
     session = db.session
     tents, trays = list_tents(session, experiment_id), list_trays(session, experiment_id)
-    picked = int_or_none(request.values.get("tray"))
+    picked = int_or_none(request.values.get("tray")) if armed else None
     return {**_base(experiment_id), "tent_map": tent_map(tents, trays),
             "trays": [r for r in trays if r.slot], "picked": next(
                 (r for r in trays if r.tray.id == picked), None),
@@ -147,9 +167,13 @@ def rotate(experiment_id: int):
 
     def done(logs):
         text = "Swapped." if len(logs) > 1 else "Moved."
-        return respond(fragment="rounds/_rotation.html", flash_message=text,
-                       redirect_to=url_for("rounds.rotation", experiment_id=experiment_id),
-                       **_rotation_context(experiment_id, message=text))
+        here = url_for("rounds.rotation", experiment_id=experiment_id)
+        resp = make_response(respond(fragment="rounds/_rotation.html", flash_message=text,
+                                     redirect_to=here,
+                                     **_rotation_context(experiment_id, armed=False,
+                                                         message=text)))
+        resp.headers["HX-Replace-Url"] = here  # not ?tray=…: a reload must not re-arm it
+        return resp
 
     return page_write(action, done=done, problem=lambda exc: render(
         "rounds/rotation.html", "rounds/_rotation.html",
@@ -176,6 +200,8 @@ def _observe_context(experiment_id: int, week: int | None = None, plant_uuid=Non
     plant = plant or (queue.plants[0] if queue.plants else None)
     return {**base, "week": week, "queue": queue, "plant": plant,
             "fields": template_fields(session, plant.species.category) if plant else [],
+            "previous": obs_service.previous_measurement(session, plant.id, week)
+            if plant else None,
             "values": {}, "errors": {}, "current_week": now_week,
             **extra}
 
