@@ -232,7 +232,7 @@ def test_signing_out_with_waiting_taps_warns_and_clears_cached_pages(page, live_
     _outbox(page, 1)
     page.goto(f"{proxy.url}/profile")
     _outbox(page, 1)
-    page.get_by_role("button", name="Sign out").tap()
+    page.locator("form[data-signout] button").tap()  # not a device's own
     dialog = page.locator("#signout-dialog")
     dialog.wait_for()
     assert "1 tap not sent — send them now?" in dialog.inner_text()
@@ -240,7 +240,7 @@ def test_signing_out_with_waiting_taps_warns_and_clears_cached_pages(page, live_
     assert "/profile" in page.url
 
     proxy.pass_through()
-    page.get_by_role("button", name="Sign out").tap()
+    page.locator("form[data-signout] button").tap()  # not a device's own
     dialog.get_by_role("button", name="Send now").tap()
     page.wait_for_url(re.compile(r"/login"))
     assert _count(app, FeedingLog, uuids[0]) == 1
