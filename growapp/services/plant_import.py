@@ -72,10 +72,10 @@ class ImportResult:
                 "error_rows": self.error_count, "rows": [r.as_dict() for r in self.rows]}
 
 
-def decode_csv(data: bytes) -> str:
+def decode_csv(data: bytes, max_bytes: int = MAX_BYTES) -> str:
     """UTF-8 (with or without BOM) or Windows-1252 text; refuses big or binary files."""
-    if len(data) > MAX_BYTES:
-        raise FileTooLarge(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB. "
+    if len(data) > max_bytes:
+        raise FileTooLarge(f"The file is larger than {max_bytes // (1024 * 1024)} MB. "
                            "Split it into smaller files.")
     if b"\x00" in data[:8192]:
         raise Invalid("That file is not a CSV text file.",

@@ -68,39 +68,55 @@ def get_tent(session: Session, tent_id: int) -> Tent:
     return tent
 
 
+def tent_slot_ids(session: Session, tent: Tent, items: list[dict]) -> set[int]:
+    """The slots named by ``items`` that are in the tent (one statement, or none)."""
+    slot_ids = {i.get("slot_id") for i in items if i.get("slot_id") is not None}
+    return set(session.scalars(select(Slot.id).where(
+        Slot.tent_id == tent.id, Slot.id.in_(slot_ids)))) if slot_ids else set()
+
+
+def check_item(tent: Tent, item: dict, *, now: datetime, source: str,
+               tent_slots: set[int]) -> tuple[dict | None, dict[str, list[str]]]:
+    """One reading checked: ``(row to store, None-if-bad; errors by field)``. The one
+    check every way in uses (API, page, MQTT, CSV import and its dry run)."""
+    errors: dict[str, list[str]] = {}
+    quantity = item.get("quantity")
+    try:
+        value = to_canonical(quantity, item.get("value"), item.get("unit"))
+    except ValueError as exc:
+        where = ("quantity" if quantity not in QUANTITIES else
+                 "unit" if "unit" in str(exc) else "value")
+        errors.setdefault(where, []).append(str(exc))
+        value = None
+    try:
+        at = parse_at(item.get("at"), now=now)
+    except ValueError as exc:
+        errors.setdefault("at", []).append(str(exc))
+        at = None
+    slot_id = item.get("slot_id")
+    if slot_id is not None and slot_id not in tent_slots:
+        errors.setdefault("slot_id", []).append(f"Slot {slot_id} is not in tent {tent.code}.")
+    if errors:
+        return None, errors
+    # a person's reading never collides with the tent sensor's (delivered by API, MQTT or
+    # a logger's CSV: the same reading by two paths is stored once)
+    sensor = item.get("sensor") or (f"slot:{slot_id}" if slot_id else
+                                    "manual" if source == "manual" else "")
+    return ({"tent_id": tent.id, "slot_id": slot_id, "sensor": sensor[:120],
+             "quantity": quantity, "value": value, "at": at.replace(microsecond=0)}, {})
+
+
 def _check(session: Session, tent: Tent, items: list[dict], now: datetime,
            source: str) -> list[dict]:
     errors: dict[str, list[str]] = {}
     rows = []
-    slot_ids = {i.get("slot_id") for i in items if i.get("slot_id") is not None}
-    tent_slots = set(session.scalars(select(Slot.id).where(
-        Slot.tent_id == tent.id, Slot.id.in_(slot_ids)))) if slot_ids else set()
+    tent_slots = tent_slot_ids(session, tent, items)
     for n, item in enumerate(items):
-        quantity = item.get("quantity")
-        try:
-            value = to_canonical(quantity, item.get("value"), item.get("unit"))
-        except ValueError as exc:
-            where = ("quantity" if quantity not in QUANTITIES else
-                     "unit" if "unit" in str(exc) else "value")
-            errors.setdefault(f"{n}.{where}", []).append(str(exc))
-            value = None
-        try:
-            at = parse_at(item.get("at"), now=now)
-        except ValueError as exc:
-            errors.setdefault(f"{n}.at", []).append(str(exc))
-            at = None
-        slot_id = item.get("slot_id")
-        if slot_id is not None and slot_id not in tent_slots:
-            errors.setdefault(f"{n}.slot_id", []).append(
-                f"Slot {slot_id} is not in tent {tent.code}.")
-        if value is not None and at is not None:
-            # a person's reading never collides with the tent sensor's (delivered by API,
-            # MQTT or a logger's CSV: the same reading by two paths is stored once)
-            sensor = item.get("sensor") or (f"slot:{slot_id}" if slot_id else
-                                            "manual" if source == "manual" else "")
-            rows.append({"tent_id": tent.id, "slot_id": slot_id, "sensor": sensor[:120],
-                         "quantity": quantity, "value": value,
-                         "at": at.replace(microsecond=0)})
+        row, problems = check_item(tent, item, now=now, source=source, tent_slots=tent_slots)
+        for where, msgs in problems.items():
+            errors.setdefault(f"{n}.{where}", []).extend(msgs)
+        if row is not None:
+            rows.append(row)
     if errors:
         raise Invalid(f"{len(errors)} of the readings cannot be stored; nothing was stored.",
                       errors)
@@ -125,9 +141,17 @@ def ingest_readings(session: Session, *, tent_id: int, items: list[dict], source
         raise Invalid(f"Send at most {MAX_BATCH} readings at a time.",
                       {"body": [f"At most {MAX_BATCH} readings."]})
     rows = _check(session, tent, items, now, source)
+    return store_checked(session, tent=tent, rows=rows, source=source, actor=actor,
+                         received=len(items))
+
+
+def store_checked(session: Session, *, tent: Tent, rows: list[dict], source: str,
+                  actor: User | None, received: int) -> Ingested:
+    """Store rows that ``check_item`` made (any number, in chunks): one audited batch row,
+    a reading already stored is skipped, the roll-ups get only what was inserted."""
     unique = {(r["quantity"], r["at"], r["sensor"]): r for r in rows}
     rows = list(unique.values())
-    batch = ReadingBatch(tent_id=tent.id, source=source, received=len(items), stored=0,
+    batch = ReadingBatch(tent_id=tent.id, source=source, received=received, stored=0,
                          first_at=min(r["at"] for r in rows), last_at=max(r["at"] for r in rows),
                          user_id=actor.id if actor else None)
     session.add(batch)
@@ -147,10 +171,10 @@ def ingest_readings(session: Session, *, tent_id: int, items: list[dict], source
                      experiment_id=tent.experiment_id,
                      summary=_summary(tent, source, stored),
                      payload={"tent_id": tent.id, "batch_id": batch.id, "source": source,
-                              "stored": len(stored), "received": len(items)})
+                              "stored": len(stored), "received": received})
     session.flush()
     stored.sort(key=lambda r: (r["at"], r["quantity"]))
-    return Ingested(batch=batch, received=len(items), stored=stored)
+    return Ingested(batch=batch, received=received, stored=stored)
 
 
 def _summary(tent: Tent, source: str, stored: list[dict]) -> str:
