@@ -33,11 +33,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from ..extensions import sqlite_write_intent
 from ..models import SensorMapping, Tent
 from ..services.environment import topics
+from ..services.environment.mappings import mappings_version
 from ..services.environment.readings import ingest_readings
 from ..services.errors import DomainError, Invalid
 
 log = logging.getLogger(__name__)
 REFRESH_SECONDS = 30.0  # how often tents and device mappings are read again
+VERSION_SECONDS = 1.0  # how often a changed mapping is looked for (one cheap statement)
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,8 @@ class Subscriber:
         self._mappings: dict[str, SensorMapping] = {}
         self._subscribed: set[str] = set()
         self._refreshed = 0.0
+        self._version: tuple | None = None
+        self._version_checked = 0.0
         self.client = mqtt.Client(CallbackAPIVersion.VERSION2,
                                   client_id=client_id or f"growapp-{uuid.uuid4().hex[:10]}",
                                   protocol=mqtt.MQTTv5)
@@ -102,10 +106,15 @@ class Subscriber:
         if new:
             self.client.subscribe([(self._share(t), SubscribeOptions(qos=1)) for t in new])
             self._subscribed.update(new)
+        gone = sorted(self._subscribed - set(topics_))
+        if gone:  # a mapping removed: its device's messages are no tent's any more
+            self.client.unsubscribe([self._share(t) for t in gone])
+            self._subscribed.difference_update(gone)
 
     def refresh(self) -> None:
         """Read tents and device mappings again; subscribe to newly mapped topics."""
         with self.factory() as session:
+            self._version = mappings_version(session)
             self._tents = {(e, c): i for i, e, c in session.execute(
                 select(Tent.id, Tent.experiment_id, Tent.code))}
             mappings = session.scalars(select(SensorMapping)).all()
@@ -163,7 +172,7 @@ class Subscriber:
 
     def flush(self) -> int:
         """Store everything queued. Returns how many readings were stored."""
-        if time.monotonic() - self._refreshed > REFRESH_SECONDS:
+        if time.monotonic() - self._refreshed > REFRESH_SECONDS or self._mappings_changed():
             self.refresh()
         by_tent: dict[int, list[dict]] = defaultdict(list)
         unknown = False
@@ -190,6 +199,15 @@ class Subscriber:
                 stored += self._store(tent_id, items[start:start + 1000])
         self.stored += stored
         return stored
+
+    def _mappings_changed(self) -> bool:
+        """A mapping added, removed or edited since the last refresh (checked every
+        VERSION_SECONDS), so a new device topic is subscribed without a restart."""
+        if time.monotonic() - self._version_checked < VERSION_SECONDS:
+            return False
+        self._version_checked = time.monotonic()
+        with self.factory() as session:
+            return mappings_version(session) != self._version
 
     def _store(self, tent_id: int, items: list[dict]) -> int:
         for _attempt in range(2):

@@ -11,4 +11,4 @@ def _globals(state) -> None:
     state.app.jinja_env.globals["tent_alerts"] = tent_alerts
 
 
-from . import routes  # noqa: E402,F401
+from . import imports, routes, setup  # noqa: E402,F401

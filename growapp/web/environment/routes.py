@@ -12,6 +12,7 @@ from ...http.htmx import render
 from ...services import experiments as exp_service
 from ...services.clock import zone_of
 from ...services.environment import alerts as alert_svc
+from ...services.environment import mappings as mapping_svc
 from ...services.environment import readings as reading_svc
 from ...services.environment.topics import tent_topic
 from ...services.environment.units import QUANTITIES, fmt
@@ -21,7 +22,7 @@ from ...services.read.readiness import status_summary
 from ..writes import page_write, respond
 from . import bp
 from .charts import env_chart
-from .forms import RangeForm, ReadingForm
+from .forms import MappingForm, RangeForm, ReadingForm, SettingsForm
 
 
 def _env(experiment_id: int, tent_id: int):
@@ -52,7 +53,12 @@ def _context(experiment_id: int, tent_id: int, **extra) -> dict:
             "quantities": QUANTITIES, "fmt": fmt, "zone": zone,
             "mqtt_topic": tent_topic(env.tent, current_app.config["MQTT_TOPIC_PREFIX"]),
             "form": extra.pop("form", None) or ReadingForm(formdata=None),
-            "range_form": extra.pop("range_form", None) or RangeForm(formdata=None), **extra}
+            "range_form": extra.pop("range_form", None) or RangeForm(formdata=None),
+            "mappings": mapping_svc.list_mappings(session, tent_id=tent_id),
+            "settings_form": extra.pop("settings_form", None) or SettingsForm(
+                formdata=None, lux_factor=env.lux_factor, stale_minutes=env.stale_minutes),
+            "mapping_form": extra.pop("mapping_form", None) or MappingForm(formdata=None),
+            **extra}
 
 
 @bp.get("")
@@ -64,6 +70,21 @@ def _done(experiment_id: int, tent_id: int, message: str):
     url = url_for("environment.page", experiment_id=experiment_id, tent_id=tent_id)
     return respond(fragment="environment/_panel.html", redirect_to=url, flash_message=message,
                    message=message, **_context(experiment_id, tent_id))
+
+
+def _region_done(experiment_id: int, tent_id: int, fragment: str, message: str):
+    """After a write to one region of the page (setup, import): that region for htmx."""
+    url = url_for("environment.page", experiment_id=experiment_id, tent_id=tent_id)
+    return respond(fragment=fragment, redirect_to=url, flash_message=message,
+                   setup_message=message, **_context(experiment_id, tent_id))
+
+
+def _region_problem(experiment_id: int, tent_id: int, fragment: str, **forms):
+    def show(exc):
+        return render("environment/page.html", fragment,
+                      setup_problem=None if forms else exc.detail,
+                      **_context(experiment_id, tent_id, **forms))
+    return show
 
 
 def _problem(experiment_id: int, tent_id: int, **forms):
