@@ -5,12 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
+from flask import request
 from flask_login import current_user
 from pydantic import AwareDatetime, BaseModel, Field, RootModel
 from sqlalchemy.orm import Session
 
+from ..services.environment import csv_import as csv_svc
 from ..services.environment import readings as svc
 from ..services.environment.units import QUANTITIES
+from ..services.errors import Invalid
 from .framework import endpoint, envelope, whole_list
 from .schemas import StrictIn
 
@@ -93,3 +96,67 @@ def get_readings(session: Session, tent_id: int, query: ReadingsQuery):
                                     offset=query.offset)
     return envelope([reading_out(r) for r in rows], count=count, limit=query.limit,
                     offset=query.offset, resolution="raw")
+
+
+class ReadingsCsvQuery(StrictIn):
+    dry_run: bool = True
+    time_column: str | None = Field(None, max_length=200)
+    offset: str | None = Field(None, max_length=64,
+                               description="+01:00, Z or an IANA zone, for times without one")
+    columns: str | None = Field(None, max_length=500,
+                                description="column=quantity[:unit], comma separated")
+
+
+class QuantitySpanOut(BaseModel):
+    count: int
+    first: datetime | None
+    last: datetime | None
+
+
+class ColumnOut(BaseModel):
+    name: str
+    quantity: str | None
+    unit: str | None
+
+
+class RejectedOut(BaseModel):
+    line: int
+    errors: list[str]
+
+
+class ReadingsCsvOut(BaseModel):
+    dry_run: bool
+    shape: Literal["wide", "tidy"]
+    time_column: str
+    columns: list[ColumnOut]
+    readings: int
+    duplicates: int
+    new: int
+    stored: int
+    quantities: dict[str, QuantitySpanOut]
+    rejected_count: int
+    rejected: list[RejectedOut]
+
+
+@endpoint("/tents/<int:tent_id>/readings.csv", "POST", tag=TAG, query=ReadingsCsvQuery,
+          summary="Import a data logger's CSV (multipart `file`; time,<quantity columns> or "
+                  "at,quantity,value,unit); dry_run=1 by default, all-or-nothing, source csv",
+          response=ReadingsCsvOut, errors=(404, 413), also=(201,),
+          multipart={"type": "object", "required": ["file"], "properties": {
+              "file": {"type": "string", "format": "binary",
+                       "description": "CSV: time,temperature_c,humidity or "
+                                      "at,quantity,value,unit"}}})
+def import_readings_csv(session: Session, tent_id: int, query: ReadingsCsvQuery):
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise Invalid("Send the CSV as multipart form field 'file'.",
+                      {"file": ["No file was sent."]})
+    try:
+        result = csv_svc.import_readings_csv(
+            session, tent_id=tent_id, data=upload.read(), actor=current_user,
+            dry_run=query.dry_run, time_column=query.time_column, offset=query.offset,
+            columns=query.columns)
+    except csv_svc.ReadingsRejected as exc:
+        session.rollback()
+        return {"detail": exc.detail, "errors": exc.errors, **exc.result.as_dict()}, 422
+    return result.as_dict(), (200 if query.dry_run else 201)
