@@ -19,7 +19,8 @@ class ReportQuery(StrictIn):
 
 @endpoint("/experiments/<int:experiment_id>/export/<name>.csv", "GET", tag=TAG, errors=(404,),
           summary="CSV export: plants, events, metrics (tidy long), feedings, rotations, "
-                  "adverse; streamed", produces="text/csv")
+                  "adverse, environment (raw readings), environment_hourly; streamed",
+          produces="text/csv")
 def export_csv(session: Session, experiment_id: int, name: str):
     return csv_response(experiment_id, name)
 

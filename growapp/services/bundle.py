@@ -15,6 +15,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from .design import design_record
+from .environment.export import DICTIONARY as ENVIRONMENT_DICTIONARY
 from .exports import COLUMNS, EXPORTS, to_csv
 
 SCRIPTS = Path(__file__).resolve().parent.parent / "analysis_scripts"
@@ -65,6 +66,7 @@ DICTIONARY = {
         "severity": "1 mild … 3 severe", "notes": "free text",
         "resolved_at": "ISO timestamp (UTC), empty while open", "recipe": "recipe code",
         "tray": "tray code"},
+    **ENVIRONMENT_DICTIONARY,
 }
 
 README = """\

@@ -33,6 +33,7 @@ from ..models import (
 )
 from .assignment import assignments
 from .clock import iso_local, zone_of
+from .environment import export as environment_export
 from .experiments import get_experiment
 
 CHUNK = 1000
@@ -50,6 +51,7 @@ COLUMNS = {
     "rotations": ["moved_at", "tray", "from_slot", "to_slot", "user", "note"],
     "adverse": ["observed_at", "plant_uuid", "plant_code", "kind", "severity", "notes",
                 "resolved_at", "recipe", "tray"],
+    **environment_export.COLUMNS,
 }
 
 
@@ -257,4 +259,6 @@ def adverse_rows(session: Session, experiment_id: int) -> Iterator[list]:
 
 
 EXPORTS = {"plants": plants_rows, "events": events_rows, "metrics": metrics_rows,
-           "feedings": feedings_rows, "rotations": rotations_rows, "adverse": adverse_rows}
+           "feedings": feedings_rows, "rotations": rotations_rows, "adverse": adverse_rows,
+           "environment": environment_export.environment_rows,
+           "environment_hourly": environment_export.environment_hourly_rows}
