@@ -6,6 +6,7 @@ from pydantic import Field
 from sqlalchemy.orm import Session
 
 from ..http.downloads import csv_response, zip_response
+from ..services.environment.report import tent_conditions
 from ..services.reports import build_report
 from .framework import endpoint
 from .schemas import StrictIn
@@ -53,6 +54,7 @@ def get_report(session: Session, experiment_id: int, query: ReportQuery):
         "adverse_events": r.adverse,
         "randomisation": ({k: v for k, v in r.allocation.items() if k != "at"}
                           | {"at": r.allocation["at"].isoformat()}) if r.allocation else None,
+        "environment": tent_conditions(session, experiment=r.experiment).as_dict(),
     }
 
 

@@ -9,8 +9,11 @@ from ...http.downloads import csv_response, zip_response
 from ...http.htmx import render
 from ...models import utcnow
 from ...services.analysis import trays_needed
+from ...services.clock import zone_of
 from ...services.design import design_summary
 from ...services.design_check import design_check
+from ...services.environment.report import tent_conditions
+from ...services.environment.units import fmt
 from ...services.exports import EXPORTS
 from ...services.read.readiness import status_summary
 from ...services.recipes import list_recipes
@@ -35,7 +38,8 @@ def index(experiment_id: int):
                            summary=status_summary(session, experiment_id), report=report,
                            charts=charts, answers=answers, split=split, exports=list(EXPORTS),
                            design=design_summary(session, experiment_id=experiment_id),
-                           generated=utcnow())
+                           conditions=tent_conditions(session, experiment=report.experiment),
+                           fmt=fmt, zone=zone_of(session), generated=utcnow())
 
 
 @bp.get("/design-check")
