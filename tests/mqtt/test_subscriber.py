@@ -164,6 +164,44 @@ def test_tasmota_and_esphome_device_topics(factory, tent, prefix, run):
                    "co2": (812.0, f"esphome:{esphome}")}
 
 
+def test_a_mapping_added_or_removed_while_running_is_picked_up(factory, tent, prefix, run):
+    """No restart: the subscriber sees the changed mappings within about a second (the
+    30 s full refresh is not what makes this pass: it ran at start-up)."""
+    from growapp.models import User
+    from growapp.services.environment.mappings import add_mapping, remove_mapping
+
+    sub = run()
+    device = f"{prefix}-live/sensor/leaf/state"
+    with factory() as s:
+        admin = User(email=f"mapper-{uuid.uuid4().hex[:6]}@example.com", display_name="M",
+                     password_hash="x", role="operator")
+        s.add(admin)
+        s.flush()
+        mapping = add_mapping(s, tent_id=tent.id, kind="esphome", topic=device,
+                              quantity="temperature", unit="°F", actor=admin)
+        s.commit()
+    deadline = time.monotonic() + 5
+    while device not in sub._subscribed and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert device in sub._subscribed, "new mapping not subscribed"
+    time.sleep(0.3)  # SUBACK
+    publish([(device, "77")])
+    rows = readings(factory, tent, 1)
+    assert [(r.quantity, round(r.value, 1), r.sensor) for r in rows] == [
+        ("temperature", 25.0, f"esphome:{device}")]
+    with factory() as s:
+        remove_mapping(s, tent_id=tent.id, mapping_id=mapping.id, actor=s.get(User, admin.id))
+        s.commit()
+    deadline = time.monotonic() + 5
+    while device in sub._subscribed and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert device not in sub._subscribed, "removed mapping still subscribed"
+    time.sleep(0.3)
+    publish([(device, "80")])
+    time.sleep(1.0)
+    assert len(readings(factory, tent, 2, timeout=0.5)) == 1
+
+
 def test_two_subscribers_store_each_message_once(factory, tent, prefix, run):
     group = f"pair-{uuid.uuid4().hex[:6]}"
     a, b = run(group=group), run(group=group)
