@@ -3,7 +3,6 @@ violation at 390 px in light and dark; the round can be walked plant by plant; t
 links navigate; the undo toast stays its minute; steppers step. Screenshots of the cockpit,
 queue and scan page land in tests/browser/artifacts/ for a person to look at."""
 
-from pathlib import Path
 
 import pytest
 from sqlalchemy.orm import Session
@@ -11,12 +10,9 @@ from sqlalchemy.orm import Session
 from growapp.models import Experiment, Tray, User, utcnow
 from growapp.services import experiments, metrics, placement, plants, recipes, tents, trays
 from tests.helpers import factories as f
-from tests.helpers.browser import ARTIFACTS, sign_in
+from tests.helpers.browser import ARTIFACTS, axe_violations, sign_in
 
 pytestmark = pytest.mark.browser
-
-AXE = Path(__file__).parent / "vendor" / "axe-core-4.14.1.min.js"
-
 
 def _running(app, name: str, quantity: int = 6) -> tuple[int, list[str], list[str]]:
     """Running since 8 days (week 1 due), 3 trays of 2 with a lot each; (exp id, plant
@@ -51,15 +47,7 @@ def _running(app, name: str, quantity: int = 6) -> tuple[int, list[str], list[st
 
 
 def _axe(page) -> list[str]:
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate("""async () => {
-        const r = await axe.run(document, {resultTypes: ['violations']});
-        return r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
-          .map(v => v.id + ' (' + v.impact + '): ' + v.nodes.slice(0, 3)
-            .map(n => n.target.join(' ') + ' ' + (n.failureSummary || '').split('\\n').slice(1, 2))
-            .join(' | '));
-    }""")
-    return result
+    return axe_violations(page)
 
 
 @pytest.fixture

@@ -39,3 +39,19 @@ def small_targets(page) -> list[str]:
       .filter(el => el.offsetParent !== null)
       .filter(el => (el.closest('label') || el).getBoundingClientRect().height < 44)
       .map(el => el.outerHTML.slice(0, 80))""")
+
+
+AXE = Path(__file__).resolve().parents[1] / "browser" / "vendor" / "axe-core-4.14.1.min.js"
+
+
+def axe_violations(page) -> list[str]:
+    """axe-core's serious and critical violations on the page (the page's context must be
+    made with ``bypass_csp=True``: the script is injected inline; the app never serves it)."""
+    page.add_script_tag(path=str(AXE))
+    return page.evaluate("""async () => {
+        const r = await axe.run(document, {resultTypes: ['violations']});
+        return r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
+          .map(v => v.id + ' (' + v.impact + '): ' + v.nodes.slice(0, 3)
+            .map(n => n.target.join(' ') + ' ' + (n.failureSummary || '').split('\\n').slice(1, 2))
+            .join(' | '));
+    }""")

@@ -105,7 +105,7 @@ def test_rejected_lines_have_numbers_and_reasons_and_block_the_import(session, t
             b"2026-12-09T09:15:00+01:00,70,50\n"       # future
             b"yesterday,70,50\n")
     result = svc.import_readings_csv(session, tent_id=tent.id, data=data, actor=op, now=NOW)
-    assert result.columns[0].unit == "f" and result.readings == 2
+    assert result.columns[0].unit == "F" and result.readings == 2
     assert [r.line for r in result.rejected] == [3, 4, 5, 6, 7]
     reasons = {r.line: " ".join(r.errors) for r in result.rejected}
     assert "offset" in reasons[3] and "Temp (F)" in reasons[4] and "number" in reasons[4]

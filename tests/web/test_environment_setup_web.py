@@ -119,7 +119,7 @@ def test_csv_check_then_import(login_as, tent, session):
     html = check.get_data(as_text=True)
     assert check.status_code == 200 and "<html" not in html
     assert "Import 4 readings" in html and "battery</code> → <span class=\"muted\">ignored" in html
-    assert "30 Nov 2026 08:00" in html  # first time, shown in the installation's zone (UTC)
+    assert "From 30 Nov 2026 08:00 to 30 Nov 2026 08:30" in html  # local (UTC here)
     assert _count(session, Reading) == 0
     done = client.post(_url(tent, "/import"), data={"csv_text": CSV.decode(), "confirm": "1"},
                        headers=HX)

@@ -96,6 +96,14 @@ class ReadingImport:
     def new(self) -> int:
         return self.readings - self.duplicates
 
+    @property
+    def first(self) -> datetime | None:
+        return min((s.first for s in self.quantities.values()), default=None)
+
+    @property
+    def last(self) -> datetime | None:
+        return max((s.last for s in self.quantities.values()), default=None)
+
     def as_dict(self) -> dict:
         def iso(v):
             return v.isoformat() if v else None
@@ -141,11 +149,12 @@ def parse_offset(text: str | None) -> tzinfo | None:
 
 def _guess(name: str) -> tuple[str, str | None] | None:
     """(quantity, unit) from a column's name, or None."""
-    text = name.strip().lower()
+    text = name.strip()
     unit = None
     m = re.match(r"^(.*?)\s*[\(\[]\s*(.*?)\s*[\)\]]$", text)
-    if m:
+    if m:  # "Temp (°F)": the unit as written
         text, unit = m.group(1), m.group(2) or None
+    text = text.lower()
     text = text.replace("-", " ").replace(".", " ").strip()
     if text in NAMES:
         return NAMES[text], unit

@@ -13,7 +13,7 @@ from ..reports.charts import _nice_step
 
 W, H = 360, 180
 LEFT, RIGHT, TOP, BOTTOM = 44, 10, 10, 24
-LINE, BAND, RANGE = "#2f6fd0", "#2f6fd0", "#2f9d4e"
+LINE, BAND, RANGE, OUT = "#2f6fd0", "#2f6fd0", "#2f9d4e", "#d97706"
 
 
 @dataclass
@@ -25,11 +25,13 @@ class EnvChart:
     mean_path: str = ""
     band_path: str = ""
     range_box: tuple[float, float] | None = None  # (y_top, y_bottom) of the shaded range
+    last_point: tuple[float, float] | None = None  # the newest hour's mean (one hour: a dot)
     x_ticks: list[tuple[float, str]] = field(default_factory=list)
     y_ticks: list[tuple[float, str]] = field(default_factory=list)
     line: str = LINE
     band: str = BAND
     range_colour: str = RANGE
+    point: str = LINE  # the newest hour's dot; amber when its mean is out of range
     left: int = LEFT
     right_x: int = W - RIGHT
 
@@ -55,13 +57,19 @@ def env_chart(hours: list, *, quantity: str, start: datetime, end: datetime,
         return TOP + (y_max - v) / (y_max - y_min) * (H - TOP - BOTTOM)
 
     half = timedelta(minutes=30)
-    pts = [(sx(h.hour + half), h) for h in hours]
+    # an hour's mean sits at its middle, but never right of "now" (the running hour)
+    pts = [(min(sx(h.hour + half), sx(end)), h) for h in hours]
     chart = EnvChart(title=title, unit=q.unit)
     chart.mean_path = " ".join(("M" if i == 0 else "L") + f"{x:.1f},{sy(h.total / h.n):.1f}"
                                for i, (x, h) in enumerate(pts))
     upper = [f"{x:.1f},{sy(h.max):.1f}" for x, h in pts]
     lower = [f"{x:.1f},{sy(h.min):.1f}" for x, h in reversed(pts)]
     chart.band_path = "M" + " L".join(upper + lower) + " Z"
+    last = pts[-1][1].total / pts[-1][1].n
+    chart.last_point = (pts[-1][0], sy(last))
+    if rng and ((rng.low is not None and last < rng.low) or
+                (rng.high is not None and last > rng.high)):
+        chart.point = OUT
     if rng:
         top = sy(min(rng.high, y_max)) if rng.high is not None else TOP
         bottom = sy(max(rng.low, y_min)) if rng.low is not None else H - BOTTOM
