@@ -106,6 +106,7 @@ def test_viewer_reads_the_setup_but_cannot_change_it(login_as, tent, session):
     viewer = login_as("viewer")
     page = viewer.get(_url(tent)).get_data(as_text=True)
     assert "tele/v/SENSOR" in page and "Map topic" not in page and "Check file" not in page
+    assert "Log reading" not in page and "Save range" not in page and "No ranges set." in page
     for tail, data in (("/settings", {"stale_minutes": "5"}),
                        ("/mappings", {"kind": "tasmota", "topic": "tele/x/SENSOR"}),
                        ("/import", {"csv_text": CSV.decode()})):
