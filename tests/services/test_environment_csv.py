@@ -184,3 +184,14 @@ def test_more_readings_than_an_api_batch_in_one_import(session, tent, op):
     assert result.stored == 1440 > readings.MAX_BATCH and count(session) == 1440
     assert count(session, ReadingBatch) == 1
     assert session.scalar(select(func.sum(ReadingHour.n))) == 1440
+
+
+def test_semicolons_and_decimal_commas(session, tent, op):
+    data = "Zeit;Temperatur (°C);RH\n2026-12-01T09:00:00+01:00;21,5;55\n".encode("cp1252")
+    result = svc.import_readings_csv(session, tent_id=tent.id, data=data, actor=op, now=NOW,
+                                     time_column="zeit",
+                                     columns="Temperatur (°C)=temperature, RH=humidity",
+                                     dry_run=False)
+    assert result.stored == 2
+    assert dict(session.execute(select(Reading.quantity, Reading.value)).all()) == {
+        "temperature": 21.5, "humidity": 55}

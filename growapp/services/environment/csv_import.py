@@ -246,7 +246,11 @@ def parse_readings_csv(session: Session, *, tent: Tent, data: bytes,
     now = now or utcnow()
     zone = parse_offset(offset)
     mapping = parse_mapping(columns)
-    reader = csv.reader(io.StringIO(decode_csv(data, MAX_BYTES), newline=""))
+    text = decode_csv(data, MAX_BYTES)
+    first_line = text.split("\n", 1)[0]
+    # a spreadsheet set to a decimal comma exports "time;temperature" with "21,5"
+    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         names = next(reader)
         shape, t, cols = _header(names, time_column, mapping)
