@@ -179,4 +179,5 @@ def test_tent_page_statements_do_not_grow_with_mappings_or_readings(login_as, te
         with count_statements(connection) as statements:
             assert client.get(_url(tent)).status_code == 200
         counts.append(len(statements))
+    print(f"tent page: {counts[0]} statements")
     assert counts[0] == counts[1] and counts[0] <= 16, counts
