@@ -25,9 +25,10 @@ from sqlalchemy import event, insert, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from growapp import create_app  # noqa: E402
-from growapp.models import Reading, utcnow  # noqa: E402
+from growapp.models import Reading, User, utcnow  # noqa: E402
 from growapp.services.environment.alerts import set_range  # noqa: E402
 from growapp.services.environment.units import QUANTITIES  # noqa: E402
+from growapp.services.sessions import start_session  # noqa: E402
 
 os.environ.setdefault("TEST_DATABASE_URL", os.environ.get("BENCH_DATABASE_URL", ""))
 from tests.helpers import factories as f  # noqa: E402
@@ -87,25 +88,30 @@ def main() -> None:
             with engine.begin() as conn:
                 conn.execute(text("ANALYZE"))
         client = app.test_client()
+        with Session(engine) as s:  # a server-side session, as signing in makes
+            _row, token = start_session(s, user=s.get(User, user_id), user_agent="bench",
+                                        ip="127.0.0.1", remember=False)
+            s.commit()
         with client.session_transaction() as sess:
-            sess["_user_id"] = str(user_id)
-            sess["_fresh"] = True
+            sess["_user_id"] = token
         path = f"/experiments/{exp_id}/tents/{tent_id}/environment"
         statements = []
         event.listen(engine, "before_cursor_execute",
                      lambda *a: statements.append(1))
-        times = []
+        times, cpu = [], []
         for i in range(RUNS + 3):
             statements.clear()
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             resp = client.get(path)
             if i >= 3:
                 times.append((time.perf_counter() - t) * 1000)
+                cpu.append((time.process_time() - c) * 1000)
             assert resp.status_code == 200, resp.status_code
         times.sort()
         p50, p95 = statistics.median(times), times[int(len(times) * 0.95) - 1]
         print(f"tent page ({engine.dialect.name}, {DAYS:g} days × {SENSORS} sensors): "
-              f"p50 {p50:.1f} ms, p95 {p95:.1f} ms, {len(statements)} SQL statements "
+              f"p50 {p50:.1f} ms, p95 {p95:.1f} ms (CPU p50 {statistics.median(cpu):.1f} ms: "
+              f"what a shared machine's load does not inflate), {len(statements)} SQL statements "
               f"— target p50 < 50 ms: {'OK' if p50 < 50 else 'MISSED'}")
     finally:
         drop()

@@ -89,6 +89,11 @@ def test_log_a_reading_see_it_set_a_range_see_it_out(phone, live_server, scheme)
                     caret="initial")
 
     page.locator("summary", has_text="Settings and device topics").tap()
+    page.get_by_role("button", name="Save sensor settings").wait_for()  # loaded on opening
+    page.get_by_label("Lux → PPFD factor").fill("0.015")
+    page.get_by_role("button", name="Save sensor settings").tap()
+    page.get_by_role("status").filter(has_text="Sensor settings saved.").wait_for()
+    assert "× 0.015" in page.locator(f"#tent-{tent_id}-sensor-setup").inner_text()
     assert small_targets(page) == []
     page.screenshot(path=str(ARTIFACTS / f"tent-setup-{scheme}.png"), full_page=True,
                     caret="initial")

@@ -181,3 +181,17 @@ def test_tent_page_statements_do_not_grow_with_mappings_or_readings(login_as, te
         counts.append(len(statements))
     print(f"tent page: {counts[0]} statements")
     assert counts[0] == counts[1] and counts[0] <= 16, counts
+
+
+def test_setup_forms_load_when_opened_and_without_js(login_as, tent):
+    client = login_as("operator")
+    page = client.get(_url(tent)).get_data(as_text=True)
+    assert "Save sensor settings" not in page  # not rendered until opened
+    assert f'hx-get="{_url(tent)}/setup"' in page and "?setup=open" in page
+    frag = client.get(_url(tent, "/setup"), headers=HX)
+    body = frag.get_data(as_text=True)
+    assert frag.status_code == 200 and "<html" not in body and "Save sensor settings" in body
+    assert "Map topic" in body and frag.headers["Vary"].find("HX-Request") >= 0
+    full = client.get(_url(tent) + "?setup=open").get_data(as_text=True)
+    assert "<html" in full and "Save sensor settings" in full
+    assert '<details class="env-import-options" open>' in full

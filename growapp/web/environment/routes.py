@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import url_for
+from flask import request, url_for
 from flask_login import current_user
 
 from ...extensions import db
@@ -63,7 +63,8 @@ def _context(experiment_id: int, tent_id: int, **extra) -> dict:
 
 @bp.get("")
 def page(experiment_id: int, tent_id: int):
-    return render("environment/page.html", **_context(experiment_id, tent_id))
+    return render("environment/page.html", **_context(
+        experiment_id, tent_id, setup_open=request.args.get("setup") == "open"))
 
 
 def _done(experiment_id: int, tent_id: int, message: str):
@@ -76,14 +77,15 @@ def _region_done(experiment_id: int, tent_id: int, fragment: str, message: str):
     """After a write to one region of the page (setup, import): that region for htmx."""
     url = url_for("environment.page", experiment_id=experiment_id, tent_id=tent_id)
     return respond(fragment=fragment, redirect_to=url, flash_message=message,
-                   setup_message=message, **_context(experiment_id, tent_id))
+                   setup_message=message, **_context(experiment_id, tent_id,
+                                                     setup_open=True))
 
 
 def _region_problem(experiment_id: int, tent_id: int, fragment: str, **forms):
     def show(exc):
         return render("environment/page.html", fragment,
                       setup_problem=None if forms else exc.detail,
-                      **_context(experiment_id, tent_id, **forms))
+                      **_context(experiment_id, tent_id, setup_open=True, **forms))
     return show
 
 

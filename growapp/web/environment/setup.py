@@ -6,6 +6,7 @@ from flask import current_app
 from flask_login import current_user
 
 from ...extensions import db
+from ...http.htmx import render
 from ...services.environment import alerts as alert_svc
 from ...services.environment import mappings as mapping_svc
 from ..writes import page_write
@@ -14,6 +15,13 @@ from .forms import MappingForm, SettingsForm
 from .routes import _context, _env, _region_done, _region_problem
 
 REGION = "environment/_setup.html"
+
+
+@bp.get("/setup")
+def setup_forms(experiment_id: int, tent_id: int):
+    """The setup forms, fetched when their section is opened (the page renders without)."""
+    return render("environment/page.html", "environment/_setup_forms.html",
+                  **_context(experiment_id, tent_id, setup_open=True))
 
 
 @bp.post("/settings")
