@@ -110,5 +110,6 @@ def test_log_a_reading_see_it_set_a_range_see_it_out(phone, live_server, scheme)
         path=str(ARTIFACTS / f"tent-import-check-{scheme}.png"), caret="initial")
     assert axe_violations(page) == []
     page.get_by_role("button", name="Import 4 readings").tap()
-    page.get_by_role("status").filter(has_text="Imported 4 readings.").wait_for()
+    page.locator("#flash", has_text="Imported 4 readings.").wait_for()
+    page.locator(".env-now dt", has_text="Humidity").wait_for()  # the page reloaded
     assert page.console_errors == []

@@ -124,7 +124,8 @@ def test_csv_check_then_import(login_as, tent, session):
     assert _count(session, Reading) == 0
     done = client.post(_url(tent, "/import"), data={"csv_text": CSV.decode(), "confirm": "1"},
                        headers=HX)
-    assert done.status_code == 200 and "Imported 4 readings." in done.get_data(as_text=True)
+    assert done.status_code == 204 and done.headers["HX-Redirect"] == _url(tent)
+    assert "Imported 4 readings." in client.get(_url(tent)).get_data(as_text=True)
     assert _count(session, Reading, Reading.source == "csv") == 4
     assert session.scalar(select(func.sum(ReadingHour.n))) == 4
     again = client.post(_url(tent, "/import"), data={"csv_text": CSV.decode()}, headers=HX)
@@ -143,7 +144,7 @@ def test_csv_rejected_lines_422_and_options(login_as, tent, session):
     assert _count(session, Reading) == 0
     fixed = client.post(_url(tent, "/import"), headers=HX, data={
         "csv_text": bad.decode(), "offset": "+01:00", "confirm": "1"})
-    assert fixed.status_code == 200 and _count(session, Reading) == 6
+    assert fixed.status_code == 204 and _count(session, Reading) == 6
     wrong = client.post(_url(tent, "/import"), headers=HX, data={
         "csv_text": bad.decode(), "time_column": "clock"})
     assert wrong.status_code == 422 and "No column" in wrong.get_data(as_text=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import request, url_for
+from flask import flash, request, url_for
 from flask_login import current_user
 
 from ...extensions import db
@@ -44,12 +44,11 @@ def import_csv(experiment_id: int, tent_id: int):
             return show(result)
         message = (f"Imported {result.stored} readings." if result.stored else
                    "Every reading in the file is already stored; nothing new was imported.")
-        if wants_fragment():
-            return render("environment/page.html", "environment/_import.html",
-                          **_context(experiment_id, tent_id, imported=result,
-                                     import_message=message, import_options={}))
-        return respond(fragment=None, flash_message=message, redirect_to=url_for(
-            "environment.page", experiment_id=experiment_id, tent_id=tent_id))
+        target = url_for("environment.page", experiment_id=experiment_id, tent_id=tent_id)
+        if wants_fragment():  # now, the charts and the roll-ups changed: load the page
+            flash(message, "success")
+            return "", 204, {"HX-Redirect": target}
+        return respond(fragment=None, flash_message=message, redirect_to=target)
 
     def problem(exc):
         if isinstance(exc, ReadingsRejected):
