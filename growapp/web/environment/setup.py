@@ -70,5 +70,3 @@ def remove_mapping(experiment_id: int, tent_id: int, mapping_id: int):
                                                "Mapping removed."),
         problem=_region_problem(experiment_id, tent_id, REGION))
 
-
-__all__ = ["_context"]
