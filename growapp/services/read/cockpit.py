@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
+import json
 import uuid as uuid_mod
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, aliased, joinedload
+from sqlalchemy.orm import Session, aliased, contains_eager, joinedload
 
 from ...models import (
     AdverseEvent,
@@ -16,9 +17,12 @@ from ...models import (
     Experiment,
     FeedingLog,
     Lot,
+    MetricTemplate,
     Plant,
     PlantMetric,
+    Recipe,
     Slot,
+    Species,
     Tent,
     Tray,
     TrayPlant,
@@ -28,7 +32,8 @@ from ...models import (
 from ..clock import day_start, zone_of
 from ..errors import NotFound
 from ..observations import current_week
-from ..plants import Location, locations
+from ..plants import Location
+from .tent_now import TentNow, tent_now
 
 RECENT = 20
 
@@ -103,6 +108,8 @@ class Cockpit(PlantView):
     lots: list[Lot] = field(default_factory=list)
     week: int = 0
     actions: list[NextAction] = field(default_factory=list)
+    template: list[dict] = field(default_factory=list)  # the species category's fields
+    tent_now: TentNow | None = None  # the plant's tent's conditions (placed in a tent)
 
     @property
     def days_since_fed(self) -> int | None:
@@ -162,8 +169,9 @@ def _aware(value) -> datetime | None:
 
 
 def _plant(session: Session, plant_uuid) -> tuple[Plant, dict]:
-    """The plant with its species and experiment, its last feed and its replacement links:
-    one query (the facts ride along as scalar subqueries)."""
+    """The plant with its species and experiment, where it sits (tray, slot, tent, recipe),
+    its last feed, its replacement links and its category's metric template: one query
+    (the facts ride along as scalar subqueries and outer joins)."""
     try:
         key = uuid_mod.UUID(str(plant_uuid))
     except ValueError as exc:
@@ -182,14 +190,27 @@ def _plant(session: Session, plant_uuid) -> tuple[Plant, dict]:
         .where(*live).order_by(*latest).limit(1).scalar_subquery(),
         select(other.uuid).where(other.id == Plant.replaced_by_id).scalar_subquery(),
         select(other.uuid).where(other.replaced_by_id == Plant.id).scalar_subquery(),
-    ).where(Plant.uuid == key).options(
-        joinedload(Plant.species, innerjoin=True),
+        select(MetricTemplate.fields).where(MetricTemplate.category == Species.category)
+        .correlate(Species).scalar_subquery(),
+        Tray, Slot, Tent, Recipe,
+    ).join(Species, Species.id == Plant.species_id)
+        .outerjoin(TrayPlant, TrayPlant.plant_id == Plant.id)
+        .outerjoin(Tray, Tray.id == TrayPlant.tray_id)
+        .outerjoin(Slot, Slot.id == Tray.slot_id).outerjoin(Tent, Tent.id == Slot.tent_id)
+        .outerjoin(Recipe, Recipe.id == Tray.recipe_id)
+        .where(Plant.uuid == key).options(
+        contains_eager(Plant.species),
         joinedload(Plant.experiment, innerjoin=True))).one_or_none()
     if row is None:
         raise NotFound("No plant has that code.")
-    plant, last_fed, status, at, reason, by, replaced_by, replaces = row
+    (plant, last_fed, status, at, reason, by, replaced_by, replaces, template,
+     tray, slot, tent, recipe) = row
     at = _aware(at)
+    if isinstance(template, str):  # a JSON scalar subquery may come back as text
+        template = json.loads(template)
     return plant, {
+        "location": Location(tray, slot, tent, recipe) if tray is not None else Location(),
+        "template": list(template or []),
         "last_fed_at": _aware(last_fed),
         "last_feeding": LastFeeding(status, at, by or "someone", reason or "")
         if status and at else None,
@@ -249,7 +270,7 @@ def _neighbours(session: Session, plant: Plant, loc: Location) -> Neighbours | N
 def cockpit(session: Session, plant_uuid, *, now: datetime | None = None) -> Cockpit:
     plant, facts = _plant(session, plant_uuid)
     experiment = plant.experiment
-    loc = locations(session, [plant.id])[plant.id]
+    loc = facts["location"]
     rows = session.execute(select(Event, User.display_name)
                            .outerjoin(User, User.id == Event.user_id)
                            .where(Event.plant_id == plant.id)
@@ -272,6 +293,8 @@ def cockpit(session: Session, plant_uuid, *, now: datetime | None = None) -> Coc
                 skipped_today=skipped_today, metrics=metrics, measured_by=measured_by,
                 weeks={m.week_number for m in metrics}, open_adverse=adverse, lots=lots,
                 neighbours=_neighbours(session, plant, loc),
-                week=current_week(experiment, now, tz=tz))
+                week=current_week(experiment, now, tz=tz), template=facts["template"],
+                tent_now=tent_now(session, tent_id=loc.tent.id, now=now)
+                if loc.tent is not None else None)
     c.actions = next_actions(c)
     return c
