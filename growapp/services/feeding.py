@@ -32,6 +32,7 @@ from .errors import Conflict, Forbidden, Invalid, NotFound
 from .events import record_event
 from .experiments import get_experiment, require_running
 from .plants import get_plant
+from .read.paging import take_whole
 from .trays import get_tray
 
 UNDO_SECONDS = 60
@@ -283,11 +284,8 @@ def feeding_queue(session: Session, experiment_id: int, *, now: datetime | None 
         .order_by(*tray_order)).all()
     total = sum(r[3] for r in per_tray)
     at = max(int(at or 0), 0)
-    picked, used, i = [], 0, at
-    while i < len(per_tray) and (budget is None or used < budget or not picked):
-        picked.append(per_tray[i][0])
-        used += per_tray[i][3]
-        i += 1
+    i = take_whole([r[3] for r in per_tray], at, budget)
+    picked = [r[0] for r in per_tray[at:i]]
     last_fed = (select(func.max(FeedingLog.fed_at)).where(
         FeedingLog.plant_id == Plant.id, FeedingLog.status == "fed", LIVE)
         .correlate(Plant).scalar_subquery())

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from growapp.models import Experiment, User, utcnow
 from growapp.services import experiments, metrics, placement, plants, recipes, tents, trays
 from tests.helpers import factories as f
-from tests.helpers.browser import sign_in
+from tests.helpers.browser import ARTIFACTS, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -69,4 +69,77 @@ def test_lazy_parts_load_as_the_phone_scrolls(page, live_server):
         page.wait_for_timeout(300)
     assert tray_cards.count() == 6
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert page.console_errors == []
+
+
+def _big_draft(app, name: str, n_trays: int = 6, per_tray: int = 40, unplaced: int = 150):
+    """A draft trial: trays filled by auto-place, and more plants waiting to be placed."""
+    with Session(app.extensions["growapp_db"].engine) as s:
+        actor = s.query(User).filter_by(email="operator@example.com").one()
+        exp = Experiment(name=name, short_name=name[:20])
+        s.add(exp)
+        s.flush()
+        sp = f.species(s)
+        plants.add_plants(s, experiment_id=exp.id, actor=actor, species_id=sp.id,
+                          quantity=n_trays * per_tray, grade="A")
+        tent = tents.create_tent(s, experiment_id=exp.id, actor=actor, name="Big",
+                                 layout=tents.uniform_layout(1, n_trays))
+        recipe = recipes.create_recipe(s, experiment_id=exp.id, actor=actor, name="Feed")
+        for slot in tent.slots:
+            trays.create_tray(s, experiment_id=exp.id, actor=actor, capacity=per_tray + 1,
+                              slot_id=slot.id, recipe_id=recipe.id)
+        placement.auto_place(s, experiment_id=exp.id, actor=actor, mode="fill",
+                             allow_partial=True)
+        plants.add_plants(s, experiment_id=exp.id, actor=actor, species_id=sp.id,
+                          quantity=unplaced)
+        s.commit()
+        return exp.id
+
+
+def _scroll_until(page, locator, want: int, sentinel: str = ".roster-more") -> None:
+    for _ in range(15):
+        if locator.count() >= want:
+            return
+        page.locator(sentinel).last.scroll_into_view_if_needed()
+        page.wait_for_timeout(300)
+
+
+def test_placement_loads_trays_as_the_phone_scrolls_and_unplaced_when_opened(page,
+                                                                              live_server):
+    base, app = live_server
+    exp_id = _big_draft(app, "Lazy placement")
+    sign_in(page, base, "operator", f"/experiments/{exp_id}/placement")
+    cards = page.locator("#placement-trays .tray-card")
+    assert 0 < cards.count() < 6
+    assert page.locator("#placed-list, .placed-list li").count() < 240
+    assert "150" in page.locator("#placement-counts").inner_text()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "lazy-placement-light.png"), caret="initial")
+    _scroll_until(page, cards, 6, "#placement-trays .roster-more")
+    assert cards.count() == 6
+    assert page.locator("#placement-trays .roster-more").count() == 0
+
+    # The unplaced group: the first plants inline, more as the opened group is read.
+    group = page.locator("#unplaced")
+    items = group.locator("#unplaced-list > li:not(.roster-more)")
+    group.locator("summary").tap()
+    first = items.count()
+    assert 0 < first < 150
+    _scroll_until(page, items, 150, "#unplaced-list .roster-more")
+    assert items.count() == 150
+
+    # Live search narrows trays and unplaced; adding on a later tray swaps its card.
+    page.locator("#placement-q").fill("VFT-24")
+    page.wait_for_url(f"{base}/experiments/{exp_id}/placement?q=VFT-24")
+    page.locator("#placement-list .roster-meta").wait_for()
+    assert page.locator("#placement-trays .tray-card").count() == 1  # VFT-240 in TR6
+    last = page.locator("#placement-trays .tray-card").first
+    last.locator("input[name=plant_code]").fill("VFT-245")
+    last.get_by_role("button", name="Add").tap()
+    last.get_by_text("Placed.").wait_for()
+    assert last.locator("#placed-list, .placed-list li").count() == 2  # VFT-240 and 245
+    assert "149" in page.locator("#placement-counts").inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.emulate_media(color_scheme="dark")
+    page.screenshot(path=str(ARTIFACTS / "lazy-placement-dark.png"), caret="initial")
     assert page.console_errors == []
