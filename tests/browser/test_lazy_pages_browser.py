@@ -3,6 +3,7 @@ at once and load the rest as the operator scrolls (htmx ``revealed``); the CSS c
 hashed, immutable URL."""
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy.orm import Session
 
 from growapp.models import Experiment, User, utcnow
@@ -142,4 +143,45 @@ def test_placement_loads_trays_as_the_phone_scrolls_and_unplaced_when_opened(pag
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.emulate_media(color_scheme="dark")
     page.screenshot(path=str(ARTIFACTS / "lazy-placement-dark.png"), caret="initial")
+    assert page.console_errors == []
+
+
+def test_labels_tick_list_loads_when_opened_and_all_matching_is_every_match(page,
+                                                                            live_server):
+    from growapp.services.labels.sheet_templates import ensure_label_templates
+
+    base, app = live_server
+    with Session(app.extensions["growapp_db"].engine) as s:
+        ensure_label_templates(s)
+        s.commit()
+    exp_id = _big_draft(app, "Lazy labels", n_trays=2, per_tray=100, unplaced=100)
+    sign_in(page, base, "operator", f"/experiments/{exp_id}/labels")
+    group = page.locator("#labels-pick")
+    rows = group.locator("#labels-ticks-list input[name=plant]")
+    assert "Tick plants (300)" in group.locator("summary").inner_text()
+    assert rows.count() == 0  # nothing listed before the group is opened
+    group.locator("summary").tap()
+    rows.first.wait_for()
+    assert 0 < rows.count() < 300
+    _scroll_until(page, rows, 300, "#labels-ticks-list .roster-more")
+    assert rows.count() == 300
+
+    # A search narrows the list on the server; ticks made before it stay ticked.
+    rows.nth(0).check()  # VFT-001
+    page.locator("#labels-q").fill("VFT-01")
+    page.locator("#labels-ticked input").first.wait_for()
+    assert "Tick plants (10)" in group.locator("summary").inner_text()  # VFT-010…019
+    assert page.locator("#labels-ticked input:checked").count() == 1
+    page.locator(".labels-summary").wait_for()
+    # "All active plants" with the search: every matching plant, not the listed page.
+    page.select_option("#labels-plants", "all")
+    expect(page.locator(".labels-summary")).to_contain_text("10 labels on 1 sheet")
+    page.select_option("#labels-plants", "selected")
+    expect(page.locator(".labels-summary")).to_contain_text("1 label on 1 sheet")
+    ARTIFACTS.mkdir(exist_ok=True)
+    group.scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "lazy-labels-light.png"), caret="initial")
+    page.emulate_media(color_scheme="dark")
+    page.screenshot(path=str(ARTIFACTS / "lazy-labels-dark.png"), caret="initial")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
     assert page.console_errors == []
