@@ -146,3 +146,27 @@ def test_placement_write_on_a_later_page_swaps_its_card(login_as, hx_client, ses
     body = full.get_data(as_text=True)
     assert full.status_code == 409 and f'id="tray-{last.id}"' in body
     assert "is full" in body and 'class="problem problem-409"' in body
+
+
+def test_baseline_queue_is_paged_and_loads_the_rest_when_read(login_as, session,
+                                                              monkeypatch):
+    from growapp.web.baseline import routes as baseline_routes
+
+    monkeypatch.setattr(baseline_routes, "QUEUE_PAGE", 4)
+    exp = f.make_experiment(session)
+    made = [f.make_plant(session, exp, code=f"VFT-{i:03d}", baseline=i % 3 == 0,
+                         grade="A" if i % 3 == 0 else None) for i in range(1, 16)]
+    session.commit()
+    to_do = [p for p in made if p.grade is None]
+    client = login_as("operator")
+    first = client.get(f"/experiments/{exp.id}/baseline").get_data(as_text=True)
+    assert "<strong>5 / 15</strong> done" in first and f"Still to do ({len(to_do)})" in first
+    assert first.count("?plant=") == 4  # one page of the queue
+    assert "VFT-001" in first[first.index("baseline-card"):]  # the first to do is in hand
+    everything = _follow_any(client, first, "intersect once")
+    for p in to_do:
+        assert everything.count(f"?plant={p.uuid}") == 1
+    no_js = re.search(r'<a class="btn btn-block" href="([^"]+)">More plants to do', first)
+    later = client.get(no_js.group(1).replace("&amp;", "&"))
+    assert later.status_code == 200 and "<html" in later.get_data(as_text=True)
+    assert later.get_data(as_text=True).count("?plant=") == 4
