@@ -185,3 +185,36 @@ def test_labels_tick_list_loads_when_opened_and_all_matching_is_every_match(page
     page.screenshot(path=str(ARTIFACTS / "lazy-labels-dark.png"), caret="initial")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     assert page.console_errors == []
+
+
+def test_baseline_still_to_do_loads_as_the_opened_list_is_read(page, live_server):
+    base, app = live_server
+    with Session(app.extensions["growapp_db"].engine) as s:
+        actor = s.query(User).filter_by(email="operator@example.com").one()
+        exp = Experiment(name="Lazy baseline", short_name="LB")
+        s.add(exp)
+        s.flush()
+        plants.add_plants(s, experiment_id=exp.id, actor=actor, species_id=f.species(s).id,
+                          quantity=260)
+        s.commit()
+        exp_id = exp.id
+    sign_in(page, base, "operator", f"/experiments/{exp_id}/baseline")
+    assert "0 / 260" in page.locator(".progress-text").inner_text()
+    todo = page.locator("#baseline-todo")
+    links = todo.locator("#baseline-todo-list > li:not(.roster-more) a")
+    assert "Still to do (260)" in todo.locator("summary").inner_text()
+    first = links.count()
+    assert 0 < first < 260
+    assert page.locator("#baseline-grades .grade-line").count() <= 100
+    todo.locator("summary").tap()
+    _scroll_until(page, links, 260, "#baseline-todo-list .roster-more")
+    assert links.count() == 260
+    links.nth(200).tap()  # pick a plant far down the queue
+    page.wait_for_url(f"{base}/experiments/{exp_id}/baseline?plant=*")
+    assert page.locator(".baseline-card h2").inner_text() == "VFT-201"
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "lazy-baseline-light.png"), caret="initial")
+    page.emulate_media(color_scheme="dark")
+    page.screenshot(path=str(ARTIFACTS / "lazy-baseline-dark.png"), caret="initial")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert page.console_errors == []
