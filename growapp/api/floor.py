@@ -18,6 +18,7 @@ from ..services import feeding as feeding_service
 from ..services import observations as obs_service
 from ..services import plants as plant_service
 from ..services.corrections import REASON_MAX as CORRECTION_REASON_MAX
+from ..services.environment.units import QUANTITIES
 from ..services.errors import Invalid, NotFound
 from ..services.feeding import FEED_STATUSES, MAX_AMOUNT_ML, SKIP_REASON_MAX
 from ..services.feeding import MAX_NOTES as FEED_NOTES_MAX
@@ -149,7 +150,24 @@ def get_cockpit(session: Session, plant_uuid):
             "next_actions": [{"key": a.key, "label": a.label, "url": next_action_url(a),
                               "detail": a.detail}
                              for a in c.actions],
-            "recent_activity": [event_out(e) for e in c.recent]}
+            "recent_activity": [event_out(e) for e in c.recent],
+            "tent_now": tent_now_out(c)}
+
+
+def tent_now_out(c) -> dict | None:
+    """The plant's tent now (as the cockpit's tile): None when it is not in a tent."""
+    tn, tent = c.tent_now, c.location.tent
+    if tn is None or tent is None:
+        return None
+    return {"tent": {"id": tent.id, "code": tent.code},
+            "readings": {q: {"value": tn.latest[q].value, "unit": QUANTITIES[q].unit,
+                             "at": tn.latest[q].at.isoformat(), "state": tn.state(q) or None}
+                         for q in tn.quantities},
+            "vpd_kpa": round(tn.vpd, 3) if tn.vpd is not None else None,
+            "alerts": [{"quantity": a.quantity, "kind": a.kind, "detail": a.detail,
+                        "raised_at": a.raised_at.isoformat()} for a in tn.alerts],
+            "stale": tn.stale,
+            "updated_at": tn.newest_at.isoformat() if tn.newest_at else None}
 
 
 @endpoint("/plants/<uuid:plant_uuid>/feed", "POST", tag=TAG, body=FeedIn, response=FeedingOut,
