@@ -8,7 +8,7 @@ import uuid as uuid_mod
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session, aliased, contains_eager, joinedload
 
 from ...models import (
@@ -235,26 +235,38 @@ def _metrics(session: Session, plant_id: int) -> tuple[list[PlantMetric], dict[i
 
 
 def _neighbours(session: Session, plant: Plant, loc: Location) -> Neighbours | None:
-    """The plants before and after this one in the walk through the trays: one query with
-    window functions that hands back a single row, whatever the trial's size."""
+    """The plants before and after this one in the walk through the trays (tent, tray,
+    plant code): one query whatever the trial's size. The trays holding active plants are
+    numbered in walk order (a window over trays, not plants), and only the plant's tray and
+    the trays either side of it go through the window over plants."""
     if not loc.placed or plant.status != "active":
         return None
-    walk = (Tent.code, func.length(Tray.code), Tray.code, Plant.plant_code)
+    active_in = exists().where(TrayPlant.tray_id == Tray.id, Plant.id == TrayPlant.plant_id,
+                               Plant.status == "active")
+    walk = (select(Tray.id.label("tray_id"), func.row_number().over(
+        order_by=(Tent.code, func.length(Tray.code), Tray.code)).label("rn"))
+        .select_from(Tray)
+        .outerjoin(Slot, Slot.id == Tray.slot_id).outerjoin(Tent, Tent.id == Slot.tent_id)
+        .where(Tray.experiment_id == plant.experiment_id, active_in).cte("walk"))
+    here = select(walk.c.rn).where(walk.c.tray_id == loc.tray.id).scalar_subquery()
+    near = select(walk.c.tray_id, walk.c.rn).where(walk.c.rn.between(here - 1, here + 1)) \
+        .cte("near")
+    order = (near.c.rn, Plant.plant_code)
     ordered = (select(
         Plant.id.label("id"), Tray.code.label("tray_code"),
-        func.lag(Plant.uuid).over(order_by=walk).label("prev_uuid"),
-        func.lag(Plant.plant_code).over(order_by=walk).label("prev_code"),
-        func.lag(Tray.code).over(order_by=walk).label("prev_tray"),
-        func.lead(Plant.uuid).over(order_by=walk).label("next_uuid"),
-        func.lead(Plant.plant_code).over(order_by=walk).label("next_code"),
-        func.lead(Tray.code).over(order_by=walk).label("next_tray"),
+        func.lag(Plant.uuid).over(order_by=order).label("prev_uuid"),
+        func.lag(Plant.plant_code).over(order_by=order).label("prev_code"),
+        func.lag(Tray.code).over(order_by=order).label("prev_tray"),
+        func.lead(Plant.uuid).over(order_by=order).label("next_uuid"),
+        func.lead(Plant.plant_code).over(order_by=order).label("next_code"),
+        func.lead(Tray.code).over(order_by=order).label("next_tray"),
         func.row_number().over(partition_by=Tray.id, order_by=Plant.plant_code)
         .label("position"),
         func.count(Plant.id).over(partition_by=Tray.id).label("in_tray"))
         .join(TrayPlant, TrayPlant.plant_id == Plant.id)
         .join(Tray, Tray.id == TrayPlant.tray_id)
-        .outerjoin(Slot, Slot.id == Tray.slot_id).outerjoin(Tent, Tent.id == Slot.tent_id)
-        .where(Plant.experiment_id == plant.experiment_id, Plant.status == "active")
+        .join(near, near.c.tray_id == Tray.id)
+        .where(Plant.status == "active")
         .subquery())
     r = session.execute(select(ordered).where(ordered.c.id == plant.id)).one_or_none()
     if r is None:
