@@ -7,8 +7,9 @@ import json
 import uuid as uuid_mod
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import bindparam, exists, func, select
 from sqlalchemy.orm import Session, aliased, contains_eager, joinedload
 
 from ...models import (
@@ -168,18 +169,13 @@ def _aware(value) -> datetime | None:
     return value
 
 
-def _plant(session: Session, plant_uuid) -> tuple[Plant, dict]:
-    """The plant with its species and experiment, where it sits (tray, slot, tent, recipe),
-    its last feed, its replacement links and its category's metric template: one query
-    (the facts ride along as scalar subqueries and outer joins)."""
-    try:
-        key = uuid_mod.UUID(str(plant_uuid))
-    except ValueError as exc:
-        raise NotFound("No plant has that code.") from exc
+@cache
+def _plant_statement():
+    """Built once, the uuid bound per call: composing it cost more than running it."""
     other = aliased(Plant)
     live = (FeedingLog.plant_id == Plant.id, FeedingLog.voided_at.is_(None))
     latest = (FeedingLog.fed_at.desc(), FeedingLog.id.desc())
-    row = session.execute(select(
+    return select(
         Plant,
         select(func.max(FeedingLog.fed_at)).where(*live, FeedingLog.status == "fed")
         .scalar_subquery(),
@@ -193,14 +189,24 @@ def _plant(session: Session, plant_uuid) -> tuple[Plant, dict]:
         select(MetricTemplate.fields).where(MetricTemplate.category == Species.category)
         .correlate(Species).scalar_subquery(),
         Tray, Slot, Tent, Recipe,
-    ).join(Species, Species.id == Plant.species_id)
-        .outerjoin(TrayPlant, TrayPlant.plant_id == Plant.id)
-        .outerjoin(Tray, Tray.id == TrayPlant.tray_id)
-        .outerjoin(Slot, Slot.id == Tray.slot_id).outerjoin(Tent, Tent.id == Slot.tent_id)
-        .outerjoin(Recipe, Recipe.id == Tray.recipe_id)
-        .where(Plant.uuid == key).options(
-        contains_eager(Plant.species),
-        joinedload(Plant.experiment, innerjoin=True))).one_or_none()
+    ).join(Species, Species.id == Plant.species_id) \
+        .outerjoin(TrayPlant, TrayPlant.plant_id == Plant.id) \
+        .outerjoin(Tray, Tray.id == TrayPlant.tray_id) \
+        .outerjoin(Slot, Slot.id == Tray.slot_id).outerjoin(Tent, Tent.id == Slot.tent_id) \
+        .outerjoin(Recipe, Recipe.id == Tray.recipe_id) \
+        .where(Plant.uuid == bindparam("key")).options(
+            contains_eager(Plant.species), joinedload(Plant.experiment, innerjoin=True))
+
+
+def _plant(session: Session, plant_uuid) -> tuple[Plant, dict]:
+    """The plant with its species and experiment, where it sits (tray, slot, tent, recipe),
+    its last feed, its replacement links and its category's metric template: one query
+    (the facts ride along as scalar subqueries and outer joins)."""
+    try:
+        key = uuid_mod.UUID(str(plant_uuid))
+    except ValueError as exc:
+        raise NotFound("No plant has that code.") from exc
+    row = session.execute(_plant_statement(), {"key": key}).one_or_none()
     if row is None:
         raise NotFound("No plant has that code.")
     (plant, last_fed, status, at, reason, by, replaced_by, replaces, template,
@@ -226,29 +232,43 @@ def _uuid(value):
 def _metrics(session: Session, plant_id: int) -> tuple[list[PlantMetric], dict[int, str]]:
     """Every live measurement of the plant (one per week, so bounded by the trial's
     length), latest week first, with who recorded it: one query."""
-    rows = session.execute(
-        select(PlantMetric, User.display_name)
-        .outerjoin(User, User.id == PlantMetric.recorded_by_id)
-        .where(PlantMetric.plant_id == plant_id, PlantMetric.voided_at.is_(None))
-        .order_by(PlantMetric.week_number.desc(), PlantMetric.id.desc())).all()
+    rows = session.execute(_statements()["metrics"], {"plant_id": plant_id}).all()
     return [m for m, _ in rows], {m.id: name or "someone" for m, name in rows}
 
 
-def _neighbours(session: Session, plant: Plant, loc: Location) -> Neighbours | None:
-    """The plants before and after this one in the walk through the trays (tent, tray,
-    plant code): one query whatever the trial's size. The trays holding active plants are
-    numbered in walk order (a window over trays, not plants), and only the plant's tray and
-    the trays either side of it go through the window over plants."""
-    if not loc.placed or plant.status != "active":
-        return None
+@cache
+def _statements() -> dict:
+    """The cockpit's per-plant lists, built once with the ids as bound parameters (building
+    a statement costs more than SQLite takes to run it)."""
+    plant_id = bindparam("plant_id")
+    return {
+        "events": select(Event, User.display_name).outerjoin(User, User.id == Event.user_id)
+        .where(Event.plant_id == plant_id)
+        .order_by(Event.at.desc(), Event.id.desc()).limit(RECENT),
+        "metrics": select(PlantMetric, User.display_name)
+        .outerjoin(User, User.id == PlantMetric.recorded_by_id)
+        .where(PlantMetric.plant_id == plant_id, PlantMetric.voided_at.is_(None))
+        .order_by(PlantMetric.week_number.desc(), PlantMetric.id.desc()),
+        "adverse": select(AdverseEvent).where(
+            AdverseEvent.plant_id == plant_id, AdverseEvent.resolved_at.is_(None),
+            AdverseEvent.voided_at.is_(None))
+        .order_by(AdverseEvent.observed_at.desc()).limit(5),
+        "lots": select(Lot).where(Lot.recipe_id == bindparam("recipe_id"))
+        .order_by(Lot.prepared_at.desc()).limit(5),
+    }
+
+
+@cache
+def _neighbours_statement():
+    """Built once; the experiment, tray and plant are bound per call."""
     active_in = exists().where(TrayPlant.tray_id == Tray.id, Plant.id == TrayPlant.plant_id,
                                Plant.status == "active")
     walk = (select(Tray.id.label("tray_id"), func.row_number().over(
         order_by=(Tent.code, func.length(Tray.code), Tray.code)).label("rn"))
         .select_from(Tray)
         .outerjoin(Slot, Slot.id == Tray.slot_id).outerjoin(Tent, Tent.id == Slot.tent_id)
-        .where(Tray.experiment_id == plant.experiment_id, active_in).cte("walk"))
-    here = select(walk.c.rn).where(walk.c.tray_id == loc.tray.id).scalar_subquery()
+        .where(Tray.experiment_id == bindparam("experiment_id"), active_in).cte("walk"))
+    here = select(walk.c.rn).where(walk.c.tray_id == bindparam("tray_id")).scalar_subquery()
     near = select(walk.c.tray_id, walk.c.rn).where(walk.c.rn.between(here - 1, here + 1)) \
         .cte("near")
     order = (near.c.rn, Plant.plant_code)
@@ -268,7 +288,19 @@ def _neighbours(session: Session, plant: Plant, loc: Location) -> Neighbours | N
         .join(near, near.c.tray_id == Tray.id)
         .where(Plant.status == "active")
         .subquery())
-    r = session.execute(select(ordered).where(ordered.c.id == plant.id)).one_or_none()
+    return select(ordered).where(ordered.c.id == bindparam("plant_id"))
+
+
+def _neighbours(session: Session, plant: Plant, loc: Location) -> Neighbours | None:
+    """The plants before and after this one in the walk through the trays (tent, tray,
+    plant code): one query whatever the trial's size. The trays holding active plants are
+    numbered in walk order (a window over trays, not plants), and only the plant's tray and
+    the trays either side of it go through the window over plants."""
+    if not loc.placed or plant.status != "active":
+        return None
+    r = session.execute(_neighbours_statement(), {
+        "experiment_id": plant.experiment_id, "tray_id": loc.tray.id,
+        "plant_id": plant.id}).one_or_none()
     if r is None:
         return None
     return Neighbours(
@@ -283,22 +315,17 @@ def cockpit(session: Session, plant_uuid, *, now: datetime | None = None) -> Coc
     plant, facts = _plant(session, plant_uuid)
     experiment = plant.experiment
     loc = facts["location"]
-    rows = session.execute(select(Event, User.display_name)
-                           .outerjoin(User, User.id == Event.user_id)
-                           .where(Event.plant_id == plant.id)
-                           .order_by(Event.at.desc(), Event.id.desc()).limit(RECENT)).all()
+    stmts = _statements()
+    rows = session.execute(stmts["events"], {"plant_id": plant.id}).all()
     recent = [e for e, _ in rows]
     metrics, measured_by = _metrics(session, plant.id)
     tz = zone_of(session)
     last = facts["last_feeding"]
     skipped_today = last is not None and last.status == "skipped" \
         and last.at >= day_start(tz, now)
-    adverse = list(session.scalars(select(AdverseEvent).where(
-        AdverseEvent.plant_id == plant.id, AdverseEvent.resolved_at.is_(None),
-        AdverseEvent.voided_at.is_(None))
-        .order_by(AdverseEvent.observed_at.desc()).limit(5)))
-    lots = list(session.scalars(select(Lot).where(Lot.recipe_id == loc.recipe.id)
-                                .order_by(Lot.prepared_at.desc()).limit(5))) if loc.recipe else []
+    adverse = list(session.scalars(stmts["adverse"], {"plant_id": plant.id}))
+    lots = list(session.scalars(stmts["lots"], {"recipe_id": loc.recipe.id})) \
+        if loc.recipe else []
     c = Cockpit(plant=plant, experiment=experiment, location=loc, links=facts["links"],
                 recent=recent, recent_by={e.id: name for e, name in rows if name},
                 last_fed_at=facts["last_fed_at"], last_feeding=last,
