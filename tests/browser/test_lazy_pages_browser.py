@@ -1,8 +1,13 @@
-"""A phone on a big trial: the overview roster and the feeding queue show their first page
-at once and load the rest as the operator scrolls (htmx ``revealed``); the CSS comes from a
-hashed, immutable URL."""
+"""A phone on a big trial: the overview roster, the feeding queue and placement show their
+first page at once and load the rest as the operator scrolls (htmx ``revealed``); groups
+(placement's unplaced, the labels tick list, the baseline's "Still to do") load when
+opened and as they are read (``intersect once``); the CSS comes from a hashed, immutable
+URL."""
+
+import contextlib
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 from sqlalchemy.orm import Session
 
@@ -48,11 +53,7 @@ def test_lazy_parts_load_as_the_phone_scrolls(page, live_server):
     first = rows.count()
     assert 0 < first < 300
     assert "300 plants" in page.locator(".roster-meta").inner_text()
-    for _ in range(10):  # each revealed sentinel brings the next page
-        if rows.count() == 300:
-            break
-        page.locator(".roster-more").last.scroll_into_view_if_needed()
-        page.wait_for_timeout(300)
+    _scroll_until(page, rows, 300)  # each revealed sentinel brings the next page
     assert rows.count() == 300
     assert page.locator(".roster-more").count() == 0
     css = page.evaluate("[...document.styleSheets].map(s => s.href).filter(Boolean)")
@@ -63,11 +64,7 @@ def test_lazy_parts_load_as_the_phone_scrolls(page, live_server):
     tray_cards = page.locator("#feeding-queue .feed-tray")
     assert 0 < tray_cards.count() < 6
     assert page.locator("#feeding-remaining").inner_text() == "300"
-    for _ in range(10):
-        if tray_cards.count() == 6:
-            break
-        page.locator(".roster-more").last.scroll_into_view_if_needed()
-        page.wait_for_timeout(300)
+    _scroll_until(page, tray_cards, 6)
     assert tray_cards.count() == 6
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     assert page.console_errors == []
@@ -98,10 +95,15 @@ def _big_draft(app, name: str, n_trays: int = 6, per_tray: int = 40, unplaced: i
 
 
 def _scroll_until(page, locator, want: int, sentinel: str = ".roster-more") -> None:
-    for _ in range(15):
+    """Scroll each sentinel into view until ``want`` rows are there. A sentinel may be
+    swapped out while it is scrolled to (its page arrived): that is progress, not an error."""
+    for _ in range(50):
         if locator.count() >= want:
             return
-        page.locator(sentinel).last.scroll_into_view_if_needed()
+        more = page.locator(sentinel)
+        if more.count():
+            with contextlib.suppress(PlaywrightError):
+                more.last.scroll_into_view_if_needed(timeout=2_000)
         page.wait_for_timeout(300)
 
 
@@ -184,7 +186,9 @@ def test_labels_tick_list_loads_when_opened_and_all_matching_is_every_match(page
     page.emulate_media(color_scheme="dark")
     page.screenshot(path=str(ARTIFACTS / "lazy-labels-dark.png"), caret="initial")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
-    assert page.console_errors == []
+    # A preview still in flight when the form changes again is aborted on purpose
+    # (hx-sync="this:replace"), and htmx logs that as "htmx:afterRequest"; nothing else.
+    assert [e for e in page.console_errors if not e.startswith("htmx:afterRequest")] == []
 
 
 def test_baseline_still_to_do_loads_as_the_opened_list_is_read(page, live_server):
