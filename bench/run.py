@@ -154,7 +154,9 @@ def run_size(base_url: str, plants_total: int) -> dict[str, tuple]:
                  ("overview ?q=VFT-01", f"{e}/overview?q=VFT-01"),
                  ("baseline queue", f"{e}/baseline"),
                  ("placement", f"{e}/placement"),
+                 ("placement ?q=VFT-01", f"{e}/placement?q=VFT-01"),
                  ("labels selection", f"{e}/labels"),
+                 ("labels tick list (page 1)", f"{e}/labels/plants"),
                  ("trays", f"{e}/trays"),
                  ("api status summary", f"/api/v1/experiments/{exp_id}/status/summary"),
                  ("api plants (100)", f"/api/v1/experiments/{exp_id}/plants?limit=100")]
@@ -205,6 +207,49 @@ def print_table(engine_name: str, sizes: list[int], by_size: dict[int, dict]) ->
         print(line, flush=True)
 
 
+def print_cpu(engine_name: str, sizes: list[int], by_size: dict[int, dict]) -> None:
+    """Median CPU ms of the serving process per page: less disturbed by other processes on
+    a shared machine than wall time (it still counts cache and frequency effects)."""
+    print(f"\n## {engine_name}: p50 CPU ms of the server process")
+    print(f"{'page':32}" + "".join(f" | {n:>7,}" for n in sizes)
+          + (f" | {sizes[-1]}/{sizes[0]}" if len(sizes) > 1 else ""))
+    for page in by_size[sizes[0]]:
+        if len(by_size[sizes[0]][page]) == 2:
+            continue
+        line = f"{page:32}" + "".join(f" | {by_size[n][page][3]:7.1f}" for n in sizes)
+        if len(sizes) > 1:
+            line += f" | {by_size[sizes[-1]][page][3] / by_size[sizes[0]][page][3]:4.2f}×"
+        print(line)
+
+
+LISTS = ("overview", "feeding queue (all due)", "placement", "weekly round", "baseline queue",
+         "labels selection")
+
+
+def check_targets(all_results: dict, sizes: list[int]) -> None:
+    """Issue 13's targets, page by page: MISS lines say what and by how much."""
+    print("\n## issue 13 targets (p50 wall; CPU in brackets)")
+    small, big = sizes[0], sizes[-1]
+    for engine, by_size in all_results.items():
+        for page in LISTS:
+            a, b = by_size[small][page], by_size[big][page]
+            ratio, cpu_ratio, kb = b[0] / a[0], b[3] / a[3], b[4] / 1024
+            ok = ratio <= 2 and kb <= 100
+            print(f"{'ok  ' if ok else 'MISS'} {engine:10} {page:26} {big}/{small}: "
+                  f"{ratio:4.2f}× ({cpu_ratio:4.2f}×) ≤ 2×, {kb:5.1f} KB ≤ 100 KB")
+        c = by_size[big]["cockpit (500-event plant)"]
+        ok = c[0] <= 5 and c[2] <= 12 and c[4] / 1024 <= 25
+        print(f"{'ok  ' if ok else 'MISS'} {engine:10} cockpit at {big}: {c[0]:.1f} ms "
+              f"({c[3]:.1f} CPU) ≤ 5 ms, {c[2]} statements ≤ 12, {c[4] / 1024:.1f} KB ≤ 25 KB")
+    if "sqlite" in all_results and "postgresql" in all_results:
+        lite, pg = all_results["sqlite"], all_results["postgresql"]
+        worst = [(pg[n][p][0] / lite[n][p][0], n, p) for n in sizes for p in lite[n]]
+        over = sorted((w for w in worst if w[0] > 1.3), reverse=True)
+        print(f"{'ok  ' if not over else 'MISS'} PostgreSQL within 1.3× of SQLite: "
+              + ("every page" if not over else "; ".join(
+                  f"{p} at {n:,} {r:.2f}×" for r, n, p in over[:8])))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--plants", default="1000",
@@ -224,6 +269,7 @@ def main() -> None:
                                                                  PG_DEFAULT)
         all_results[engine_name] = {n: run_size(base, n) for n in sizes}
         print_table(engine_name, sizes, all_results[engine_name])
+        print_cpu(engine_name, sizes, all_results[engine_name])
     if "sqlite" in all_results and "postgresql" in all_results:
         print("\n## PostgreSQL / SQLite p50")
         print(f"{'page':32}" + "".join(f" | {n:>6,}" for n in sizes))
@@ -231,6 +277,8 @@ def main() -> None:
         for page in lite[sizes[0]]:
             print(f"{page:32}" + "".join(f" | {pg[n][page][0] / lite[n][page][0]:5.2f}×"
                                          for n in sizes))
+    if len(sizes) > 1:
+        check_targets(all_results, sizes)
     print(f"\nload average at end: {os.getloadavg()[0]:.1f}")
 
 

@@ -18,6 +18,7 @@ from ..services import feeding as feeding_service
 from ..services import observations as obs_service
 from ..services import plants as plant_service
 from ..services.corrections import REASON_MAX as CORRECTION_REASON_MAX
+from ..services.environment.units import QUANTITIES
 from ..services.errors import Invalid, NotFound
 from ..services.feeding import FEED_STATUSES, MAX_AMOUNT_ML, SKIP_REASON_MAX
 from ..services.feeding import MAX_NOTES as FEED_NOTES_MAX
@@ -28,6 +29,7 @@ from ..services.rotation import NOTE_MAX as ROTATION_NOTE_MAX
 from ..services.rotation import rotate_tray, rotation_history
 from ..services.trays import list_trays
 from .framework import endpoint, envelope, require_fresh, whole_list
+from .openapi import list_schema
 from .plants import PlantOut, plant_out
 from .schemas import Page, StrictIn
 
@@ -148,7 +150,24 @@ def get_cockpit(session: Session, plant_uuid):
             "next_actions": [{"key": a.key, "label": a.label, "url": next_action_url(a),
                               "detail": a.detail}
                              for a in c.actions],
-            "recent_activity": [event_out(e) for e in c.recent]}
+            "recent_activity": [event_out(e) for e in c.recent],
+            "tent_now": tent_now_out(c)}
+
+
+def tent_now_out(c) -> dict | None:
+    """The plant's tent now (as the cockpit's tile): None when it is not in a tent."""
+    tn, tent = c.tent_now, c.location.tent
+    if tn is None or tent is None:
+        return None
+    return {"tent": {"id": tent.id, "code": tent.code},
+            "readings": {q: {"value": tn.latest[q].value, "unit": QUANTITIES[q].unit,
+                             "at": tn.latest[q].at.isoformat(), "state": tn.state(q) or None}
+                         for q in tn.quantities},
+            "vpd_kpa": round(tn.vpd, 3) if tn.vpd is not None else None,
+            "alerts": [{"quantity": a.quantity, "kind": a.kind, "detail": a.detail,
+                        "raised_at": a.raised_at.isoformat()} for a in tn.alerts],
+            "stale": tn.stale,
+            "updated_at": tn.newest_at.isoformat() if tn.newest_at else None}
 
 
 @endpoint("/plants/<uuid:plant_uuid>/feed", "POST", tag=TAG, body=FeedIn, response=FeedingOut,
@@ -178,19 +197,53 @@ def feed_tray(session: Session, tray_id: int, body: TrayFeedIn):
     return whole_list([feeding_out(lg) for lg in logs])
 
 
+class QueueTrayOut(BaseModel):
+    id: int
+    code: str
+    uuid: str
+
+
+class FeedingQueueItemOut(BaseModel):
+    plant_uuid: str
+    plant_code: str
+    species: str
+    tray: QueueTrayOut
+    tent: str | None
+    slot: str | None
+    recipe: str | None
+    recipe_colour: str | None = None
+    last_fed_at: str | None
+
+
+FEEDING_QUEUE_SCHEMA = list_schema({"$ref": "#/components/schemas/FeedingQueueItemOut"})
+FEEDING_QUEUE_SCHEMA["properties"]["meta"]["properties"].update({
+    "blockers": {"type": "array", "items": {"type": "string"},
+                 "description": "Why some plants cannot be fed (not running, unplaced, "
+                                "trays without recipe)."},
+    "window_days": {"type": "integer"},
+    "next_offset": {"type": ["integer", "null"],
+                    "description": "offset of the next page; null on the last"}})
+
+
 @endpoint("/experiments/<int:experiment_id>/feeding/queue", "GET", tag=TAG, query=Page,
-          summary="Plants due for feeding (tent, tray, code order) and blockers", many=True,
-          errors=(404,))
+          summary="Plants due for feeding (tent, tray, code order) and blockers; paged "
+                  "(limit, default 50, and offset) in the database, count over every due "
+                  "plant", many=True, response=FeedingQueueItemOut,
+          schema=FEEDING_QUEUE_SCHEMA, errors=(404,))
 def feeding_queue(session: Session, experiment_id: int, query: Page):
-    queue = feeding_service.feeding_queue(session, experiment_id)
-    items = queue.due[query.offset:query.offset + query.limit]
+    queue = feeding_service.feeding_queue(session, experiment_id, offset=query.offset,
+                                          limit=query.limit)
+    following = query.offset + len(queue.due)
     return envelope([{"plant_uuid": i.plant_uuid, "plant_code": i.plant_code,
-                      "species": i.species_name, "tray": {"id": i.tray_id, "code": i.tray_code},
+                      "species": i.species_name,
+                      "tray": {"id": i.tray_id, "code": i.tray_code, "uuid": i.tray_uuid},
                       "tent": i.tent_code, "slot": i.slot_code, "recipe": i.recipe_code,
+                      "recipe_colour": i.recipe_colour,
                       "last_fed_at": i.last_fed_at.isoformat() if i.last_fed_at else None}
-                     for i in items], count=len(queue.due), limit=query.limit,
+                     for i in queue.due], count=queue.total, limit=query.limit,
                     offset=query.offset, blockers=queue.blockers,
-                    window_days=queue.window_days)
+                    window_days=queue.window_days,
+                    next_offset=following if queue.due and following < queue.total else None)
 
 
 @endpoint("/plants/<uuid:plant_uuid>/notes", "POST", tag=TAG, body=NoteIn, status=201,

@@ -32,6 +32,7 @@ from .errors import Conflict, Forbidden, Invalid, NotFound
 from .events import record_event
 from .experiments import get_experiment, require_running
 from .plants import get_plant
+from .read.paging import take_whole
 from .trays import get_tray
 
 UNDO_SECONDS = 60
@@ -266,11 +267,13 @@ def _due_where(experiment: Experiment, now: datetime, today_began: datetime) -> 
 
 
 def feeding_queue(session: Session, experiment_id: int, *, now: datetime | None = None,
-                  at: int = 0, budget: int | None = None) -> FeedingQueue:
+                  at: int = 0, budget: int | None = None, offset: int = 0,
+                  limit: int | None = None) -> FeedingQueue:
     """Active, placed plants not fed within the window (a skip counts for its day, "today"
     in the installation's zone; voided logs count not at all), ordered by tent, tray, plant
     code. ``budget``: one page of whole trays from tray ``at`` until about that many plants
-    (None: every due plant). Four queries either way."""
+    (the pages); ``limit``: ``limit`` plants from the ``offset``-th (the API); neither:
+    every due plant. Four queries in every case; ``total`` counts every due plant."""
     experiment = get_experiment(session, experiment_id)
     now = now or utcnow()
     due_where = _due_where(experiment, now, day_start(zone_of(session), now))
@@ -283,11 +286,8 @@ def feeding_queue(session: Session, experiment_id: int, *, now: datetime | None 
         .order_by(*tray_order)).all()
     total = sum(r[3] for r in per_tray)
     at = max(int(at or 0), 0)
-    picked, used, i = [], 0, at
-    while i < len(per_tray) and (budget is None or used < budget or not picked):
-        picked.append(per_tray[i][0])
-        used += per_tray[i][3]
-        i += 1
+    i = take_whole([r[3] for r in per_tray], at, budget)
+    picked = [r[0] for r in per_tray[at:i]]
     last_fed = (select(func.max(FeedingLog.fed_at)).where(
         FeedingLog.plant_id == Plant.id, FeedingLog.status == "fed", LIVE)
         .correlate(Plant).scalar_subquery())
@@ -303,6 +303,8 @@ def feeding_queue(session: Session, experiment_id: int, *, now: datetime | None 
             .order_by(*tray_order, Plant.plant_code))
     if budget is not None:
         stmt = stmt.where(Tray.id.in_(picked))
+    elif limit is not None:
+        stmt = stmt.offset(max(int(offset or 0), 0)).limit(limit)
     rows = session.execute(stmt).all()
     due = [QueueItem(r[0], str(r[1]), r[2], r[3], r[4], r[5], str(r[6]), r[7], r[8], r[9], r[10],
                      r[11]) for r in rows]

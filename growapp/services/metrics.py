@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session, selectinload
@@ -191,21 +191,41 @@ def record_metrics(session: Session, *, plant_uuid, week_number, values: dict, a
 
 @dataclass
 class BaselineQueue:
-    plants: list[Plant]  # active plants still needing week 0 or a grade, in code order
+    plants: list[Plant]  # active plants still needing week 0 or a grade (this page), code order
     done: int
     total: int
+    remaining: int = 0  # plants still to do, over every page
+    at: int = 0
+    next_at: int | None = None  # where the next page of the queue begins (None: last page)
+    ungraded: list[Plant] = field(default_factory=list)  # the first ungraded, for bulk grading
 
 
-def baseline_queue(session: Session, experiment_id: int) -> BaselineQueue:
-    """The plants still missing a baseline or grade, and progress; three queries."""
+def baseline_queue(session: Session, experiment_id: int, *, at: int = 0,
+                   limit: int | None = None, ungraded: int = 0) -> BaselineQueue:
+    """The plants still missing a baseline or grade, and progress. ``limit``: one page of
+    the queue from ``at`` (None: every plant still to do); ``ungraded``: also the first that
+    many plants without a grade. Three queries (two without ``ungraded``) whatever the
+    trial's size."""
     has_baseline = exists().where(PlantMetric.plant_id == Plant.id, PlantMetric.week_number == 0,
                                   PlantMetric.voided_at.is_(None))
     active = (Plant.experiment_id == experiment_id) & (Plant.status == "active")
-    plants = list(session.scalars(
-        select(Plant).where(active, (~has_baseline) | Plant.grade.is_(None))
-        .options(selectinload(Plant.species)).order_by(Plant.plant_code)))
-    total = session.scalar(select(func.count(Plant.id)).where(active)) or 0
-    return BaselineQueue(plants=plants, done=total - len(plants), total=total)
+    to_do = (~has_baseline) | Plant.grade.is_(None)
+    at = max(int(at or 0), 0)
+    stmt = (select(Plant).where(active, to_do).options(selectinload(Plant.species))
+            .order_by(Plant.plant_code))
+    if limit is not None:
+        stmt = stmt.offset(at).limit(limit)
+    plants = list(session.scalars(stmt))
+    total, remaining = session.execute(select(
+        func.count(Plant.id), func.count(Plant.id).filter(to_do)).where(active)).one()
+    total, remaining = total or 0, remaining or 0
+    end = at + len(plants)
+    return BaselineQueue(
+        plants=plants, done=total - remaining, total=total, remaining=remaining, at=at,
+        next_at=end if limit is not None and end < remaining else None,
+        ungraded=list(session.scalars(
+            select(Plant).where(active, Plant.grade.is_(None)).order_by(Plant.plant_code)
+            .limit(ungraded))) if ungraded else [])
 
 
 def week_values(session: Session, plant_id: int, week_number: int) -> dict | None:

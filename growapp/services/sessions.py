@@ -15,8 +15,9 @@ from __future__ import annotations
 import re
 import secrets
 from datetime import datetime, timedelta
+from functools import cache
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, contains_eager
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -46,6 +47,14 @@ def start_session(session: Session, *, user: User, user_agent: str, ip: str,
     return row, raw
 
 
+@cache
+def _session_statement():
+    """Built once (every request runs it; composing it cost more than running it)."""
+    return (select(UserSession).join(UserSession.user)
+            .options(contains_eager(UserSession.user))
+            .where(UserSession.token_hash == bindparam("token_hash")))
+
+
 def session_for_token(session: Session, raw: str, *, idle: timedelta = IDLE,
                       now: datetime | None = None) -> UserSession | None:
     """The live sign-in for this token (its user active), or None. Touches last seen (and
@@ -55,9 +64,7 @@ def session_for_token(session: Session, raw: str, *, idle: timedelta = IDLE,
         return None
     now = now or utcnow()
     # One statement: the sign-in and its user (held by the row, so the loader needs no get).
-    row = session.scalar(select(UserSession).join(UserSession.user)
-                         .options(contains_eager(UserSession.user))
-                         .where(UserSession.token_hash == hash_token(raw)))
+    row = session.scalar(_session_statement(), {"token_hash": hash_token(raw)})
     if row is None:
         return None
     user = row.user

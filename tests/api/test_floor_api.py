@@ -22,6 +22,26 @@ def test_cockpit_shape(client, op, session):
     assert body["next_actions"][0] == {"key": "feed", "label": "Feed — never fed", "url": "#feed",
                                        "detail": "R1 · window 7 d"}
     assert body["location"]["tray"]["code"] == "TR1" and body["recipe"]["code"] == "R1"
+    assert body["tent_now"] == {"tent": {"id": body["location"]["tent"]["id"], "code": "TN1"},
+                                "readings": {}, "vpd_kpa": None, "alerts": [],
+                                "stale": False, "updated_at": None}
+
+
+def test_cockpit_carries_the_tents_conditions(client, op, session):
+    from growapp.models import utcnow
+    from growapp.services.environment.readings import ingest_readings
+
+    _exp, trays, plants, _r = f.make_running_experiment(session)
+    now = utcnow()
+    ingest_readings(session, tent_id=trays[0].slot.tent_id, source="api", actor=None, now=now,
+                    items=[{"quantity": "temperature", "value": 24.0, "at": now.isoformat()},
+                           {"quantity": "humidity", "value": 60.0, "at": now.isoformat()}])
+    session.commit()
+    tn = client.get(f"/api/v1/plants/{plants[0].uuid}/cockpit", headers=op).json["tent_now"]
+    assert tn["readings"]["temperature"]["value"] == 24.0
+    assert tn["readings"]["temperature"]["unit"] == "°C"
+    assert tn["readings"]["humidity"]["state"] is None and tn["vpd_kpa"] > 0
+    assert tn["updated_at"] is not None and tn["stale"] is False
 
 
 def test_feed_idempotent_and_conflicts(client, op, session):

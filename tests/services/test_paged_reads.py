@@ -38,3 +38,27 @@ def test_roster_pages_follow_filters_and_search(session):
     assert sorted(seen) == [f"VFT-{i:03d}" for i in range(10, 20)]
     seen, _pages = _walk(session, exp.id, filter_="needs_placement")
     assert seen == ["UNP-1"]
+
+
+def test_baseline_queue_pages_cover_the_plants_to_do_once(session, connection):
+    from growapp.services.metrics import baseline_queue
+    from tests.helpers.statements import count_statements
+
+    exp = f.make_experiment(session)
+    made = [f.make_plant(session, exp, code=f"VFT-{i:03d}", baseline=i % 2 == 0,
+                         grade="B" if i % 4 == 0 else None) for i in range(1, 24)]
+    f.make_plant(session, exp, code="VFT-999").status = "removed"
+    session.flush()
+    wanted = sorted(p.plant_code for p in made if not (p.grade and p.plant_code))
+    seen, at, counts = [], 0, set()
+    while at is not None:
+        with count_statements(connection) as statements:
+            page = baseline_queue(session, exp.id, at=at, limit=4, ungraded=3)
+        counts.add(len(statements))
+        seen += [p.plant_code for p in page.plants]
+        assert page.total == 23 and page.remaining == len(wanted)
+        assert [p.plant_code for p in page.ungraded] == wanted[:3]
+        at = page.next_at
+    assert seen == wanted and len(counts) == 1  # the same statements on every page
+    whole = baseline_queue(session, exp.id)
+    assert [p.plant_code for p in whole.plants] == wanted and whole.next_at is None

@@ -79,7 +79,12 @@ def test_placement_add_remove_and_full(hx_client, login_as, session):
     for p in plants[:2]:
         resp = client.post(f"/experiments/{exp.id}/placement/trays/{trays[0].id}/add",
                            data={"plant_uuid": str(p.uuid)})
-        assert resp.status_code == 200 and b'id="placement-panel"' in resp.data
+        # The tray's card alone, with the counts and the unplaced group out of band.
+        body = resp.get_data(as_text=True)
+        assert resp.status_code == 200 and body.startswith(f'<article class="card tray-card" '
+                                                           f'id="tray-{trays[0].id}">')
+        assert 'id="placement-counts" hx-swap-oob="true"' in body and "<html" not in body
+        assert 'id="unplaced-slot" hx-swap-oob="true"' in body and "Placed." in body
     full = client.post(f"/experiments/{exp.id}/placement/trays/{trays[0].id}/add",
                        data={"plant_uuid": str(plants[2].uuid)})
     assert full.status_code == 409 and b"Tray TR1 is full (2/2)" in full.data

@@ -16,6 +16,7 @@ from ...models import Event, Experiment, Plant, Recipe, Species, Tent, Tray, Tra
 from ..errors import Invalid
 from ..experiments import get_experiment
 from .sheet_templates import get_template, slugify
+from .ticks import clean_search, search_clause
 
 KINDS = ("plants", "trays", "tents")
 PLANT_FILTERS = ("all", "needs_label", "selected")
@@ -42,7 +43,9 @@ PRINT_EVENT = {"plants": "labels.plants_printed", "trays": "labels.trays_printed
 @dataclass
 class LabelRequest:
     """What to print. ``uuids``: ticked plants (``plant_filter="selected"``), or the trays
-    / tents to print (empty: all of them). ``tray``: only plants in that tray (a code)."""
+    / tents to print (empty: all of them). ``tray``: only plants in that tray (a code).
+    ``q``: only plants whose code, cultivar or species contains it ("all" and "needs a
+    label" then mean every *matching* plant, resolved here, not what a page listed)."""
 
     kind: str = "plants"
     template: str = "avery-5160"
@@ -52,6 +55,7 @@ class LabelRequest:
     fields: tuple[str, ...] = DEFAULT_FIELDS
     start: int = 1
     copies: int = 1
+    q: str = ""
 
 
 @dataclass
@@ -138,6 +142,8 @@ def _plant_rows(session: Session, experiment: Experiment, request: LabelRequest,
             stmt = stmt.where(Plant.uuid.in_(wanted))
         else:
             stmt = stmt.where(Plant.status == "active")
+            if clean_search(request.q):
+                stmt = stmt.where(search_clause(clean_search(request.q)))
             if request.plant_filter == "needs_label":
                 since = last_printed_at(session, experiment.id)
                 if since is not None:

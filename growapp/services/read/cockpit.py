@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+import json
 import uuid as uuid_mod
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, aliased, joinedload
+from sqlalchemy import bindparam, exists, func, select
+from sqlalchemy.orm import Session, aliased, contains_eager, joinedload
 
 from ...models import (
     AdverseEvent,
@@ -16,9 +18,12 @@ from ...models import (
     Experiment,
     FeedingLog,
     Lot,
+    MetricTemplate,
     Plant,
     PlantMetric,
+    Recipe,
     Slot,
+    Species,
     Tent,
     Tray,
     TrayPlant,
@@ -28,7 +33,8 @@ from ...models import (
 from ..clock import day_start, zone_of
 from ..errors import NotFound
 from ..observations import current_week
-from ..plants import Location, locations
+from ..plants import Location
+from .tent_now import TentNow, tent_now
 
 RECENT = 20
 
@@ -103,6 +109,8 @@ class Cockpit(PlantView):
     lots: list[Lot] = field(default_factory=list)
     week: int = 0
     actions: list[NextAction] = field(default_factory=list)
+    template: list[dict] = field(default_factory=list)  # the species category's fields
+    tent_now: TentNow | None = None  # the plant's tent's conditions (placed in a tent)
 
     @property
     def days_since_fed(self) -> int | None:
@@ -161,17 +169,13 @@ def _aware(value) -> datetime | None:
     return value
 
 
-def _plant(session: Session, plant_uuid) -> tuple[Plant, dict]:
-    """The plant with its species and experiment, its last feed and its replacement links:
-    one query (the facts ride along as scalar subqueries)."""
-    try:
-        key = uuid_mod.UUID(str(plant_uuid))
-    except ValueError as exc:
-        raise NotFound("No plant has that code.") from exc
+@cache
+def _plant_statement():
+    """Built once, the uuid bound per call: composing it cost more than running it."""
     other = aliased(Plant)
     live = (FeedingLog.plant_id == Plant.id, FeedingLog.voided_at.is_(None))
     latest = (FeedingLog.fed_at.desc(), FeedingLog.id.desc())
-    row = session.execute(select(
+    return select(
         Plant,
         select(func.max(FeedingLog.fed_at)).where(*live, FeedingLog.status == "fed")
         .scalar_subquery(),
@@ -182,14 +186,37 @@ def _plant(session: Session, plant_uuid) -> tuple[Plant, dict]:
         .where(*live).order_by(*latest).limit(1).scalar_subquery(),
         select(other.uuid).where(other.id == Plant.replaced_by_id).scalar_subquery(),
         select(other.uuid).where(other.replaced_by_id == Plant.id).scalar_subquery(),
-    ).where(Plant.uuid == key).options(
-        joinedload(Plant.species, innerjoin=True),
-        joinedload(Plant.experiment, innerjoin=True))).one_or_none()
+        select(MetricTemplate.fields).where(MetricTemplate.category == Species.category)
+        .correlate(Species).scalar_subquery(),
+        Tray, Slot, Tent, Recipe,
+    ).join(Species, Species.id == Plant.species_id) \
+        .outerjoin(TrayPlant, TrayPlant.plant_id == Plant.id) \
+        .outerjoin(Tray, Tray.id == TrayPlant.tray_id) \
+        .outerjoin(Slot, Slot.id == Tray.slot_id).outerjoin(Tent, Tent.id == Slot.tent_id) \
+        .outerjoin(Recipe, Recipe.id == Tray.recipe_id) \
+        .where(Plant.uuid == bindparam("key")).options(
+            contains_eager(Plant.species), joinedload(Plant.experiment, innerjoin=True))
+
+
+def _plant(session: Session, plant_uuid) -> tuple[Plant, dict]:
+    """The plant with its species and experiment, where it sits (tray, slot, tent, recipe),
+    its last feed, its replacement links and its category's metric template: one query
+    (the facts ride along as scalar subqueries and outer joins)."""
+    try:
+        key = uuid_mod.UUID(str(plant_uuid))
+    except ValueError as exc:
+        raise NotFound("No plant has that code.") from exc
+    row = session.execute(_plant_statement(), {"key": key}).one_or_none()
     if row is None:
         raise NotFound("No plant has that code.")
-    plant, last_fed, status, at, reason, by, replaced_by, replaces = row
+    (plant, last_fed, status, at, reason, by, replaced_by, replaces, template,
+     tray, slot, tent, recipe) = row
     at = _aware(at)
+    if isinstance(template, str):  # a JSON scalar subquery may come back as text
+        template = json.loads(template)
     return plant, {
+        "location": Location(tray, slot, tent, recipe) if tray is not None else Location(),
+        "template": list(template or []),
         "last_fed_at": _aware(last_fed),
         "last_feeding": LastFeeding(status, at, by or "someone", reason or "")
         if status and at else None,
@@ -205,37 +232,75 @@ def _uuid(value):
 def _metrics(session: Session, plant_id: int) -> tuple[list[PlantMetric], dict[int, str]]:
     """Every live measurement of the plant (one per week, so bounded by the trial's
     length), latest week first, with who recorded it: one query."""
-    rows = session.execute(
-        select(PlantMetric, User.display_name)
-        .outerjoin(User, User.id == PlantMetric.recorded_by_id)
-        .where(PlantMetric.plant_id == plant_id, PlantMetric.voided_at.is_(None))
-        .order_by(PlantMetric.week_number.desc(), PlantMetric.id.desc())).all()
+    rows = session.execute(_statements()["metrics"], {"plant_id": plant_id}).all()
     return [m for m, _ in rows], {m.id: name or "someone" for m, name in rows}
 
 
-def _neighbours(session: Session, plant: Plant, loc: Location) -> Neighbours | None:
-    """The plants before and after this one in the walk through the trays: one query with
-    window functions that hands back a single row, whatever the trial's size."""
-    if not loc.placed or plant.status != "active":
-        return None
-    walk = (Tent.code, func.length(Tray.code), Tray.code, Plant.plant_code)
+@cache
+def _statements() -> dict:
+    """The cockpit's per-plant lists, built once with the ids as bound parameters (building
+    a statement costs more than SQLite takes to run it)."""
+    plant_id = bindparam("plant_id")
+    return {
+        "events": select(Event, User.display_name).outerjoin(User, User.id == Event.user_id)
+        .where(Event.plant_id == plant_id)
+        .order_by(Event.at.desc(), Event.id.desc()).limit(RECENT),
+        "metrics": select(PlantMetric, User.display_name)
+        .outerjoin(User, User.id == PlantMetric.recorded_by_id)
+        .where(PlantMetric.plant_id == plant_id, PlantMetric.voided_at.is_(None))
+        .order_by(PlantMetric.week_number.desc(), PlantMetric.id.desc()),
+        "adverse": select(AdverseEvent).where(
+            AdverseEvent.plant_id == plant_id, AdverseEvent.resolved_at.is_(None),
+            AdverseEvent.voided_at.is_(None))
+        .order_by(AdverseEvent.observed_at.desc()).limit(5),
+        "lots": select(Lot).where(Lot.recipe_id == bindparam("recipe_id"))
+        .order_by(Lot.prepared_at.desc()).limit(5),
+    }
+
+
+@cache
+def _neighbours_statement():
+    """Built once; the experiment, tray and plant are bound per call."""
+    active_in = exists().where(TrayPlant.tray_id == Tray.id, Plant.id == TrayPlant.plant_id,
+                               Plant.status == "active")
+    walk = (select(Tray.id.label("tray_id"), func.row_number().over(
+        order_by=(Tent.code, func.length(Tray.code), Tray.code)).label("rn"))
+        .select_from(Tray)
+        .outerjoin(Slot, Slot.id == Tray.slot_id).outerjoin(Tent, Tent.id == Slot.tent_id)
+        .where(Tray.experiment_id == bindparam("experiment_id"), active_in).cte("walk"))
+    here = select(walk.c.rn).where(walk.c.tray_id == bindparam("tray_id")).scalar_subquery()
+    near = select(walk.c.tray_id, walk.c.rn).where(walk.c.rn.between(here - 1, here + 1)) \
+        .cte("near")
+    order = (near.c.rn, Plant.plant_code)
     ordered = (select(
         Plant.id.label("id"), Tray.code.label("tray_code"),
-        func.lag(Plant.uuid).over(order_by=walk).label("prev_uuid"),
-        func.lag(Plant.plant_code).over(order_by=walk).label("prev_code"),
-        func.lag(Tray.code).over(order_by=walk).label("prev_tray"),
-        func.lead(Plant.uuid).over(order_by=walk).label("next_uuid"),
-        func.lead(Plant.plant_code).over(order_by=walk).label("next_code"),
-        func.lead(Tray.code).over(order_by=walk).label("next_tray"),
+        func.lag(Plant.uuid).over(order_by=order).label("prev_uuid"),
+        func.lag(Plant.plant_code).over(order_by=order).label("prev_code"),
+        func.lag(Tray.code).over(order_by=order).label("prev_tray"),
+        func.lead(Plant.uuid).over(order_by=order).label("next_uuid"),
+        func.lead(Plant.plant_code).over(order_by=order).label("next_code"),
+        func.lead(Tray.code).over(order_by=order).label("next_tray"),
         func.row_number().over(partition_by=Tray.id, order_by=Plant.plant_code)
         .label("position"),
         func.count(Plant.id).over(partition_by=Tray.id).label("in_tray"))
         .join(TrayPlant, TrayPlant.plant_id == Plant.id)
         .join(Tray, Tray.id == TrayPlant.tray_id)
-        .outerjoin(Slot, Slot.id == Tray.slot_id).outerjoin(Tent, Tent.id == Slot.tent_id)
-        .where(Plant.experiment_id == plant.experiment_id, Plant.status == "active")
+        .join(near, near.c.tray_id == Tray.id)
+        .where(Plant.status == "active")
         .subquery())
-    r = session.execute(select(ordered).where(ordered.c.id == plant.id)).one_or_none()
+    return select(ordered).where(ordered.c.id == bindparam("plant_id"))
+
+
+def _neighbours(session: Session, plant: Plant, loc: Location) -> Neighbours | None:
+    """The plants before and after this one in the walk through the trays (tent, tray,
+    plant code): one query whatever the trial's size. The trays holding active plants are
+    numbered in walk order (a window over trays, not plants), and only the plant's tray and
+    the trays either side of it go through the window over plants."""
+    if not loc.placed or plant.status != "active":
+        return None
+    r = session.execute(_neighbours_statement(), {
+        "experiment_id": plant.experiment_id, "tray_id": loc.tray.id,
+        "plant_id": plant.id}).one_or_none()
     if r is None:
         return None
     return Neighbours(
@@ -249,29 +314,26 @@ def _neighbours(session: Session, plant: Plant, loc: Location) -> Neighbours | N
 def cockpit(session: Session, plant_uuid, *, now: datetime | None = None) -> Cockpit:
     plant, facts = _plant(session, plant_uuid)
     experiment = plant.experiment
-    loc = locations(session, [plant.id])[plant.id]
-    rows = session.execute(select(Event, User.display_name)
-                           .outerjoin(User, User.id == Event.user_id)
-                           .where(Event.plant_id == plant.id)
-                           .order_by(Event.at.desc(), Event.id.desc()).limit(RECENT)).all()
+    loc = facts["location"]
+    stmts = _statements()
+    rows = session.execute(stmts["events"], {"plant_id": plant.id}).all()
     recent = [e for e, _ in rows]
     metrics, measured_by = _metrics(session, plant.id)
     tz = zone_of(session)
     last = facts["last_feeding"]
     skipped_today = last is not None and last.status == "skipped" \
         and last.at >= day_start(tz, now)
-    adverse = list(session.scalars(select(AdverseEvent).where(
-        AdverseEvent.plant_id == plant.id, AdverseEvent.resolved_at.is_(None),
-        AdverseEvent.voided_at.is_(None))
-        .order_by(AdverseEvent.observed_at.desc()).limit(5)))
-    lots = list(session.scalars(select(Lot).where(Lot.recipe_id == loc.recipe.id)
-                                .order_by(Lot.prepared_at.desc()).limit(5))) if loc.recipe else []
+    adverse = list(session.scalars(stmts["adverse"], {"plant_id": plant.id}))
+    lots = list(session.scalars(stmts["lots"], {"recipe_id": loc.recipe.id})) \
+        if loc.recipe else []
     c = Cockpit(plant=plant, experiment=experiment, location=loc, links=facts["links"],
                 recent=recent, recent_by={e.id: name for e, name in rows if name},
                 last_fed_at=facts["last_fed_at"], last_feeding=last,
                 skipped_today=skipped_today, metrics=metrics, measured_by=measured_by,
                 weeks={m.week_number for m in metrics}, open_adverse=adverse, lots=lots,
                 neighbours=_neighbours(session, plant, loc),
-                week=current_week(experiment, now, tz=tz))
+                week=current_week(experiment, now, tz=tz), template=facts["template"],
+                tent_now=tent_now(session, tent_id=loc.tent.id, now=now)
+                if loc.tent is not None else None)
     c.actions = next_actions(c)
     return c

@@ -1,5 +1,6 @@
 """A plant's (or a tray's) story: each numeric metric week by week, and the photos grouped
-by week. Three queries whatever the history's length (measurements, templates, photos)."""
+by week. Three queries whatever the history's length (measurements, templates, photos);
+one when the caller has read the measurements and the template (the cockpit)."""
 
 from __future__ import annotations
 
@@ -70,16 +71,28 @@ def _value(raw) -> float | None:
     return float(raw)
 
 
-def history(session: Session, *, experiment: Experiment, plants: list[Plant]) -> History:
+def numeric_fields(fields: list[dict]) -> list[dict]:
+    """The numeric fields of one template (what a trend can draw)."""
+    return [f for f in fields or [] if f["type"] in ("int", "float")]
+
+
+def history(session: Session, *, experiment: Experiment, plants: list[Plant],
+            fields: list[dict] | None = None,
+            measured: list[tuple[int, int, dict]] | None = None) -> History:
     """The story of ``plants`` (one plant: its cockpit; several: a tray). The plants'
-    species must be loaded."""
+    species must be loaded. A caller that already read them passes the numeric ``fields``
+    and the ``measured`` rows (plant id, week, values; week order), saving two queries."""
     ids = [p.id for p in plants]
     codes = {p.id: p.plant_code for p in plants}
-    fields = _numeric_fields(session, {p.species.category for p in plants}) if plants else []
+    if fields is None:
+        fields = _numeric_fields(session, {p.species.category for p in plants}) if plants else []
     by_key: dict[str, dict[str, list[tuple[int, float]]]] = defaultdict(dict)
-    rows = session.execute(select(PlantMetric.plant_id, PlantMetric.week_number,
-                                  PlantMetric.values).where(PlantMetric.plant_id.in_(ids))
-                           .order_by(PlantMetric.week_number)).all() if ids else []
+    if measured is not None:
+        rows = measured
+    else:
+        rows = session.execute(select(PlantMetric.plant_id, PlantMetric.week_number,
+                                      PlantMetric.values).where(PlantMetric.plant_id.in_(ids))
+                               .order_by(PlantMetric.week_number)).all() if ids else []
     for pid, week, values in rows:
         for f in fields:
             v = _value((values or {}).get(f["key"]))

@@ -13,6 +13,7 @@ from ..like import contains
 from ..plants import Location, needs_clause
 from ..tents import list_tents
 from ..trays import TrayRow, list_trays
+from .paging import take_whole
 
 FILTERS = ("active", "removed", "needs_baseline", "needs_grade", "needs_placement",
            "needs_tray_recipe", "needs_tent_restriction")
@@ -170,13 +171,10 @@ def roster(session: Session, experiment_id: int, *, filter_: str | None = None,
                 continue
         spine += [(tent_id, r) for r in rows] if rows else [(tent_id, None)]
 
-    picked: list[tuple[int | None, TrayRow | None]] = []
-    used, i = 0, at
-    while i < len(spine) and (used < budget or not picked):
-        picked.append(spine[i])
-        row = spine[i][1]
-        used += 1 + (counts.get(row.tray.id, 0) if row else 0)
-        i += 1
+    sizes = [1 + (counts.get(row.tray.id, 0) if row else 0) for _t, row in spine]
+    i = take_whole(sizes, at, budget)
+    picked = spine[at:i]
+    used = sum(sizes[at:i])
     unplaced_from = max(at - len(spine), 0)
     unplaced_take = max(budget - used, 0) if i >= len(spine) else 0
     if at > len(spine) and unplaced_take == 0:

@@ -19,12 +19,19 @@ from . import bp
 FIELD_PREFIX = "m_"
 GRADE_PREFIX = "grade-"
 GRADE_LIST_MAX = 100  # ungraded plants listed for bulk grading
+QUEUE_PAGE = 100  # plants per page of "Still to do" (the rest load as it is read)
+
+
+def _at() -> int:
+    """Where "Still to do" begins (no JS: its "More" link reloads the page from there)."""
+    return min(max(request.args.get("at", 0, type=int), 0), 10**7)
 
 
 def _context(experiment_id: int, plant_uuid=None, **extra) -> dict:
     session = db.session
     experiment = exp_service.get_experiment(session, experiment_id)
-    queue = metric_service.baseline_queue(session, experiment_id)
+    queue = metric_service.baseline_queue(session, experiment_id, limit=QUEUE_PAGE,
+                                          ungraded=GRADE_LIST_MAX, at=_at())
     plant = None
     if plant_uuid:
         plant = get_plant(session, plant_uuid)
@@ -39,7 +46,7 @@ def _context(experiment_id: int, plant_uuid=None, **extra) -> dict:
            "queue": queue, "plant": plant, "fields": fields, "values": existing or {},
            "grade": plant.grade if plant else None, "errors": {}, "locked": locked,
            "can_unlock": locked and current_user.has_role("admin"), "prefix": FIELD_PREFIX,
-           "ungraded": [p for p in queue.plants if p.grade is None][:GRADE_LIST_MAX],
+           "ungraded": queue.ungraded,
            "grade_prefix": GRADE_PREFIX}
     ctx.update(extra)
     return ctx
@@ -49,6 +56,15 @@ def _context(experiment_id: int, plant_uuid=None, **extra) -> dict:
 def index(experiment_id: int):
     return render_template("baseline/index.html",
                            **_context(experiment_id, request.args.get("plant")))
+
+
+@bp.get("/queue")
+def queue_page(experiment_id: int):
+    """The next page of "Still to do", for the sentinel at the end of the previous one."""
+    session = db.session
+    experiment = exp_service.get_experiment(session, experiment_id)
+    queue = metric_service.baseline_queue(session, experiment_id, limit=QUEUE_PAGE, at=_at())
+    return render_template("baseline/_todo_page.html", experiment=experiment, queue=queue)
 
 
 @bp.post("/<uuid:plant_uuid>")

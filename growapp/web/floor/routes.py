@@ -6,12 +6,12 @@ from flask import render_template, request, url_for
 
 from ...extensions import db
 from ...http.htmx import safe_next
+from ...services.environment.units import QUANTITIES, fmt
 from ...services.errors import NotFound
 from ...services.feeding import lots_by_recipe
-from ...services.metrics import template_fields
 from ...services.read.cockpit import cockpit
 from ...services.read.find import find_by_code
-from ...services.read.history import PHOTOS, history
+from ...services.read.history import PHOTOS, history, numeric_fields
 from ...services.read.tray import tray_view
 from ...services.rotation import rotation_history
 from ...services.trays import slot_options
@@ -27,14 +27,17 @@ def back_link(experiment_id: int) -> str:
 def cockpit_context(plant_uuid, **extra) -> dict:
     session = db.session
     view = cockpit(session, plant_uuid)
+    # The template and the measurements came with the cockpit: the story reuses them.
+    measured = [(m.plant_id, m.week_number, m.values) for m in reversed(view.metrics)]
     return {"view": view, "back": back_link(view.experiment.id),
-            "fields": template_fields(session, view.plant.species.category)
-            if view.week >= 1 and view.week not in view.weeks else [],
-            **_story(session, view.experiment, [view.plant]), **extra}
+            "fields": view.template if view.week >= 1 and view.week not in view.weeks else [],
+            "quantities": QUANTITIES, "fmt": fmt,
+            **_story(session, view.experiment, [view.plant],
+                     fields=numeric_fields(view.template), measured=measured), **extra}
 
 
-def _story(session, experiment, plants) -> dict:
-    story = history(session, experiment=experiment, plants=plants)
+def _story(session, experiment, plants, **known) -> dict:
+    story = history(session, experiment=experiment, plants=plants, **known)
     return {"story": story, "sparks": [spark(t) for t in story.trends], "limit": PHOTOS}
 
 

@@ -8,6 +8,7 @@ from wtforms import DecimalField, IntegerField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ...services.labels.selection import DEFAULT_FIELDS, LabelRequest
+from ...services.labels.ticks import clean_search
 from ..forms import int_or_none
 
 MM = {"places": None, "validators": [DataRequired(), NumberRange(0, 1200)]}
@@ -62,7 +63,8 @@ def label_request(source) -> LabelRequest:
         kind=kind, template=source.get("template") or "avery-5160",
         plant_filter=source.get("plants") or "all", tray=(source.get("tray") or None),
         uuids=[u for u in uuids if u], fields=fields,
-        start=number("start", 1), copies=number("copies", 1))
+        start=number("start", 1), copies=number("copies", 1),
+        q=clean_search(source.get("q")) if kind == "plants" else "")
 
 
 def query_args(req: LabelRequest) -> dict:
@@ -72,6 +74,8 @@ def query_args(req: LabelRequest) -> dict:
                   "fields": list(req.fields)}
     if req.tray:
         args["tray"] = req.tray
+    if req.q:
+        args["q"] = req.q
     if req.uuids:
         args[UUID_FIELD[req.kind]] = list(req.uuids)
     return args

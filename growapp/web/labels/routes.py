@@ -24,12 +24,12 @@ from ...jobs import submit_job
 from ...labels import qr_base_url, qr_points_at_localhost, render_workers
 from ...labels.pdf import warm_helpers
 from ...labels.sheet import page_html, sheet_css
-from ...models import Plant, Species, Tent, Tray
+from ...models import Tent, Tray
 from ...services import experiments as exp_service
 from ...services import jobs as job_service
 from ...services.errors import Conflict, DomainError, Invalid
 from ...services.labels import jobs as label_jobs
-from ...services.labels import printing, selection, sheet_templates
+from ...services.labels import printing, selection, sheet_templates, ticks
 from ...services.read.readiness import status_summary
 from ..writes import page_write, respond
 from . import bp
@@ -86,22 +86,26 @@ def _context(experiment_id: int, req: selection.LabelRequest, *, full: bool = Tr
 
 
 def _page_context(experiment_id: int, req: selection.LabelRequest) -> dict:
+    """The form's choices. The plants to tick are not listed here: the tick list loads a
+    page at a time when opened (labels.tick_list); only the ticked ones come with the page."""
     session = db.session
-    plants = session.execute(
-        select(Plant.uuid, Plant.plant_code, Species.common_name)
-        .join(Species, Species.id == Plant.species_id)
-        .where(Plant.experiment_id == experiment_id, Plant.status == "active")
-        .order_by(Plant.plant_code)).all()
     trays = session.execute(select(Tray.uuid, Tray.code).where(
         Tray.experiment_id == experiment_id).order_by(func.length(Tray.code), Tray.code)).all()
     tents = session.execute(select(Tent.uuid, Tent.code, Tent.name).where(
         Tent.experiment_id == experiment_id).order_by(func.length(Tent.code), Tent.code)).all()
+    at = request.args.get("ticks", type=int)  # no JS: a page of the list, inline
+    plant_uuids = req.uuids if req.kind == "plants" else []
     return {
         "summary": status_summary(session, experiment_id),
         "ticked": {str(u) for u in req.uuids},
         "templates": sheet_templates.list_templates(session),
-        "label_fields": selection.LABEL_FIELDS, "plants": plants, "trays": trays,
-        "tents": tents, "max_ticked": selection.MAX_TICKED,
+        "label_fields": selection.LABEL_FIELDS, "trays": trays, "tents": tents,
+        "plant_count": ticks.matching_count(session, experiment_id, req.q),
+        "ticked_rows": ticks.ticked_rows(session, experiment_id, plant_uuids,
+                                         2 * selection.MAX_TICKED),
+        "ticks": ticks.tick_page(session, experiment_id, q=req.q, at=at, exclude=plant_uuids)
+        if at is not None else None,
+        "max_ticked": selection.MAX_TICKED,
         "is_admin": current_user.has_role("admin"),
         "jobs": label_jobs.recent_label_jobs(session, experiment_id=experiment_id,
                                              actor=current_user),
@@ -131,6 +135,27 @@ def index(experiment_id: int):
     ctx = _context(experiment_id, req)
     warm_helpers(render_workers(current_app.config))  # a print may follow
     return render_template("labels/index.html", **ctx), _status(ctx)
+
+
+@bp.get("/plants")
+def tick_list(experiment_id: int):
+    """The tick list: the next page for its sentinel, or (``whole=1``, the search changed)
+    the ticked plants sent along and the first page of the others matching."""
+    session = db.session
+    experiment = exp_service.get_experiment(session, experiment_id)
+    req = selection.LabelRequest(q=ticks.clean_search(request.args.get("q")))
+    ticked = request.args.getlist("plant")
+    page = ticks.tick_page(session, experiment_id, q=req.q,
+                           at=min(max(request.args.get("at", 0, type=int), 0), 10**7),
+                           exclude=ticked)
+    if request.args.get("whole"):
+        return render_template(
+            "labels/_ticks.html", experiment=experiment, req=req, ticks=page, count_oob=True,
+            plant_count=ticks.matching_count(session, experiment_id, req.q),
+            ticked_rows=ticks.ticked_rows(session, experiment_id, ticked,
+                                          2 * selection.MAX_TICKED))
+    return render_template("labels/_ticks_page.html", experiment=experiment, req=req,
+                           ticks=page)
 
 
 @bp.get("/sheet-<slug>.css")
