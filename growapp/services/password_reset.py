@@ -13,7 +13,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from ..models import PasswordReset, User, utcnow
@@ -136,3 +136,12 @@ def admin_reset_password(session: Session, *, user_id: int, actor: User,
                  f"the password of {user.email}", actor=actor, payload={"user_id": user.id})
     session.flush()
     return user, raw
+
+
+def prune_password_resets(session: Session, *, now: datetime | None = None) -> int:
+    """Delete reset requests that can neither be used (expired) nor count towards the
+    hourly limits any more. Rows of a link still usable stay. Returns rows deleted."""
+    now = now or utcnow()
+    return session.execute(delete(PasswordReset).where(
+        PasswordReset.expires_at < now,
+        PasswordReset.created_at < now - timedelta(hours=1))).rowcount or 0
