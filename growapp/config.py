@@ -81,6 +81,8 @@ class Config:
     JOB_QUEUE = "growapp"
     JOB_WORKERS = 1  # embedded pool: worker processes of each web process
     JOB_FILE_TTL_HOURS = 24.0
+    PDF_CONCURRENCY = 1  # label PDFs rendered in requests at a time on this server
+    RENDER_SLOTS_DIR = str(INSTANCE_DIR / "render-slots")  # their lock files (flock)
     TIMEZONE: str | None = None  # IANA name; unset → UTC (the admin page asks to set it)
     MQTT_URL = "mqtt://127.0.0.1:1883"
     MQTT_TOPIC_PREFIX = "growapp"
@@ -139,9 +141,11 @@ class Config:
                 settings["JOB_WORKERS"] = int(env["GROWAPP_JOB_WORKERS"])
             if env.get("GROWAPP_JOB_FILE_TTL_HOURS"):
                 settings["JOB_FILE_TTL_HOURS"] = float(env["GROWAPP_JOB_FILE_TTL_HOURS"])
+            if env.get("GROWAPP_PDF_CONCURRENCY"):
+                settings["PDF_CONCURRENCY"] = int(env["GROWAPP_PDF_CONCURRENCY"])
         except ValueError as exc:
-            raise ConfigError("GROWAPP_JOB_WORKERS and GROWAPP_JOB_FILE_TTL_HOURS must be "
-                              "numbers") from exc
+            raise ConfigError("GROWAPP_JOB_WORKERS, GROWAPP_JOB_FILE_TTL_HOURS and "
+                              "GROWAPP_PDF_CONCURRENCY must be numbers") from exc
         settings["TIMEZONE"] = (env.get("GROWAPP_TIMEZONE") or "").strip() or None
         try:
             settings["TRUSTED_PROXIES"] = int(env.get("GROWAPP_TRUSTED_PROXIES") or 0)
