@@ -43,6 +43,7 @@ class Config:
     TESTING = False
     SECRET_KEY: str | None = None
     AUDIT_KEY: str | None = None  # keys the audit chain's hashes; never stored in the database
+    AUDIT_KEY_PREVIOUS: tuple = ()  # keys before a rotation, oldest first (verify only)
     AUDIT_CHECKPOINT_FILE: str | None = None  # default: <instance>/audit-checkpoints.jsonl
     DATABASE_URL = f"sqlite:///{INSTANCE_DIR / 'growapp.db'}"
     PUBLIC_BASE_URL: str | None = None
@@ -113,6 +114,12 @@ class Config:
             raise ConfigError(f"GROWAPP_AUDIT_KEY must be at least {AUDIT_KEY_MIN} characters "
                               "(python3 -c 'import secrets; print(secrets.token_hex(32))')")
         settings["AUDIT_KEY"] = audit_key
+        previous = tuple(k.strip() for k in env.get("GROWAPP_AUDIT_KEY_PREVIOUS", "")
+                         .split(",") if k.strip())
+        if any(len(k) < AUDIT_KEY_MIN for k in previous):
+            raise ConfigError("GROWAPP_AUDIT_KEY_PREVIOUS holds the earlier audit keys, "
+                              "oldest first, comma-separated, each as long as a key")
+        settings["AUDIT_KEY_PREVIOUS"] = previous
         if env.get("GROWAPP_AUDIT_CHECKPOINT_FILE"):
             settings["AUDIT_CHECKPOINT_FILE"] = env["GROWAPP_AUDIT_CHECKPOINT_FILE"]
         settings["DATABASE_URL"] = env.get("GROWAPP_DATABASE_URL", cls.DATABASE_URL)
