@@ -1,6 +1,7 @@
 """Periodic tasks the worker runs (``flask worker``): jobs whose runner died are marked
 failed with the reason, and generated files older than JOB_FILE_TTL_HOURS are deleted (the
-job then answers 410). Later issues add theirs to ``TASKS``."""
+job then answers 410); sign-in bookkeeping no limit reads any more is deleted. Later
+issues add theirs to ``TASKS``."""
 
 from __future__ import annotations
 
