@@ -156,6 +156,7 @@ def test_the_web_page_download_is_bounded_too(bound_app, renders):
     busy = next(r for r in answers if r.status_code == 503)
     html = busy.get_data(as_text=True)
     assert busy.headers["Retry-After"] and "<html" in html
+    assert "Please try again shortly" in html
     assert "Another label sheet is being made on this server right now." in html
 
 
