@@ -18,15 +18,18 @@ from werkzeug.routing import IntegerConverter
 from ..services.errors import Invalid
 
 INT_MAX = 2**63 - 1
+PATH_INT_MAX = 2**31 - 1  # ids are INTEGER columns: 32-bit on PostgreSQL (openapi's maximum)
 MAX_DEPTH = 32  # no request body of the API nests deeper than a handful of levels
 
 
 class BoundedIntegerConverter(IntegerConverter):
-    """``<int:…>`` that only matches values a database integer can hold (else 404)."""
+    """``<int:…>`` that only matches values an id column can hold (else 404, the answer for
+    an id that exists nowhere): above 2³¹−1 PostgreSQL raised a DataError (422 that the
+    document did not list), above 2⁶³ SQLite's driver an OverflowError."""
 
     def __init__(self, map, fixed_digits=0, min=None, max=None, signed=False):  # noqa: A002
         super().__init__(map, fixed_digits=fixed_digits, min=min,
-                         max=INT_MAX if max is None else max, signed=signed)
+                         max=PATH_INT_MAX if max is None else max, signed=signed)
 
 
 def request_body() -> bytes:
