@@ -12,7 +12,7 @@ import json
 import math
 
 from flask import request
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import NotFound, RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter
 
 from ..services.errors import Invalid
@@ -28,8 +28,15 @@ class BoundedIntegerConverter(IntegerConverter):
     document did not list), above 2⁶³ SQLite's driver an OverflowError."""
 
     def __init__(self, map, fixed_digits=0, min=None, max=None, signed=False):  # noqa: A002
-        super().__init__(map, fixed_digits=fixed_digits, min=min,
-                         max=PATH_INT_MAX if max is None else max, signed=signed)
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+    def to_python(self, value: str) -> int:
+        number = super().to_python(value)
+        if number > PATH_INT_MAX:
+            # Not a ValidationError ("try the next rule"): werkzeug's matcher then answers
+            # 405 for a method another rule of the same path has. This id is simply absent.
+            raise NotFound()
+        return number
 
 
 def request_body() -> bytes:
