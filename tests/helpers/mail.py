@@ -34,6 +34,7 @@ def install(monkeypatch, app, *, delay: float = 0.0) -> list:
     """Route the app's email to a list (returned) and turn SMTP on."""
     from growapp.web import mail
 
+    mail.wait_sent(15)  # an earlier test's mail goes to that test's outbox, not this one
     FakeSMTP.outbox = []
     monkeypatch.setattr(FakeSMTP, "delay", delay)
     monkeypatch.setattr(mail.smtplib, "SMTP", FakeSMTP)

@@ -224,6 +224,7 @@ def test_forgot_password_is_rate_limited_the_same_for_unknown_addresses(app, ses
         codes = [guest.post("/forgot-password", data={"email": email}).status_code
                  for _ in range(4)]
         assert codes == [303, 303, 303, 429]
+    mail.wait_sent(app)  # sent to the fake server, not to whatever the next test has
 
 
 def test_forgot_password_mail_leaves_the_request(app, session, monkeypatch):
