@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import sys
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from sqlalchemy.engine import make_url
 
 from . import migrations_runner
 from .extensions import db
+from .services import audit as audit_service
 from .services import audit_checkpoints as checkpoints_service
 from .services import users as user_service
 from .services.audit import walk_chain
@@ -210,15 +212,16 @@ def _checkpoint_file() -> Path:
 @click.option("--checkpoint", "extra", multiple=True,
               help="A checkpoint line kept elsewhere (as printed by `audit checkpoint`).")
 def audit_verify(extra: tuple[str, ...]):
-    key = current_app.config.get("AUDIT_KEY")
+    key, previous = _audit_keys()
     with _session() as session:
-        report = walk_chain(session, key=key)
+        report = walk_chain(session, key=key, previous=previous)
         try:
             checkpoints = checkpoints_service.load(_checkpoint_file())
             checkpoints += [checkpoints_service.parse(text) for text in extra]
         except DomainError as exc:
             _fail(exc.detail)
-        problems = [p for p in (checkpoints_service.check(session, cp, key=key)
+        problems = [p for p in (checkpoints_service.check(session, cp, key=key,
+                                                          previous=previous)
                                 for cp in checkpoints) if p]
     if not report.ok:
         problems.insert(0, f"Audit chain broken at row {report.bad_id} (after {report.checked} "
@@ -228,9 +231,10 @@ def audit_verify(extra: tuple[str, ...]):
             click.echo(f"Error: {problem}", err=True)
         sys.exit(1)
     versions = ", ".join(f"{n} as version {v}" for v, n in sorted(report.versions.items()))
+    by_key = ", ".join(f"{n} with key {kid}" for kid, n in (report.keys or {}).items())
     click.echo(f"Audit chain intact: {report.checked} rows verified"
-               f"{f' ({versions})' if versions else ''}; {len(checkpoints)} checkpoint(s) "
-               "reached.")
+               f"{f' ({versions}; {by_key})' if versions else ''}; {len(checkpoints)} "
+               "checkpoint(s) reached.")
     if not checkpoints:
         click.echo("No checkpoint yet: without one, deleting the newest rows goes unnoticed. "
                    "Run `flask audit checkpoint` and keep its output.")
@@ -240,17 +244,46 @@ def audit_verify(extra: tuple[str, ...]):
                                         "row count) with GROWAPP_AUDIT_KEY; append it to "
                                         "the instance folder and print it to keep elsewhere.")
 def audit_checkpoint():
+    cp, path = _write_checkpoint()
+    click.echo(checkpoints_service.dumps(cp))
+    click.echo(f"Checkpoint of {cp['count']} rows (head row {cp['head_id']}) appended to {path}. "
+               "Keep the line above somewhere the database's admins cannot write.", err=True)
+
+
+def _audit_keys() -> tuple[str | None, tuple[str, ...]]:
+    cfg = current_app.config
+    return cfg.get("AUDIT_KEY"), tuple(cfg.get("AUDIT_KEY_PREVIOUS") or ())
+
+
+def _write_checkpoint() -> tuple[dict, Path]:
+    key, previous = _audit_keys()
     with _session() as session:
         try:
-            cp = checkpoints_service.make_checkpoint(session,
-                                                     key=current_app.config.get("AUDIT_KEY"))
+            cp = checkpoints_service.make_checkpoint(session, key=key, previous=previous)
         except DomainError as exc:
             _fail(exc.detail)
     path = _checkpoint_file()
     checkpoints_service.append(path, cp)
+    return cp, path
+
+
+@audit_group.command("rotate-key", help="Verify the chain and checkpoint its head with the "
+                                        "current key, then print a new GROWAPP_AUDIT_KEY and "
+                                        "the GROWAPP_AUDIT_KEY_PREVIOUS to set with it.")
+def audit_rotate_key():
+    key, previous = _audit_keys()
+    cp, path = _write_checkpoint()
+    new_key = secrets.token_hex(32)
     click.echo(checkpoints_service.dumps(cp))
-    click.echo(f"Checkpoint of {cp['count']} rows (head row {cp['head_id']}) appended to {path}. "
-               "Keep the line above somewhere the database's admins cannot write.", err=True)
+    click.echo(f"GROWAPP_AUDIT_KEY={new_key}")
+    click.echo(f"GROWAPP_AUDIT_KEY_PREVIOUS={','.join((*previous, key))}")
+    click.echo(
+        f"Checkpoint of {cp['count']} rows signed with the current key (id {cp['kid']}) and "
+        f"appended to {path}; keep it elsewhere too. Set the two variables above on every "
+        "app server and worker and restart them: new audit rows then use the new key (id "
+        f"{audit_service.key_id(new_key)}), and `audit verify` checks older rows and "
+        "checkpoints with the previous keys. Keep every previous key for as long as the "
+        "audit log is kept.", err=True)
 
 
 @click.command("worker", help="Run background jobs from GROWAPP_REDIS_URL (RQ) and the "

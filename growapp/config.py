@@ -43,6 +43,7 @@ class Config:
     TESTING = False
     SECRET_KEY: str | None = None
     AUDIT_KEY: str | None = None  # keys the audit chain's hashes; never stored in the database
+    AUDIT_KEY_PREVIOUS: tuple = ()  # keys before a rotation, oldest first (verify only)
     AUDIT_CHECKPOINT_FILE: str | None = None  # default: <instance>/audit-checkpoints.jsonl
     DATABASE_URL = f"sqlite:///{INSTANCE_DIR / 'growapp.db'}"
     PUBLIC_BASE_URL: str | None = None
@@ -81,6 +82,8 @@ class Config:
     JOB_QUEUE = "growapp"
     JOB_WORKERS = 1  # embedded pool: worker processes of each web process
     JOB_FILE_TTL_HOURS = 24.0
+    PDF_CONCURRENCY = 1  # label PDFs rendered in requests at a time on this server
+    RENDER_SLOTS_DIR = str(INSTANCE_DIR / "render-slots")  # their lock files (flock)
     TIMEZONE: str | None = None  # IANA name; unset → UTC (the admin page asks to set it)
     MQTT_URL = "mqtt://127.0.0.1:1883"
     MQTT_TOPIC_PREFIX = "growapp"
@@ -111,6 +114,12 @@ class Config:
             raise ConfigError(f"GROWAPP_AUDIT_KEY must be at least {AUDIT_KEY_MIN} characters "
                               "(python3 -c 'import secrets; print(secrets.token_hex(32))')")
         settings["AUDIT_KEY"] = audit_key
+        previous = tuple(k.strip() for k in env.get("GROWAPP_AUDIT_KEY_PREVIOUS", "")
+                         .split(",") if k.strip())
+        if any(len(k) < AUDIT_KEY_MIN for k in previous):
+            raise ConfigError("GROWAPP_AUDIT_KEY_PREVIOUS holds the earlier audit keys, "
+                              "oldest first, comma-separated, each as long as a key")
+        settings["AUDIT_KEY_PREVIOUS"] = previous
         if env.get("GROWAPP_AUDIT_CHECKPOINT_FILE"):
             settings["AUDIT_CHECKPOINT_FILE"] = env["GROWAPP_AUDIT_CHECKPOINT_FILE"]
         settings["DATABASE_URL"] = env.get("GROWAPP_DATABASE_URL", cls.DATABASE_URL)
@@ -139,9 +148,11 @@ class Config:
                 settings["JOB_WORKERS"] = int(env["GROWAPP_JOB_WORKERS"])
             if env.get("GROWAPP_JOB_FILE_TTL_HOURS"):
                 settings["JOB_FILE_TTL_HOURS"] = float(env["GROWAPP_JOB_FILE_TTL_HOURS"])
+            if env.get("GROWAPP_PDF_CONCURRENCY"):
+                settings["PDF_CONCURRENCY"] = int(env["GROWAPP_PDF_CONCURRENCY"])
         except ValueError as exc:
-            raise ConfigError("GROWAPP_JOB_WORKERS and GROWAPP_JOB_FILE_TTL_HOURS must be "
-                              "numbers") from exc
+            raise ConfigError("GROWAPP_JOB_WORKERS, GROWAPP_JOB_FILE_TTL_HOURS and "
+                              "GROWAPP_PDF_CONCURRENCY must be numbers") from exc
         settings["TIMEZONE"] = (env.get("GROWAPP_TIMEZONE") or "").strip() or None
         try:
             settings["TRUSTED_PROXIES"] = int(env.get("GROWAPP_TRUSTED_PROXIES") or 0)

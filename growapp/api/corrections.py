@@ -44,7 +44,7 @@ class NotePatch(StrictIn):
     text: str = Field(max_length=100_000)  # the service gives the friendly 10,000 limit
 
 
-class MetricOut(BaseModel):
+class MetricRecordOut(BaseModel):
     id: int
     plant_id: int
     plant_uuid: str
@@ -130,13 +130,13 @@ def void_feeding(session: Session, log_id: int, body: VoidIn):
 
 # Measurements -----------------------------------------------------------------------------
 
-@endpoint("/metrics/<int:metric_id>", "GET", tag=TAG, response=MetricOut, etag=True,
+@endpoint("/metrics/<int:metric_id>", "GET", tag=TAG, response=MetricRecordOut, etag=True,
           errors=(404,), summary="One plant's measurements of one week")
 def get_metric(session: Session, metric_id: int):
     return metric_out(session, _get(session, PlantMetric, metric_id, "Measurement"))
 
 
-@endpoint("/metrics/<int:metric_id>", "PATCH", tag=TAG, body=MetricPatch, response=MetricOut,
+@endpoint("/metrics/<int:metric_id>", "PATCH", tag=TAG, body=MetricPatch, response=MetricRecordOut,
           errors=(403, 404, 409, 412),
           summary="Correct some values of a week's measurements, with a reason (a started "
                   "trial's baseline: admins only)")
@@ -147,7 +147,7 @@ def patch_metric(session: Session, metric_id: int, body: MetricPatch):
         values=body.values))
 
 
-@endpoint("/metrics/<int:metric_id>/void", "POST", tag=TAG, body=VoidIn, response=MetricOut,
+@endpoint("/metrics/<int:metric_id>/void", "POST", tag=TAG, body=VoidIn, response=MetricRecordOut,
           errors=(403, 404, 409, 412),
           summary="Void a week's measurements with a reason (the week is due again)")
 def void_metric(session: Session, metric_id: int, body: VoidIn):

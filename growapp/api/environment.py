@@ -7,7 +7,7 @@ from typing import Literal
 
 from flask import request
 from flask_login import current_user
-from pydantic import AwareDatetime, BaseModel, Field, RootModel
+from pydantic import BaseModel, Field, RootModel
 from sqlalchemy.orm import Session
 
 from ..services.environment import csv_import as csv_svc
@@ -15,7 +15,7 @@ from ..services.environment import readings as svc
 from ..services.environment.units import QUANTITIES
 from ..services.errors import Invalid
 from .framework import endpoint, envelope, whole_list
-from .schemas import StrictIn
+from .schemas import IsoAwareDatetime, StrictIn
 
 TAG = "Tent environment"
 
@@ -53,8 +53,8 @@ class HourOut(BaseModel):
 
 class ReadingsQuery(StrictIn):
     quantity: Literal[tuple(QUANTITIES)] | None = None  # type: ignore[valid-type]
-    from_: AwareDatetime | None = Field(None, alias="from")
-    to: AwareDatetime | None = None
+    from_: IsoAwareDatetime | None = Field(None, alias="from")
+    to: IsoAwareDatetime | None = None
     resolution: Literal["raw", "hour"] = "raw"
     limit: int = Field(1000, ge=1, le=10_000)
     offset: int = Field(0, ge=0)

@@ -71,11 +71,15 @@ def _parse_body(model: type[BaseModel]) -> BaseModel:
         if request.mimetype != "application/json":
             raise Invalid("Send JSON with Content-Type: application/json.",
                           {"body": ["Expected application/json."]})
-        data = parse_json(raw)
+        data = parse_json(raw)  # the guards: depth, integer range, NaN
     if not isinstance(data, dict) and not issubclass(model, RootModel):  # a list body
         raise Invalid("The request body must be a JSON object.", {"body": ["Expected an object."]})
     try:
-        return model.model_validate(data)
+        # Strict JSON validation: what the document says is what passes — no false for a
+        # number, 0 for false or "3" for 3 (JSON strings still give dates, times, uuids).
+        if raw.strip():
+            return model.model_validate_json(raw, strict=True)
+        return model.model_validate(data, strict=True)
     except ValidationError as exc:
         raise Invalid(errors=pydantic_errors(exc)) from exc
 

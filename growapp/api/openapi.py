@@ -17,11 +17,15 @@ REF = "#/components/schemas/{model}"
 MAX_ID = 2**31 - 1  # ids are INTEGER columns (32-bit on PostgreSQL)
 ERROR_MODELS = {401: Problem, 403: Problem, 404: Problem, 409: ConflictProblem,
                 410: Problem, 412: Problem, 413: Problem, 422: ValidationProblem,
-                503: Problem}
+                429: Problem, 503: Problem}
 ERROR_TEXT = {401: "Not signed in or bad token", 403: "Role not allowed", 404: "Not found",
               409: "Blocked by a rule", 410: "Gone (the file expired)",
               412: "Stale If-Match", 413: "Body too large", 422: "Validation failed",
-              503: "A service it needs (the job queue) is down"}
+              429: "Too many at once for you; see Retry-After",
+              503: "Busy, or a service it needs (the job queue) is down; see Retry-After "
+                   "when given"}
+RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before trying again",
+                               "schema": {"type": "integer", "minimum": 1}}}
 
 
 def _ref(model: type[BaseModel]) -> dict:
@@ -111,6 +115,8 @@ def build_document() -> dict:
             op["responses"][str(code)] = {
                 "description": ERROR_TEXT[code],
                 "content": {"application/json": {"schema": _ref(ERROR_MODELS[code])}}}
+            if code in (429, 503):
+                op["responses"][str(code)]["headers"] = RETRY_AFTER
         paths.setdefault(openapi_path(bp.url_prefix + spec.rule), {})[spec.method.lower()] = op
     return {
         "openapi": "3.1.0",

@@ -26,7 +26,7 @@ from ..services.schedules.rules import (
     TITLE_MAX,
 )
 from .framework import endpoint, envelope, require_fresh
-from .schemas import Page, StrictIn
+from .schemas import IsoDate, Page, StrictIn
 
 TAG = "Schedules"
 
@@ -82,7 +82,7 @@ class OccurrenceIn(StrictIn):
 class PlanQuery(StrictIn):
     model_config = ConfigDict(populate_by_name=True)
 
-    from_: date | None = Field(None, alias="from",
+    from_: IsoDate | None = Field(None, alias="from",
                                description="First day (YYYY-MM-DD); default today in "
                                            "the installation's zone (GROWAPP_TIMEZONE).")
     days: int = Field(14, ge=1, le=MAX_PLAN_DAYS)

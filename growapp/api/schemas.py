@@ -7,9 +7,11 @@ its endpoints in ``api/<resource>.py``.
 
 from __future__ import annotations
 
-from typing import Literal
+import re
+from datetime import date
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
 
 from ..services.plants import GRADES
 
@@ -19,6 +21,20 @@ class StrictIn(BaseModel):
 
 
 MAX_OFFSET = 2**63 - 1  # the databases' integer range
+
+_ISO_START = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_text(value):
+    """Query strings: only ISO 8601 text is a date or a time (pydantic would take "0" or
+    "0.5" as seconds since 1970)."""
+    if isinstance(value, str) and not _ISO_START.match(value.strip()):
+        raise ValueError("Use ISO 8601, e.g. 2026-12-01 or 2026-12-01T09:30:00+01:00.")
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_text)]
+IsoAwareDatetime = Annotated[AwareDatetime, BeforeValidator(_iso_text)]
 
 
 class Page(StrictIn):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError, ProgrammingError
 from werkzeug.exceptions import HTTPException
@@ -78,7 +78,11 @@ def handle_domain_error(exc: DomainError):
         return problem_response(409, exc.detail, diagnostics=exc.diagnostics)
     if isinstance(exc, Invalid):
         return problem_response(422, exc.detail, errors=exc.errors)
-    return problem_response(exc.status, exc.detail)
+    resp = make_response(problem_response(exc.status, exc.detail))
+    retry = exc.extra.get("retry_after")
+    if retry is not None:  # 429/503 that know when to come back say so (RFC 9110)
+        resp.headers["Retry-After"] = str(max(1, int(retry)))
+    return resp
 
 
 def init_app(app: Flask) -> None:

@@ -36,15 +36,17 @@ def _load_user(token: str) -> User | None:
     cookie): it signs in only while its user_sessions row is live."""
     session = db.session
     idle = timedelta(hours=current_app.config.get("SESSION_IDLE_HOURS", 12))
-    row = session_for_token(session, token, idle=idle)
+    try:
+        row = session_for_token(session, token, idle=idle)
+        if row is not None and session.info.pop("touch_session", False):
+            session.commit()  # last seen: bookkeeping before the request's own work
+    except OperationalError:  # SQLite busy: skip the touch, never the request
+        session.rollback()
+        session.info.pop("touch_session", None)
+        row = session_for_token(session, token, idle=idle, touch=False)
     if row is None:
         return None
     g.user_session = row
-    if session.info.pop("touch_session", False):
-        try:
-            session.commit()  # last seen: bookkeeping before the request's own work
-        except OperationalError:  # SQLite busy: skip the touch, never the request
-            session.rollback()
     return row.user
 
 
@@ -54,11 +56,19 @@ def _load_user_from_token(req) -> User | None:
     if not header.lower().startswith("bearer "):
         return None
     session = db.session
-    user = user_for_api_token(session, header[7:].strip())
+    raw = header[7:].strip()
+    try:
+        user = user_for_api_token(session, raw)
+        if user is not None and session.info.pop("touch_token", False):
+            session.commit()  # a tiny bookkeeping write before the request's own work
+    except OperationalError:
+        # SQLite: a read that turns into a write fails at once (no busy wait) when another
+        # writer committed since it began. Last used is bookkeeping: skip it this time.
+        session.rollback()
+        session.info.pop("touch_token", None)
+        user = user_for_api_token(session, raw, touch=False)
     if user is not None:
         g.auth_via_token = True
-        if session.info.pop("touch_token", False):
-            session.commit()  # a tiny bookkeeping write before the request's own work
     return user
 
 

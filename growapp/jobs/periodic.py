@@ -1,6 +1,7 @@
 """Periodic tasks the worker runs (``flask worker``): jobs whose runner died are marked
 failed with the reason, and generated files older than JOB_FILE_TTL_HOURS are deleted (the
-job then answers 410). Later issues add theirs to ``TASKS``."""
+job then answers 410); sign-in bookkeeping no limit reads any more is deleted. Later
+issues add theirs to ``TASKS``."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from datetime import timedelta
 from sqlalchemy.orm import Session
 
 from ..services import jobs as job_service
+from ..services import password_reset, signin
 from ..services.environment import alerts as env_alerts
 from ..services.environment import readings as env_readings
 
@@ -38,8 +40,17 @@ def prune_readings(session: Session, *, settings: Mapping, storage) -> int:
         session, keep_days=float(settings.get("READINGS_KEEP_DAYS") or 0))
 
 
+def prune_sign_in_records(session: Session, *, settings: Mapping, storage) -> int:
+    """Expired sign-in failures and throttle rows, and password-reset requests that are
+    neither usable nor counted by the hourly limit any more."""
+    window = int(settings.get("LOGIN_WINDOW_MINUTES") or 15)
+    return (signin.prune_sign_in_records(session, window_minutes=window)
+            + password_reset.prune_password_resets(session))
+
+
 TASKS: list[Callable[..., int]] = [fail_dead_jobs, expire_job_files, check_environment_alerts,
                                    prune_readings]
+TASKS.append(prune_sign_in_records)
 
 
 def run_periodic(session_factory: Callable[[], Session], *, settings: Mapping,

@@ -14,6 +14,12 @@ Hash schemes (``AuditLog.hash_version``):
    ``1e20`` and ``100000000000000000000`` alike). Once a version 2 row exists, no later row
    may be version 1 (a rewrite cannot fall back to the unkeyed scheme).
 
+Key rotation (``flask audit rotate-key``): rows keep the key they were written with; the
+keys used before the current one are given, oldest first, in GROWAPP_AUDIT_KEY_PREVIOUS.
+The walk checks each version 2 row with the key in use so far and moves on to a later key
+only: once a row verifies with a newer key, no later row may use an older one, so whoever
+kept an old key cannot rewrite what came after the rotation.
+
 Writers are serialised by one lock (PostgreSQL: a transaction-level advisory lock; SQLite:
 ``BEGIN IMMEDIATE`` already does it) taken **before the transaction's first row lock or
 write** — before a flush, before an ORM UPDATE/DELETE, before ``SELECT … FOR UPDATE`` — so
@@ -59,6 +65,20 @@ def use_key(key: str | bytes | None) -> None:
     """The key of audit hashes for sessions that do not carry ``info["audit_key"]``."""
     global _default_key
     _default_key = key.encode() if isinstance(key, str) else key
+
+
+def key_id(key: str | bytes) -> str:
+    """A short name for a key (checkpoints and reports): it tells keys apart, not them."""
+    key = key.encode() if isinstance(key, str) else key
+    return hmac.new(key, b"growapp-audit-key-id", hashlib.sha256).hexdigest()[:12]
+
+
+def chain_keys(session: Session | None = None, key: str | bytes | None = None,
+               previous=()) -> list[bytes]:
+    """Every key the chain may use, oldest first: the previous ones, then the current."""
+    keys = [k.encode() if isinstance(k, str) else k for k in previous if k]
+    current = resolve_key(session, key)
+    return [k for k in keys if k != current] + [current]
 
 
 def resolve_key(session: Session | None = None, key: str | bytes | None = None) -> bytes:
@@ -289,6 +309,7 @@ class ChainReport:
     problem: str = ""
     head: ChainHead | None = None
     versions: dict | None = None
+    keys: dict | None = None  # key id → version 2 rows it verified, oldest key first
 
 
 def chain_head(session: Session) -> ChainHead | None:
@@ -300,26 +321,37 @@ def chain_head(session: Session) -> ChainHead | None:
     return ChainHead(id=row.id, hash=row.hash, count=count)
 
 
-def walk_chain(session: Session, *, key: str | bytes | None = None,
+def _key_for(prev: str, row: dict, stored: str, keys: list[bytes], at: int) -> int | None:
+    """The index of the first key from ``at`` on that gives the stored hash, or None."""
+    for i in range(at, len(keys)):
+        if hmac.compare_digest(_row_hash_v2(prev, row, keys[i]), stored):
+            return i
+    return None
+
+
+def walk_chain(session: Session, *, key: str | bytes | None = None, previous=(),
                batch: int = 5000) -> ChainReport:
-    """Recompute every link, oldest first. Stops at the first bad row."""
+    """Recompute every link, oldest first. Stops at the first bad row. ``previous``: the
+    keys used before ``key`` (oldest first), for a chain that lived through rotations."""
     prev = GENESIS
     checked = 0
     last_id = 0
     versions: dict[int, int] = {}
     seen_v2 = False
-    secret = None
+    keys: list[bytes] | None = None
+    at = 0  # the oldest key a version 2 row may still use
+    used: dict[str, int] = {}
     while True:
         rows = session.execute(
             select(AuditLog).where(AuditLog.id > last_id).order_by(AuditLog.id).limit(batch)
         ).scalars().all()
         if not rows:
             head = ChainHead(id=last_id, hash=prev, count=checked) if checked else None
-            return ChainReport(True, checked, head=head, versions=versions)
+            return ChainReport(True, checked, head=head, versions=versions, keys=used)
         for r in rows:
             version = r.hash_version
-            if version == 2 and secret is None:
-                secret = resolve_key(session, key)
+            if version == 2 and keys is None:
+                keys = chain_keys(session, key, previous)
             row = {k: getattr(r, k) for k in FIELDS}
             problem = ""
             if version not in (1, 2):
@@ -329,10 +361,22 @@ def walk_chain(session: Session, *, key: str | bytes | None = None,
                            "rewritten")
             elif r.prev_hash != prev:
                 problem = f"row {r.id} does not follow row {last_id or 'genesis'}"
-            elif not hmac.compare_digest(row_hash(prev, row, version, secret), r.hash):
-                problem = f"row {r.id} does not match its hash: changed after it was written"
+            elif version == 1:
+                if not hmac.compare_digest(_row_hash_v1(prev, row), r.hash):
+                    problem = (f"row {r.id} does not match its hash: changed after it was "
+                               "written")
+            elif (found := _key_for(prev, row, r.hash, keys, at)) is None:
+                older = _key_for(prev, row, r.hash, keys[:at], 0) is not None
+                problem = (f"row {r.id} uses an audit key retired before it: rewritten"
+                           if older else
+                           f"row {r.id} does not match its hash: changed after it was written"
+                           " (or written with a key not given in GROWAPP_AUDIT_KEY_PREVIOUS)")
+            else:
+                at = found
+                kid = key_id(keys[found])
+                used[kid] = used.get(kid, 0) + 1
             if problem:
-                return ChainReport(False, checked, r.id, problem, versions=versions)
+                return ChainReport(False, checked, r.id, problem, versions=versions, keys=used)
             seen_v2 = seen_v2 or version == 2
             versions[version] = versions.get(version, 0) + 1
             prev = r.hash
@@ -341,8 +385,8 @@ def walk_chain(session: Session, *, key: str | bytes | None = None,
         session.expunge_all()
 
 
-def verify_chain(session: Session, batch: int = 5000, *,
-                 key: str | bytes | None = None) -> tuple[bool, int, int | None]:
+def verify_chain(session: Session, batch: int = 5000, *, key: str | bytes | None = None,
+                 previous=()) -> tuple[bool, int, int | None]:
     """Walk the chain. Returns (ok, rows checked, id of the first bad row or None)."""
-    report = walk_chain(session, key=key, batch=batch)
+    report = walk_chain(session, key=key, previous=previous, batch=batch)
     return report.ok, report.checked, report.bad_id

@@ -6,6 +6,10 @@ checkpoint signs (head id, head hash, row count, time) with GROWAPP_AUDIT_KEY. I
 appended to a file in the app's instance folder and printed for the admin to keep
 elsewhere; ``audit verify`` then reports a cut tail, an emptied table or a rewrite that
 passes the chain walk but no longer reaches the signed head.
+
+Format 2 also signs the key's id (``kid``), so a checkpoint signed before a key rotation
+is checked with the key it was signed with (from GROWAPP_AUDIT_KEY_PREVIOUS); format 1
+lines, which carry no key id, are checked with each key.
 """
 
 from __future__ import annotations
@@ -20,34 +24,36 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..models import AuditLog, utcnow
-from .audit import GENESIS, chain_head, resolve_key, walk_chain
+from .audit import GENESIS, chain_head, chain_keys, key_id, resolve_key, walk_chain
 from .errors import Conflict, Invalid
 
-FORMAT = 1
+FORMAT = 2
 FIELDS = ("format", "at", "head_id", "head_hash", "count")
+SIGNED = {1: FIELDS, 2: (*FIELDS, "kid")}
 
 
 def _message(cp: dict) -> bytes:
-    return ("growapp-audit-checkpoint\n" + "\n".join(str(cp[k]) for k in FIELDS)).encode()
+    fields = SIGNED.get(cp.get("format"), FIELDS)
+    return ("growapp-audit-checkpoint\n" + "\n".join(str(cp[k]) for k in fields)).encode()
 
 
 def sign(cp: dict, key: bytes) -> str:
     return hmac.new(key, _message(cp), hashlib.sha256).hexdigest()
 
 
-def make_checkpoint(session: Session, *, key: str | bytes | None = None,
+def make_checkpoint(session: Session, *, key: str | bytes | None = None, previous=(),
                     now: datetime | None = None) -> dict:
-    """Walk the chain, then sign its head. Raises Conflict when the chain is broken: a
-    checkpoint must never vouch for a tampered log."""
+    """Walk the chain, then sign its head with the current key. Raises Conflict when the
+    chain is broken: a checkpoint must never vouch for a tampered log."""
     secret = resolve_key(session, key)
-    report = walk_chain(session, key=secret)
+    report = walk_chain(session, key=secret, previous=previous)
     if not report.ok:
         raise Conflict(f"The audit chain is broken ({report.problem}); no checkpoint written.",
                        {"bad_id": report.bad_id})
     head = chain_head(session)
     cp = {"format": FORMAT, "at": (now or utcnow()).isoformat(timespec="seconds"),
           "head_id": head.id if head else 0, "head_hash": head.hash if head else GENESIS,
-          "count": head.count if head else 0}
+          "count": head.count if head else 0, "kid": key_id(secret)}
     cp["sig"] = sign(cp, secret)
     return cp
 
@@ -60,7 +66,8 @@ def parse(text: str) -> dict:
     """A checkpoint line as printed by ``flask audit checkpoint``. Raises Invalid."""
     try:
         cp = json.loads(text)
-        if not isinstance(cp, dict) or any(k not in cp for k in (*FIELDS, "sig")):
+        if not isinstance(cp, dict) or cp.get("format") not in SIGNED \
+                or any(k not in cp for k in (*SIGNED[cp["format"]], "sig")):
             raise ValueError("missing fields")
         cp["head_id"], cp["count"] = int(cp["head_id"]), int(cp["count"])
     except (ValueError, TypeError) as exc:
@@ -89,14 +96,18 @@ def load(path: Path) -> list[dict]:
     return found
 
 
-def check(session: Session, cp: dict, *, key: str | bytes | None = None) -> str:
+def check(session: Session, cp: dict, *, key: str | bytes | None = None,
+          previous=()) -> str:
     """'' when the table still reaches this checkpoint's head, else one sentence."""
     if "unreadable" in cp:
         return f"Checkpoint line {cp['unreadable']} is unreadable."
-    secret = resolve_key(session, key)
-    if not hmac.compare_digest(sign(cp, secret), str(cp.get("sig", ""))):
+    keys = chain_keys(session, key, previous)
+    if cp.get("kid") is not None:
+        keys = [k for k in keys if key_id(k) == cp["kid"]]
+    if not any(hmac.compare_digest(sign(cp, k), str(cp.get("sig", ""))) for k in keys):
         return (f"The checkpoint of {cp['at']} has a bad signature (edited, or signed with "
-                "another GROWAPP_AUDIT_KEY).")
+                "a key that is neither GROWAPP_AUDIT_KEY nor in "
+                "GROWAPP_AUDIT_KEY_PREVIOUS).")
     when = f"the checkpoint of {cp['at']}"
     if cp["count"] == 0:
         return ""

@@ -2,7 +2,8 @@
 
 A link carries a random token; only its hash is stored. It works once, until it expires
 (1 hour self-service, 24 hours when an admin issued it), and using it ends every sign-in
-of the account. Requests are rate-limited per address and per IP, and answer the same
+of the account and revokes its API tokens. Requests are rate-limited per address and per
+IP, and answer the same
 whether or not the address has an account (rows for unknown addresses hold no token and
 only count towards the limit).
 """
@@ -12,14 +13,14 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from ..models import PasswordReset, User, utcnow
 from .errors import Conflict, Forbidden, Gone, NotFound, RateLimited
 from .events import record_event
 from .sessions import end_user_sessions
-from .tokens import hash_token
+from .tokens import hash_token, revoke_user_tokens
 from .users import check_password_rules, hash_password
 
 SELF_SERVICE_HOURS = 1
@@ -85,8 +86,8 @@ def find_reset(session: Session, token: str, *, now: datetime | None = None) -> 
 
 def reset_password(session: Session, *, token: str, password: str, confirm: str,
                    now: datetime | None = None) -> User:
-    """Set the password through a reset link, which then stops working, and end every
-    sign-in of the account. Raises NotFound, Gone, Invalid."""
+    """Set the password through a reset link, which then stops working, end every
+    sign-in of the account and revoke its API tokens. Raises NotFound, Gone, Invalid."""
     now = now or utcnow()
     reset = find_reset(session, token, now=now)
     check_password_rules(password, confirm)
@@ -98,6 +99,7 @@ def reset_password(session: Session, *, token: str, password: str, confirm: str,
     user.password_hash = hash_password(password)
     _retire_links(session, user.id, now)
     end_user_sessions(session, user_id=user.id, reason="password reset")
+    revoke_user_tokens(session, user_id=user.id, reason="password reset")
     record_event(session, kind="user.password_reset", summary=f"{user.email} set a new "
                  "password through a reset link", actor=user)
     session.flush()
@@ -108,7 +110,8 @@ def admin_reset_password(session: Session, *, user_id: int, actor: User,
                          hours: int = ADMIN_ISSUED_HOURS,
                          now: datetime | None = None) -> tuple[User, str]:
     """An admin resets someone's password: the old one stops working, every sign-in of
-    theirs ends, and a one-time link to choose a new one is returned (user, token).
+    theirs ends, their API tokens are revoked, and a one-time link to choose a new one is
+    returned (user, token).
     Raises Forbidden, NotFound, Conflict."""
     now = now or utcnow()
     if not actor.has_role("admin"):
@@ -124,6 +127,7 @@ def admin_reset_password(session: Session, *, user_id: int, actor: User,
     user.password_hash = hash_password(secrets.token_urlsafe(32))  # nobody knows this one
     _retire_links(session, user.id, now)
     end_user_sessions(session, user_id=user.id, reason="password reset by admin")
+    revoke_user_tokens(session, user_id=user.id, reason="password reset by admin")
     raw = secrets.token_urlsafe(32)
     session.add(PasswordReset(user_id=user.id, email=user.email, token_hash=hash_token(raw),
                               created_at=now, expires_at=now + timedelta(hours=hours),
@@ -132,3 +136,12 @@ def admin_reset_password(session: Session, *, user_id: int, actor: User,
                  f"the password of {user.email}", actor=actor, payload={"user_id": user.id})
     session.flush()
     return user, raw
+
+
+def prune_password_resets(session: Session, *, now: datetime | None = None) -> int:
+    """Delete reset requests that can neither be used (expired) nor count towards the
+    hourly limits any more. Rows of a link still usable stay. Returns rows deleted."""
+    now = now or utcnow()
+    return session.execute(delete(PasswordReset).where(
+        PasswordReset.expires_at < now,
+        PasswordReset.created_at < now - timedelta(hours=1))).rowcount or 0

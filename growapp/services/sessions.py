@@ -56,10 +56,10 @@ def _session_statement():
 
 
 def session_for_token(session: Session, raw: str, *, idle: timedelta = IDLE,
-                      now: datetime | None = None) -> UserSession | None:
+                      now: datetime | None = None, touch: bool = True) -> UserSession | None:
     """The live sign-in for this token (its user active), or None. Touches last seen (and
-    a plain sign-in's expiry) at most once a minute with a plain UPDATE; the caller
-    commits when ``session.info["touch_session"]`` is set."""
+    a plain sign-in's expiry) at most once a minute with a plain UPDATE (unless ``touch``
+    is false); the caller commits when ``session.info["touch_session"]`` is set."""
     if not raw:
         return None
     now = now or utcnow()
@@ -70,7 +70,7 @@ def session_for_token(session: Session, raw: str, *, idle: timedelta = IDLE,
     user = row.user
     if row.revoked_at is not None or row.expires_at <= now or not user.is_active:
         return None
-    if now - row.last_seen_at > TOUCH_EVERY:
+    if touch and now - row.last_seen_at > TOUCH_EVERY:
         values = {"last_seen_at": now}
         if not row.remember:
             values["expires_at"] = now + idle

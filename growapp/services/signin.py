@@ -136,3 +136,16 @@ def sign_in(session: Session, *, email: str, password: str, ip: str, user_agent:
                  summary=f"{user.email} signed in ({describe_device(user_agent)})", actor=user,
                  payload={"session_id": row.id, "ip": ip, "remember": remember})
     return user, row
+
+
+def prune_sign_in_records(session: Session, *, window_minutes: int = 15,
+                          now: datetime | None = None) -> int:
+    """Delete what no limit reads any more: failures older than the window, and throttle
+    rows (one per email ever tried) not touched within it. Plain DELETEs: bookkeeping, no
+    audit rows (each failure's insert stays in the audit log). Returns rows deleted."""
+    now = now or utcnow()
+    since = now - timedelta(minutes=window_minutes)
+    failures = session.execute(delete(LoginFailure).where(LoginFailure.at < since)).rowcount
+    throttles = session.execute(delete(LoginThrottle).where(
+        LoginThrottle.attempted_at < since)).rowcount
+    return (failures or 0) + (throttles or 0)

@@ -197,7 +197,8 @@ def revoke_api_token(session: Session, *, token_id: int, user: User) -> ApiToken
     return token
 
 
-def user_for_api_token(session: Session, raw: str, *, now: datetime | None = None) -> User | None:
+def user_for_api_token(session: Session, raw: str, *, now: datetime | None = None,
+                       touch: bool = True) -> User | None:
     token = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(raw)))
     if token is None or token.revoked_at is not None:
         return None
@@ -207,7 +208,8 @@ def user_for_api_token(session: Session, raw: str, *, now: datetime | None = Non
     now = now or utcnow()
     # Touch last_used at most once a minute so reads do not become writes; a plain
     # UPDATE, so this bookkeeping adds no (userless) audit row.
-    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+    if touch and (token.last_used_at is None
+                  or now - token.last_used_at > timedelta(minutes=1)):
         session.execute(update(ApiToken).where(ApiToken.id == token.id)
                         .values(last_used_at=now))
         set_committed_value(token, "last_used_at", now)

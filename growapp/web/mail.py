@@ -1,26 +1,43 @@
-"""Outgoing email (invites, password-reset links) through the optional SMTP settings."""
+"""Outgoing email (invites, password-reset links) through the optional SMTP settings.
+
+``send_mail`` sends now (an admin's invite or reset, whose page says whether it went).
+``send_mail_after_commit`` is the outbox for mail a stranger can trigger ("forgot
+password"): the message is handed to this process's mail thread once the request's
+transaction commits, so neither a slow SMTP server nor the time it takes can hold the
+worker or tell whether the address has an account. SMTP is network waiting, not CPU, so a
+thread (not the job pool's processes) is the right size; a message still queued when the
+process stops is sent before it exits (the executor is joined at exit), and one lost to a
+crash leaves an unused link that expires: the person asks again.
+"""
 
 from __future__ import annotations
 
 import logging
 import smtplib
+import threading
+from collections.abc import Mapping
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from email.message import EmailMessage
 
 from flask import current_app
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
+
+_SMTP_KEYS = ("SMTP_HOST", "SMTP_PORT", "SMTP_FROM", "SMTP_USER", "SMTP_PASSWORD")
+_PENDING = "growapp_mail_pending"
+_HOOKED = "growapp_mail_hooked"
+_lock = threading.Lock()
+_executor: ThreadPoolExecutor | None = None
+_futures: set[Future] = set()
 
 
 def mail_configured() -> bool:
     return bool(current_app.config.get("SMTP_HOST"))
 
 
-def send_mail(to: str, subject: str, body: str) -> bool:
-    """Send one plain-text email. False when SMTP is not configured or sending failed
-    (logged); the caller says so or falls back to showing the link."""
-    cfg = current_app.config
-    if not cfg.get("SMTP_HOST"):
-        return False
+def _deliver(cfg: Mapping, to: str, subject: str, body: str) -> bool:
     msg = EmailMessage()
     msg["Subject"] = subject
     msg["From"] = cfg["SMTP_FROM"]
@@ -36,3 +53,57 @@ def send_mail(to: str, subject: str, body: str) -> bool:
         log.exception("could not send %r email to %s", subject, to)
         return False
     return True
+
+
+def send_mail(to: str, subject: str, body: str) -> bool:
+    """Send one plain-text email now. False when SMTP is not configured or sending failed
+    (logged); the caller says so or falls back to showing the link."""
+    cfg = current_app.config
+    if not cfg.get("SMTP_HOST"):
+        return False
+    return _deliver(cfg, to, subject, body)
+
+
+def send_mail_after_commit(session: Session, to: str, subject: str, body: str) -> None:
+    """Queue one plain-text email; the mail thread sends it after ``session`` commits
+    (nothing is sent when it rolls back). Failures are logged there."""
+    cfg = {key: current_app.config.get(key) for key in _SMTP_KEYS}
+    if not cfg["SMTP_HOST"]:
+        return
+    session.info.setdefault(_PENDING, []).append((cfg, to, subject, body))
+    if not session.info.get(_HOOKED):
+        event.listen(session, "after_commit", _after_commit)
+        event.listen(session, "after_soft_rollback", _after_rollback)
+        session.info[_HOOKED] = True
+
+
+def _after_commit(session: Session) -> None:
+    for message in session.info.pop(_PENDING, []):
+        _submit(*message)
+
+
+def _after_rollback(session: Session, previous_transaction) -> None:
+    if previous_transaction.parent is None:
+        session.info.pop(_PENDING, None)
+
+
+def _submit(cfg: Mapping, to: str, subject: str, body: str) -> None:
+    global _executor
+    with _lock:
+        if _executor is None:
+            _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="growapp-mail")
+        future = _executor.submit(_deliver, cfg, to, subject, body)
+        _futures.add(future)
+    future.add_done_callback(_done)
+
+
+def _done(future: Future) -> None:
+    with _lock:
+        _futures.discard(future)
+
+
+def wait_sent(timeout: float | None = None) -> None:
+    """Wait until the queued mail has been handed to SMTP (tests; a command's exit)."""
+    with _lock:
+        pending = list(_futures)
+    wait(pending, timeout=timeout)

@@ -2,6 +2,7 @@
 list; remember cookies fresh per sign-in; password recovery; links and proxies."""
 
 import re
+import time
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
@@ -191,6 +192,7 @@ def test_forgot_password_by_email_single_use(app, session, monkeypatch):
     assert known.status_code == unknown.status_code == 303
     page_known = guest.get("/login").get_data(as_text=True)
     assert "If an account exists for that address" in page_known
+    mail.wait_sent(app)
     assert len(outbox) == 1 and outbox[0]["To"] == user.email
     link = re.search(r"https://growapp\.example\.org/reset-password/\S+",
                      outbox[0].get_content()).group(0)
@@ -222,6 +224,50 @@ def test_forgot_password_is_rate_limited_the_same_for_unknown_addresses(app, ses
         codes = [guest.post("/forgot-password", data={"email": email}).status_code
                  for _ in range(4)]
         assert codes == [303, 303, 303, 429]
+    mail.wait_sent(app)  # sent to the fake server, not to whatever the next test has
+
+
+def test_forgot_password_mail_leaves_the_request(app, session, monkeypatch):
+    """A slow SMTP server (2 s a message) holds no request: known and unknown addresses
+    get the same answer in the same (short) time, and only the known one gets mail."""
+    outbox = mail.install(monkeypatch, app, delay=2.0)
+    user = f.make_user(session, "operator")
+    session.commit()
+    answers = {}
+    for email in (user.email, "nobody-here@example.com", user.email.upper()):
+        guest = app.test_client()
+        started = time.perf_counter()
+        resp = guest.post("/forgot-password", data={"email": email})
+        took = time.perf_counter() - started
+        answers[email] = (resp.status_code, resp.headers["Location"],
+                          guest.get("/login").get_data(as_text=True).count(
+                              "If an account exists for that address"), took)
+    assert {a[:3] for a in answers.values()} == {(303, "/login", 1)}
+    assert max(a[3] for a in answers.values()) < 1.0, answers  # not 2 s of SMTP
+    assert outbox == []  # still being "sent" by the mail thread
+    mail.wait_sent(app)
+    assert [m["To"] for m in outbox] == [user.email, user.email]
+    assert "/reset-password/" in outbox[0].get_content()
+
+
+def test_forgot_password_mail_is_not_sent_when_the_write_fails(app, session, monkeypatch):
+    """The mail goes after the commit: a request that rolls back sends nothing."""
+    from growapp.services import password_reset
+
+    outbox = mail.install(monkeypatch, app)
+    user = f.make_user(session, "operator")
+    session.commit()
+    real = password_reset.request_password_reset
+
+    def then_fail(s, **kwargs):
+        real(s, **kwargs)
+        raise password_reset.Conflict("The database went away.")
+
+    monkeypatch.setattr(password_reset, "request_password_reset", then_fail)
+    assert app.test_client().post("/forgot-password",
+                                  data={"email": user.email}).status_code == 409
+    mail.wait_sent(app)
+    assert outbox == []
 
 
 def test_reset_links_expire(app, session):
@@ -347,3 +393,72 @@ def test_trusted_proxies_setting(monkeypatch):
     monkeypatch.setenv("GROWAPP_TRUSTED_PROXIES", "one")
     with pytest.raises(ConfigError):
         build_settings()
+
+
+# API tokens end with the account's sign-ins when it may be in other hands -------------
+
+def _api_ok(app, raw) -> bool:
+    resp = app.test_client().get("/api/v1/experiments",
+                                 headers={"Authorization": f"Bearer {raw}"})
+    assert resp.status_code in (200, 401), resp.status_code
+    return resp.status_code == 200
+
+
+def _token_for(session, user, name="script"):
+    from growapp.services.users import create_api_token
+
+    _token, raw = create_api_token(session, user=user, name=name)
+    session.commit()
+    return raw
+
+
+def test_reset_by_link_revokes_api_tokens(app, session, monkeypatch):
+    outbox = mail.install(monkeypatch, app)
+    user = f.make_user(session, "operator")
+    session.commit()
+    raw = _token_for(session, user)
+    assert _api_ok(app, raw)
+    app.test_client().post("/forgot-password", data={"email": user.email})
+    mail.wait_sent(app)
+    path = re.search(r"/reset-password/\S+", outbox[0].get_content()).group(0)
+    assert app.test_client().post(path, data={"password": "a brand new one",
+                                              "confirm": "a brand new one"}).status_code == 303
+    assert not _api_ok(app, raw)
+    rows = session.scalars(select(AuditLog).where(AuditLog.table_name == "api_tokens",
+                                                  AuditLog.action == "update")).all()
+    assert rows and rows[-1].user_id == user.id and rows[-1].reason == "password reset"
+
+
+def test_admin_reset_revokes_api_tokens(app, session, login_as):
+    user = f.make_user(session, "operator")
+    session.commit()
+    raw = _token_for(session, user)
+    admin = login_as("admin")
+    assert admin.post(f"/admin/users/{user.id}/password-reset").status_code == 200
+    assert not _api_ok(app, raw)
+
+
+def test_sign_out_everywhere_revokes_api_tokens_but_not_others(app, session):
+    user = f.make_user(session, "operator")
+    other = f.make_user(session, "operator")
+    session.commit()
+    mine, theirs = _token_for(session, user), _token_for(session, other)
+    laptop, _ = _sign_in(app, user)
+    resp = laptop.post("/profile/sessions/end-all")
+    assert resp.status_code == 303
+    assert "and 1 API token revoked" in laptop.get("/login").get_data(as_text=True)
+    assert not _api_ok(app, mine) and _api_ok(app, theirs)
+
+
+def test_password_change_keeps_api_tokens(app, session):
+    """A password change is the owner acting (they knew the old password): their scripts
+    keep working; a reset or "sign out everywhere" is what ends tokens."""
+    user = f.make_user(session, "operator")
+    session.commit()
+    raw = _token_for(session, user)
+    laptop, _ = _sign_in(app, user)
+    resp = laptop.post("/profile/password", data={
+        "current_password": f.PASSWORD, "password": "another good one", "confirm":
+        "another good one"})
+    assert resp.status_code == 303, resp.data[:300]
+    assert _api_ok(app, raw)

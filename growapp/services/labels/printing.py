@@ -3,6 +3,9 @@ nothing), and the print record the label job (a POST) writes."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
+
 from sqlalchemy.orm import Session
 
 from ...labels.pdf import render_pdf
@@ -27,12 +30,15 @@ def record_print(session: Session, prepared: Prepared, actor: User | None) -> Ev
 
 
 def print_labels(session: Session, *, experiment_id: int, request: LabelRequest,
-                 base_url: str | None, actor: User | None, workers: int = 1
+                 base_url: str | None, actor: User | None, workers: int = 1,
+                 render_slot: Callable[[], AbstractContextManager] = nullcontext
                  ) -> tuple[Prepared, bytes]:
     """Render the PDF now; nothing is written (GETs call this: a download is not a print —
     the label job records prints). Raises what prepare_labels raises, and
     Conflict when there are more than BACKGROUND_OVER labels (copies included): those are
-    made by a background job (``jobs.create_label_job``), never in a request."""
+    made by a background job (``jobs.create_label_job``), never in a request.
+    ``render_slot()`` is held around the rendering alone (the caller's bound on renders
+    at a time; it raises what it raises when none is free), after every check."""
     prepared = prepare_labels(session, experiment_id=experiment_id, request=request,
                               base_url=base_url)
     if prepared.count > BACKGROUND_OVER:
@@ -40,6 +46,7 @@ def print_labels(session: Session, *, experiment_id: int, request: LabelRequest,
             f"That is {prepared.count:,} labels: more than {BACKGROUND_OVER} are made as a "
             "background job. Start a label job, then download the PDF when it is ready.",
             {"labels": prepared.count, "limit": BACKGROUND_OVER})
-    pdf = render_pdf(prepared.template, prepared.labels, start=prepared.request.start,
-                     title=prepared.title, workers=workers)
+    with render_slot():
+        pdf = render_pdf(prepared.template, prepared.labels, start=prepared.request.start,
+                         title=prepared.title, workers=workers)
     return prepared, pdf

@@ -15,7 +15,7 @@ from ...services import sessions as session_service
 from ...services import signin
 from ...services import users as user_service
 from ...services.errors import Conflict
-from ..mail import mail_configured, send_mail
+from ..mail import mail_configured, send_mail_after_commit
 from ..writes import page_write, respond
 from . import bp
 from .forms import AcceptInviteForm, ForgotPasswordForm, LoginForm, ResetPasswordForm
@@ -152,17 +152,15 @@ def forgot_password():
         base = public_base_url()  # refuses (409) before anything is written
         found = reset_service.request_password_reset(
             db.session, email=form.email.data, ip=request.remote_addr or "", hours=hours)
-        return base, found
-
-    def done(result):
-        base, found = result
-        if found is not None:
-            user, token = found
+        if found is not None:  # sent after the commit, by the mail thread: same answer,
+            user, token = found  # same time, whether or not the address has an account
             link = base + url_for("auth.reset_password", token=token)
-            send_mail(user.email, "Reset your growapp password", (
+            send_mail_after_commit(db.session, user.email, "Reset your growapp password", (
                 f"Someone (hopefully you) asked to reset the growapp password of {user.email}."
                 f"\n\nChoose a new password here:\n{link}\n\nThe link works once and expires "
                 f"in {hours} hour(s). If you did not ask, ignore this email.\n"))
+
+    def done(_none):
         return respond(fragment=None, redirect_to=url_for("auth.login"), category="info",
                        flash_message=RESET_SENT.format(hours=hours))
 

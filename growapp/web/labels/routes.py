@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from ...extensions import db, file_storage, job_queue
 from ...http.access import admin_only, viewer_may_write
 from ...http.htmx import wants_fragment
+from ...http.render_slots import request_slots
 from ...http.stored_files import stored_file_response
 from ...jobs import submit_job
 from ...labels import qr_base_url, qr_points_at_localhost, render_workers
@@ -170,13 +171,16 @@ def sheet_style(experiment_id: int, slug: str):
 
 @bp.get("/sheet.pdf")
 def sheet_pdf(experiment_id: int):
-    """The PDF, rendered now: up to 100 labels (any signed-in user: printing is reading).
-    A GET writes nothing; the page prints through the job (POST), which records it."""
+    """The PDF, rendered now: up to 100 labels (any signed-in user: printing is reading),
+    one render per user and PDF_CONCURRENCY per server at a time (else 429/503 with
+    Retry-After). A GET writes nothing; the page prints through the job (POST), which
+    records it."""
     session = db.session
     req = label_request(request.args)
     prepared, pdf = printing.print_labels(
         session, experiment_id=experiment_id, request=req, base_url=_base_url(req),
-        actor=current_user, workers=render_workers(current_app.config))
+        actor=current_user, workers=render_workers(current_app.config),
+        render_slot=lambda: request_slots().hold(current_user.id))
     session.rollback()  # nothing to keep: the transaction only read
     resp = Response(pdf, mimetype="application/pdf")
     resp.headers["Content-Disposition"] = f'attachment; filename="{prepared.filename}"'

@@ -12,6 +12,7 @@ from ...http.htmx import render
 from ...models import ApiToken
 from ...services import sessions as session_service
 from ...services import users as user_service
+from ...services.tokens import revoke_user_tokens
 from ..writes import page_write, respond
 from . import bp
 from .forms import PasswordForm, TokenForm
@@ -103,8 +104,15 @@ def end_session(session_id: int):
 def end_all_sessions():
     def end_all():
         db.session.info["reason"] = "signed out everywhere"
-        return session_service.end_user_sessions(db.session, user_id=current_user.id,
-                                                 reason="signed out everywhere")
+        ended = session_service.end_user_sessions(db.session, user_id=current_user.id,
+                                                  reason="signed out everywhere")
+        return ended, revoke_user_tokens(db.session, user_id=current_user.id,
+                                              reason="signed out everywhere")
 
-    return page_write(end_all, done=lambda ended: _signed_out(
-        f"You are signed out on every device ({ended})."))
+    def done(counts):
+        ended, revoked = counts
+        tokens = f" and {revoked} API token{'s' if revoked != 1 else ''} revoked" \
+            if revoked else ""
+        return _signed_out(f"You are signed out on every device ({ended}){tokens}.")
+
+    return page_write(end_all, done=done)
