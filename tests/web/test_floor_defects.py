@@ -1,5 +1,6 @@
 """The floor defects found trying growapp on a phone (issue 10), one test each."""
 
+import io
 import re
 from datetime import timedelta
 
@@ -229,3 +230,43 @@ def test_measure_forms_show_last_weeks_value_and_steppers(login_as, session):
         assert "week 1: 3" in html, url  # the 1–5 score: last week beside the legend
         if 'data-previous="6"' in html:  # a number field in this species' template
             assert 'data-step="up"' in html and "Week 1: <strong>6</strong>" in html
+
+
+def test_marks_off_the_floor_are_svg_icons_beside_words(login_as, session):
+    """The roster's baseline tag, the setup checklist and both CSV import previews used a
+    ✓ glyph (an empty box on a phone without the font): now an SVG icon beside a word."""
+    client = login_as("operator")
+    exp, _trays, _plants, _r = f.make_running_experiment(session)
+    exp.started_at = utcnow() - timedelta(weeks=1, hours=1)
+    draft, _t, _p = f.make_draft_to_place(session)
+    pages = {
+        "overview": _page(client, f"/experiments/{exp.id}/overview"),
+        "setup": _page(client, f"/experiments/{draft.id}/setup"),
+        "plant import": client.post(
+            f"/experiments/{draft.id}/plants/import", headers={"HX-Request": "true"},
+            data={"file": (io.BytesIO(b"species,grade\nVenus flytrap,A\n"), "p.csv")},
+            content_type="multipart/form-data").get_data(as_text=True),
+        "measurement import": client.post(
+            f"/experiments/{exp.id}/measurements/import", headers={"HX-Request": "true"},
+            data={"file": (io.BytesIO(b"plant_code,week,vigour\nVFT-001,1,3\n"), "m.csv")},
+            content_type="multipart/form-data").get_data(as_text=True),
+    }
+    for name, html in pages.items():
+        assert not EMOJI.findall(html), (name, EMOJI.findall(html))
+    check = '<svg class="icon icon-check"'
+    assert re.search(f'<span class="tag">{check}[^>]*>.*?</svg> baseline</span>',
+                     pages["overview"], re.S)
+    assert re.search(f'<span class="check-mark" aria-hidden="true">{check}', pages["setup"])
+    assert "plants · done</span>" in pages["setup"]
+    for name in ("plant import", "measurement import"):
+        assert re.search(f"{check}.*?</svg> ready", pages[name], re.S), name
+
+
+def test_no_template_or_page_code_spells_an_icon_as_a_glyph():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    sources = [*root.glob("templates/**/*.html"), *root.glob("growapp/web/**/*.py")]
+    found = {p.relative_to(root).as_posix(): EMOJI.findall(p.read_text(encoding="utf-8"))
+             for p in sources}
+    assert {k: v for k, v in found.items() if v} == {}
