@@ -102,6 +102,32 @@ def test_activity_uses_metric_labels_and_who(hx_client, login_as, session):
     assert line and "Operator" in line.group(0)
 
 
+def test_old_raw_activity_lines_read_in_words_and_local_time(login_as, session, app):
+    """Lines stored before the template's words (raw keys, as in the issue) are worded
+    from their payload when shown, in the installation's time zone."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    client = login_as("operator")
+    exp, _t, plants, _r = f.make_running_experiment(session)
+    at = datetime(2026, 11, 30, 7, 45, tzinfo=UTC)
+    session.add(Event(experiment_id=exp.id, plant_id=plants[0].id, kind="plant.measured",
+                      at=at, summary="Week 2: grade B; leaf_count 3, diameter_mm 65.0",
+                      payload={"week_number": 2,
+                               "values": {"diameter_mm": 65.0, "leaf_count": 3}}))
+    session.commit()
+    old_tz = app.config.get("TZINFO")
+    app.config["TZINFO"] = ZoneInfo("Europe/Berlin")
+    try:
+        html = _page(client, f"/p/{plants[0].uuid}")
+    finally:
+        app.config["TZINFO"] = old_tz
+    activity = re.search(r'id="plant-activity".*?</ul>', html, re.S).group(0)
+    assert "Week 2: grade B; Leaves 3, Rosette / clump diameter 65 mm" in activity
+    assert "leaf_count" not in activity and "diameter_mm" not in activity
+    assert "08:45" in activity and "UTC" not in activity  # 07:45 UTC in Berlin
+
+
 def test_viewers_see_no_write_controls_and_the_gate_still_refuses(login_as, session):
     client = login_as("viewer")
     exp, trays, plants, _r = f.make_running_experiment(session)
