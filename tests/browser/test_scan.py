@@ -218,6 +218,11 @@ def test_scan_to_feed_offline_waits_in_the_outbox_and_lands_once(camera, live_se
     page.locator("#scan-feed-log .scan-line-wait", has_text=trial["codes"][1]).wait_for()
     wait_for_outbox(page, 2)
     assert _fed(app, first) == 0 and _fed(app, second) == 0
+    assert small_targets(page) == []
+    for scheme in ("light", "dark"):  # for a look: the waiting lines and the outbox count
+        page.emulate_media(color_scheme=scheme)
+        _screenshot(page, f"scan-feed-waiting-{scheme}")
+    page.emulate_media(color_scheme="light")
 
     page.reload()  # the forms that made the scans are gone; the scans wait on the phone
     wait_for_outbox(page, 2)
