@@ -314,6 +314,7 @@
       if (!text) return;
       var key = labelKey(text), now = Date.now(), seen = fed[key];
       if (seen) {
+        if (seen.pending) return;  // being sent right now: its answer says what happened
         if (now - (noted[key] || 0) >= NOTE_AGAIN_MS) {
           noted[key] = now;
           line("again", (seen.name || text) + (seen.waiting
