@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..models import MetricTemplate, Plant, PlantMetric, User, utcnow
+from . import presets
 from .errors import Conflict, Invalid
 from .events import record_event
 from .experiments import get_experiment
@@ -123,6 +125,27 @@ def describe_values(fields: list[dict], values: dict, limit: int = 4) -> str:
             text = f"{text} {unit}"
         bits.append(f"{label} {text}")
     return ", ".join(bits)
+
+
+def activity_text(kind: str, summary: str, payload: dict | None, *,
+                  fields: list[dict] | None = None, category: str = "other") -> str:
+    """The activity line to show. Measurements logged before lines were written in the
+    template's words were stored with raw keys (``Week 2: leaf_count 3, diameter_mm 65.0``):
+    those are worded again from their payload when shown, so old rows read like new ones
+    without rewriting history (the audit log keeps what was stored). ``fields``: the
+    plant's template when the page has it, else the category's defaults (no query)."""
+    values = (payload or {}).get("values")
+    if kind != "plant.measured" or not isinstance(values, dict) or not values:
+        return summary
+    if not any(f"{k} {v}" in summary for k, v in values.items()):
+        return summary  # already in words
+    fields = fields or presets.default_fields(category)
+    order = [f["key"] for f in fields if f["key"] in values]
+    ordered = {k: values[k] for k in order + [k for k in values if k not in order]}
+    head = summary.split(": ", 1)[0] if ": " in summary else "Measured"
+    grade = re.search(r"\bgrade ([ABC]); ", summary)
+    return f"{head}: " + (f"grade {grade.group(1)}; " if grade else "") + \
+        describe_values(fields, ordered)
 
 
 def template_fields(session: Session, category: str) -> list[dict]:

@@ -21,6 +21,7 @@ from ..services import (
     tents,
     trays,
 )
+from ..services.metrics import activity_text
 from ..services.schedules import rules as schedule_rules
 from .experiments.roster_rows import roster_rows
 
@@ -93,6 +94,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["roster_rows"] = roster_rows
     app.jinja_env.globals["new_idempotency_key"] = new_key
     app.jinja_env.globals["next_action_url"] = next_action_url
+    app.jinja_env.globals["activity_text"] = activity_text
     app.jinja_env.tests["score"] = species.is_score  # {% if f is score %}: tap, not type
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -5,7 +5,11 @@
    Works on plain http (no service worker needed). Strict CSP: a static file, no eval.
 
    Forms opt in with data-outbox="<what>" (and data-outbox-subject="<plant or tray>", which
-   a submit button may override). README "Offline outbox" describes the behaviour. */
+   a submit button may override). A page's own script that posts taps itself (scan to feed)
+   hands each post over with a cancelable "growapp:outbox-post" event instead (see below).
+   A tap that lands after the form it was made with is gone (a reload, or an earlier
+   answer swapped it away) still shows on the page it was made on. README "Offline outbox"
+   describes the behaviour. */
 (function () {
   "use strict";
 
@@ -155,14 +159,12 @@
     fields.push(["idempotency_key", key]);
     var keyInput = form.querySelector('input[name="idempotency_key"]');
     if (keyInput) keyInput.value = key;
-    var tap = {
-      id: key, user: USER, created: now, url: form.getAttribute("action") || location.pathname,
-      fields: fields, fragment: form.hasAttribute("hx-post"),
-      what: (submitter && submitter.getAttribute("data-outbox")) || form.getAttribute("data-outbox"),
-      subject: (submitter && submitter.getAttribute("data-outbox-subject")) || form.getAttribute("data-outbox-subject") || "",
-      page: location.pathname, pageSearch: location.search, title: document.title,
-      state: "waiting", reason: "", attempts: 0
-    };
+    var tap = newTap(key, form.getAttribute("action") || location.pathname, fields,
+      form.hasAttribute("hx-post"),
+      (submitter && submitter.getAttribute("data-outbox")) || form.getAttribute("data-outbox"),
+      (submitter && submitter.getAttribute("data-outbox-subject")) || form.getAttribute("data-outbox-subject") || "");
+    tap.target = form.hasAttribute("hx-post") ? form.getAttribute("hx-target") : null;
+    tap.swap = form.getAttribute("hx-swap") || "innerHTML";
     liveForms[key] = form;
     setBusy(form, true);
     putTap(tap).then(function () { return drain(); }, function () {
@@ -172,6 +174,105 @@
       });
     }).then(function () { setBusy(form, false); }, function () { setBusy(form, false); });
   }, true);
+
+  function newTap(key, url, fields, fragment, what, subject) {
+    return {
+      id: key, user: USER, created: Date.now(), url: url, fields: fields, fragment: fragment,
+      what: what, subject: subject, target: null, region: null,
+      page: location.pathname, pageSearch: location.search, title: document.title,
+      state: "waiting", reason: "", attempts: 0
+    };
+  }
+
+  // ---- taps a page's own script posts (scan to feed) ----------------------------------
+  // The script dispatches a cancelable "growapp:outbox-post" on its form, detail {url, body
+  // (FormData), key (made on the phone for this tap), what, subject, region (the part of the
+  // page to reload when the tap lands after a reload), onAnswer}. Cancelling it means the
+  // outbox took the tap. onAnswer(kind, status, html): "sent" or "refused" once answered;
+  // "waiting" (no answer) or "signin" (the session ended) when it stays on the phone, then
+  // "sent" or "refused" when a replay is answered while the page is still open.
+  var answerTo = {};  // tap id -> {cb, told}
+
+  function tell(id, kind, status, html) {
+    var a = answerTo[id];
+    if (!a) return false;
+    if (kind === "sent" || kind === "refused" || kind === "lost") { delete answerTo[id]; delete liveForms[id]; }
+    else if (a.told) return true;
+    else a.told = true;
+    try { a.cb(kind, status || 0, html || ""); } catch (e) { /* the page's own problem */ }
+    return true;
+  }
+
+  document.addEventListener("growapp:outbox-post", function (evt) {
+    var d = evt.detail || {};
+    if (!supported || !USER || !d.body || !d.key || !d.url) return;  // not taken: the page sends it
+    evt.preventDefault();
+    var fields = [];
+    d.body.forEach(function (value, name) {
+      if (name !== "csrf_token" && name !== "idempotency_key") fields.push([name, value]);
+    });
+    fields.push(["idempotency_key", d.key]);
+    var tap = newTap(d.key, d.url, fields, true, d.what || "Tap", d.subject || "");
+    tap.region = d.region || null;
+    liveForms[d.key] = d.form || evt.target;
+    answerTo[d.key] = { cb: typeof d.onAnswer === "function" ? d.onAnswer : function () {}, told: false };
+    putTap(tap).then(function () { return drain(); }, function () {
+      return sendTap(tap).then(function (outcome) {  // no room in IndexedDB: sent once, directly
+        if (outcome !== "sent" && outcome !== "refused") tell(d.key, "lost");
+      });
+    }).then(function () {
+      if (answerTo[d.key]) tell(d.key, signInNeeded ? "signin" : "waiting");
+    });
+  });
+
+  /* Whether taps are still on the phone: {id: "waiting"|"refused"} (absent: sent, or
+     dismissed). Lets a page's script settle what it showed before a reload. */
+  function states(ids) {
+    return myTaps().then(function (taps) {
+      var out = {};
+      taps.forEach(function (t) { if (ids.indexOf(t.id) >= 0) out[t.id] = t.state; });
+      return out;
+    });
+  }
+
+  // ---- a tap that landed where its form is gone ----------------------------------------
+  // The page it was made on shows it: the answer goes into the form's target when that is
+  // on the page (a fragment post), otherwise that part of the page is loaded afresh. The
+  // page's script may show it itself ("growapp:outbox-landed", cancelable).
+  var stale = [];
+  function landed(tap, res, text) {
+    var evt = new CustomEvent("growapp:outbox-landed", { cancelable: true, detail: {
+      id: tap.id, url: tap.url, page: tap.page, what: tap.what, subject: tap.subject,
+      status: res.status, html: text } });
+    if (!document.dispatchEvent(evt) || tap.page !== location.pathname) return;
+    var target = tap.target && !OFFLINE_COPY ? document.querySelector(tap.target) : null;
+    if (target && tap.fragment && window.htmx) {
+      var style = (tap.swap || "outerHTML").split(" ")[0];
+      htmx.swap(target, text, { swapStyle: style, swapDelay: 0, settleDelay: 20 });
+      return;
+    }
+    var region = OFFLINE_COPY ? "#main" : tap.region || tap.target || "#main";
+    if (stale.indexOf(region) < 0) stale.push(region);
+  }
+
+  function refreshStale() {
+    if (!stale.length) return Promise.resolve();
+    var regions = stale.indexOf("#main") >= 0 ? ["#main"] : stale.slice();
+    stale = [];
+    return fetchWithTimeout(location.pathname + location.search, { headers: { Accept: "text/html" } },
+      SEND_TIMEOUT_MS).then(function (res) {
+      return res.ok && !isLogin(res) ? res.text() : null;
+    }).then(function (html) {
+      if (!html) return;
+      var doc = new DOMParser().parseFromString(html, "text/html");
+      regions.forEach(function (sel) {
+        var now = document.querySelector(sel), fresh = doc.querySelector(sel);
+        if (!now || !fresh) return;
+        if (window.htmx) htmx.swap(now, fresh.outerHTML, { swapStyle: "outerHTML", swapDelay: 0, settleDelay: 20 });
+      });
+      if (regions[0] === "#main") document.documentElement.removeAttribute("data-offline-copy");
+    }).catch(function () { /* shown at the next load */ });
+  }
 
   function setBusy(form, busy) {
     form.querySelectorAll("button[type=submit], button:not([type])").forEach(function (b) { b.disabled = busy; });
@@ -224,7 +325,9 @@
       return res.text().then(function (text) {
         if (res.ok) {
           return deleteTap(tap.id).then(function () {
+            if (tell(tap.id, "sent", res.status, text)) return "sent";
             if (live) showAnswer(tap.id, live, res, text);
+            else landed(tap, res, text);
             return "sent";
           });
         }
@@ -236,6 +339,7 @@
         var reason = problemText(text) || STATUS_TEXT[res.status] || ("The server refused it (" + res.status + ").");
         if (fresh) {  // refused at once, while the operator looks on: shown in place, as htmx would
           return deleteTap(tap.id).then(function () {
+            if (tell(tap.id, "refused", res.status, text)) return "refused";
             if (res.status === 409 || res.status === 422) showAnswer(tap.id, live, res, text);
             else toast(reason, "error");
             return "refused";
@@ -244,7 +348,7 @@
         tap.state = "refused";
         tap.reason = reason;
         tap.refusedAt = Date.now();
-        return putTap(tap).then(function () { return "refused"; });
+        return putTap(tap).then(function () { tell(tap.id, "refused", res.status, text); return "refused"; });
       });
     }, function () {
       tap.attempts += 1;
@@ -284,7 +388,7 @@
   function finish() {
     running = null;
     if (again) { again = false; return drain(); }
-    return render();
+    return refreshStale().then(render);
   }
 
   function drainOnce() {
@@ -294,6 +398,7 @@
       var allLive = waiting.every(function (t) { return liveForms[t.id] && t.attempts === 0; });
       var ready = sessionFresh && allLive ? Promise.resolve("ok") : checkSession();
       return ready.then(function (state) {
+        if (state === "ok") signInNeeded = false;
         if (state === "offline") return later();
         if (state === "signin") { needSignIn(); return null; }
         var sent = 0;
@@ -311,7 +416,7 @@
           return sendTap(tap).then(function (outcome) {
             if (outcome === "sent" && !wasFresh) sent += 1;
             if (outcome === "retry") {
-              if (wasLive && liveForms[tap.id] && tap.attempts === 1) {
+              if (wasLive && liveForms[tap.id] && tap.attempts === 1 && !answerTo[tap.id]) {
                 toast("No connection. " + describe(tap) + " is kept on this phone and will be sent when the server answers.", "info");
               }
               return later();
@@ -336,7 +441,9 @@
   }
 
   var signInShown = false;
+  var signInNeeded = false;  // the last pass stopped at a sign-in page
   function needSignIn() {
+    signInNeeded = true;
     if (signInShown) return;
     signInShown = true;
     toast("Sign in again to send the taps waiting on this phone.", "error");
@@ -363,6 +470,7 @@
       var button = document.getElementById("outbox");
       if (button) {
         button.setAttribute("data-count", String(waiting.length));
+        button.setAttribute("data-synced", "");  // the counts are the phone's, not the page's 0
         button.setAttribute("data-refused", String(refused.length));
         var count = button.querySelector(".outbox-count");
         if (count) count.textContent = String(waiting.length + refused.length);
@@ -535,7 +643,7 @@
   document.addEventListener("visibilitychange", function () { if (!document.hidden) drain(); });
   window.addEventListener("online", function () { failures = 0; drain(); });  // a hint only
   window.growapp = window.growapp || {};
-  window.growapp.outbox = { drain: drain, render: render };
+  window.growapp.outbox = { drain: drain, render: render, states: states };
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
 })();

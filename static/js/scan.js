@@ -50,7 +50,12 @@
 
   function getDecoder(src) {
     if (decoderPromise) return decoderPromise;
-    var fallback = function () { return loadScript(src).then(jsqrDecoder); };
+    var fallback = function () {
+      return loadScript(src).then(jsqrDecoder, function (err) {
+        decoderPromise = null;  // try again at the next start
+        throw err;
+      });
+    };
     if ("BarcodeDetector" in window && window.BarcodeDetector.getSupportedFormats) {
       decoderPromise = window.BarcodeDetector.getSupportedFormats().then(function (formats) {
         if (formats.indexOf("qr_code") < 0) return fallback();
@@ -81,7 +86,7 @@
   function beep(kind) {
     unlockAudio();
     if (!audio) return;
-    var tones = { ok: [[1320, 0.09]], again: [[700, 0.06], [700, 0.06]], problem: [[220, 0.25]] }[kind];
+    var tones = { ok: [[1320, 0.09]], wait: [[990, 0.09]], again: [[700, 0.06], [700, 0.06]], problem: [[220, 0.25]] }[kind];
     var t = audio.currentTime;
     tones.forEach(function (tone) {
       var osc = audio.createOscillator(), gain = audio.createGain();
@@ -99,7 +104,7 @@
 
   function buzz(kind) {
     if (!navigator.vibrate) return;
-    navigator.vibrate({ ok: 80, again: [40, 60, 40], problem: [120, 80, 120] }[kind]);
+    navigator.vibrate({ ok: 80, wait: [80, 40, 80], again: [40, 60, 40], problem: [120, 80, 120] }[kind]);
   }
 
   function confirmScan(kind) { buzz(kind); beep(kind); }
@@ -135,6 +140,9 @@
       return false;
     }
     this.startBtn.hidden = false;
+    // Fetch the decoder now, while the page has a connection: a scan made later without
+    // one (the outbox keeps it) still needs it.
+    getDecoder(this.root.getAttribute("data-decoder-src")).catch(function () {});
     return true;
   };
 
@@ -254,7 +262,10 @@
     var input = form.querySelector("input[name=code]");
     var log = document.getElementById("scan-feed-log");
     var storeKey = "growapp.scan-feed." + form.getAttribute("data-experiment");
-    var fed = {};        // label key → {at, name}: this browser session's scans that logged
+    // label key → {at, name, waiting?, tap?}: this browser session's scans that logged, or
+    // that wait in the outbox (tap: its idempotency key), so a label seen again never
+    // makes a second tap
+    var fed = {};
     var noted = {};      // label key → when "already fed" was last said
     var refused = {};    // label key → when a post was last refused
     var chain = Promise.resolve();
@@ -264,7 +275,9 @@
       try { window.sessionStorage.setItem(storeKey, JSON.stringify(fed)); } catch (e) { /* private mode */ }
     }
 
-    function line(kind, text, node) {
+    // kind: ok | again | wait | problem. ``node``: a line the server made; ``replace``: the
+    // line it takes the place of (a waiting scan that has now been answered).
+    function line(kind, text, node, replace) {
       var li = node || document.createElement("li");
       li.className = "scan-line scan-line-" + kind;
       if (!node) {
@@ -277,9 +290,23 @@
       time.className = "scan-line-time";
       time.textContent = clock(new Date());
       li.appendChild(time);
-      log.insertBefore(li, log.firstChild);
+      if (replace && replace.parentNode === log) log.replaceChild(li, replace);
+      else log.insertBefore(li, log.firstChild);
       while (log.children.length > 30) log.removeChild(log.lastChild);
       return li;
+    }
+
+    function waitingLine(tap) {
+      return tap ? log.querySelector('li[data-tap="' + tap + '"]') : null;
+    }
+
+    // What the operator calls the label: the plant code when the queue on the page shows it.
+    function shortName(text) {
+      var m = LABEL_RE.exec(text);
+      if (!m) return text.toUpperCase();
+      var row = m[1].toLowerCase() === "p" ? document.getElementById("feed-" + m[2].toLowerCase()) : null;
+      var code = row && row.querySelector("strong");
+      return code ? code.textContent.trim() : (m[1].toLowerCase() === "p" ? "plant" : "tray") + " label …" + m[2].slice(-6);
     }
 
     function scanned(text) {
@@ -287,9 +314,12 @@
       if (!text) return;
       var key = labelKey(text), now = Date.now(), seen = fed[key];
       if (seen) {
+        if (seen.pending) return;  // being sent right now: its answer says what happened
         if (now - (noted[key] || 0) >= NOTE_AGAIN_MS) {
           noted[key] = now;
-          line("again", (seen.name || text) + ": already fed " + ago(now - seen.at) + " ago");
+          line("again", (seen.name || text) + (seen.waiting
+            ? ": waiting to send, scanned " + ago(now - seen.at) + " ago"
+            : ": already fed " + ago(now - seen.at) + " ago"));
           confirmScan("again");
         }
         return;
@@ -303,13 +333,44 @@
     }
 
     function send(body, key, text) {
-      // The offline outbox can take this post: it gets the form (data-outbox says what it
-      // is) and the body with its own key; cancelling the event means "queued".
-      var taken = !form.dispatchEvent(new CustomEvent("growapp:outbox-post", {
-        bubbles: true, cancelable: true,
-        detail: { form: form, url: form.action, body: body, key: body.get("idempotency_key") }
-      }));
-      if (taken) { line("again", text + ": waiting to be sent"); return null; }
+      // The offline outbox takes the post (cancels the event): it keeps the scan on the
+      // phone until the server answers and replays it with the same key.
+      var tap = body.get("idempotency_key"), name = shortName(text);
+      return new Promise(function (resolve) {
+        var detail = {
+          form: form, url: form.action, body: body, key: tap, region: "#feeding-queue",
+          what: form.getAttribute("data-outbox-what") || "Scan to feed", subject: name,
+          onAnswer: function (kind, status, html) {
+            if (kind === "waiting" || kind === "signin") waiting(key, tap, name, kind);
+            else if (kind === "lost") lost(key, text);
+            else answer(status, html, key, text, waitingLine(tap));
+            resolve();
+          }
+        };
+        var taken = !form.dispatchEvent(new CustomEvent("growapp:outbox-post", {
+          bubbles: true, cancelable: true, detail: detail }));
+        if (!taken) direct(body, key, text).then(resolve, resolve);
+      });
+    }
+
+    function waiting(key, tap, name, kind) {
+      fed[key] = { at: (fed[key] && fed[key].at) || Date.now(), name: name, waiting: true, tap: tap };
+      save();
+      var li = line("wait", name + (kind === "signin"
+        ? ": waiting to send — sign in again and it is sent"
+        : ": waiting to send (no connection; kept on this phone)"));
+      li.setAttribute("data-tap", tap);
+      confirmScan("wait");
+    }
+
+    function lost(key, text) {
+      delete fed[key];
+      refused[key] = Date.now();
+      line("problem", text + ": no connection, not saved. Scan it again when you have signal.");
+      confirmScan("problem");
+    }
+
+    function direct(body, key, text) {  // no outbox (no IndexedDB): one fetch
       return fetch(form.action, {
         method: "POST", body: body, credentials: "same-origin",
         headers: { "HX-Request": "true", "Accept": "text/html" }
@@ -320,18 +381,14 @@
           confirmScan("problem");
           return null;
         }
-        return resp.text().then(function (html) { answer(resp.status, html, key, text); });
-      }, function () {
-        delete fed[key];
-        refused[key] = Date.now();
-        line("problem", text + ": no connection, not saved. Scan it again when you have signal.");
-        confirmScan("problem");
-      });
+        return resp.text().then(function (html) { answer(resp.status, html, key, text, null); });
+      }, function () { lost(key, text); });
     }
 
-    function answer(status, html, key, text) {
+    function answer(status, html, key, text, replace) {
       var doc = new DOMParser().parseFromString(html, "text/html");
       var li = doc.querySelector("li.scan-line");
+      var waited = !!(fed[key] && fed[key].waiting);
       if (status >= 200 && status < 300 && li) {
         var name = li.getAttribute("data-name") || text;
         var entry = { at: fed[key] ? fed[key].at : Date.now(), name: name };
@@ -340,16 +397,43 @@
         if (label) fed[label] = entry;  // the same label read as its URL or its code
         if (name) fed[name.toUpperCase()] = entry;
         save();
-        line("ok", "", document.importNode(li, true));
-        confirmScan("ok");
+        var node = document.importNode(li, true);
+        if (waited) node.querySelector(".scan-line-text").textContent += " Sent from the outbox.";
+        line("ok", "", node, replace);
+        if (!waited) confirmScan("ok");
         refreshQueue();
         return;
       }
       delete fed[key];
+      save();
       refused[key] = Date.now();
       var detail = li ? li.textContent.trim() : (doc.querySelector(".problem-detail") || {}).textContent;
-      line("problem", detail || (text + ": not saved (" + status + ")."));
+      line("problem", (waited ? text + ": refused when sent. " : "") + (detail || (text + ": not saved (" + status + ").")), null, replace);
       confirmScan("problem");
+    }
+
+    // A scan that waited in the outbox while this page was reloaded lands: show it here.
+    document.addEventListener("growapp:outbox-landed", function (evt) {
+      var d = evt.detail || {};
+      if (!document.contains(form) || d.url !== form.action) return;
+      evt.preventDefault();
+      var key = null;
+      Object.keys(fed).forEach(function (k) { if (fed[k].tap === d.id) key = k; });
+      answer(d.status, d.html, key || d.id, d.subject || "", waitingLine(d.id));
+    });
+
+    // Scans that were waiting before a reload: sent meanwhile, or refused (listed in the outbox).
+    var waitingTaps = Object.keys(fed).filter(function (k) { return fed[k].waiting; });
+    if (waitingTaps.length && window.growapp && window.growapp.outbox && window.growapp.outbox.states) {
+      window.growapp.outbox.states(waitingTaps.map(function (k) { return fed[k].tap; })).then(function (st) {
+        waitingTaps.forEach(function (k) {
+          if (!fed[k] || !fed[k].waiting) return;
+          var state = st[fed[k].tap];
+          if (!state) fed[k].waiting = false;       // it was sent
+          else if (state === "refused") delete fed[k];
+        });
+        save();
+      }, function () {});
     }
 
     var refreshTimer = null;

@@ -12,7 +12,7 @@ var BUILD = {"version": "dev", "precache": ["/static/css/app.css", "/static/js/a
 var PAGES = "growapp-pages-v1";
 var ASSETS = "growapp-assets-" + BUILD.version;
 var FLOOR = [/^\/p\/[0-9a-f-]{36}$/, /^\/t\/[0-9a-f-]{36}$/,
-             /^\/experiments\/\d+\/(feeding|observe|rotation)$/];
+             /^\/experiments\/\d+\/(feeding|feeding\/scan|observe|rotation)$/];
 var PRECACHE = BUILD.precache;
 
 self.addEventListener("install", function (event) {

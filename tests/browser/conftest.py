@@ -20,6 +20,7 @@ from growapp.services.users import create_user
 from tests.helpers.browser import ARTIFACTS, CHROMIUM_ARGS, PASSWORD, chromium_path
 from tests.helpers.databases import fresh_database
 from tests.helpers.settings import app_settings
+from tests.helpers.tcp_proxy import TcpProxy
 
 
 def _unavailable(reason: str):
@@ -72,6 +73,15 @@ def live_server(tmp_path_factory):
 
 
 @pytest.fixture
+def proxy(live_server):
+    """A TCP proxy in front of the live server that can cut the connection for real."""
+    base, _app = live_server
+    p = TcpProxy(int(base.rsplit(":", 1)[1]))
+    yield p
+    p.close()
+
+
+@pytest.fixture
 def page(chromium, request):
     context = chromium.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
                                    has_touch=True, device_scale_factor=2)
@@ -82,8 +92,13 @@ def page(chromium, request):
     pg.console_errors = errors
     yield pg
     if getattr(request.node, "rep_call", None) and request.node.rep_call.failed:
-        ARTIFACTS.mkdir(exist_ok=True)
-        pg.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+        # The page the test ended on: a test may close this one and open another (a tab
+        # closed and the app opened again); a screenshot of a closed page would fail the
+        # teardown too and hide the real failure behind a second error.
+        shown = [p for p in context.pages if not p.is_closed()]
+        if shown:
+            ARTIFACTS.mkdir(exist_ok=True)
+            shown[-1].screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
     context.close()
 
 

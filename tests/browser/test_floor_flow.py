@@ -81,8 +81,10 @@ def test_feeding_queue_for_one_tray(page, live_server):
     assert page.locator(".feed-tray").count() == 1
     page.locator("#flash .toast", has_text="Fed 2 plants.").get_by_role("button",
                                                                         name="Undo").tap()
-    page.wait_for_load_state("networkidle")
-    assert page.locator("#feeding-remaining").inner_text() == "3"
+    # the queue comes back when the undo's answer is swapped in: wait for that, not for
+    # "networkidle" (a page state reached long ago, so it returned before the answer)
+    page.locator("#feeding-remaining", has_text="3").wait_for()
+    assert page.locator(".feed-tray").count() == 2
     # the "feed again?" answer is a 409 by design; Chromium logs every 4xx resource
     assert [e for e in page.console_errors if "409 (CONFLICT)" not in e] == []
 

@@ -15,7 +15,16 @@ from growapp.services import trays as tray_service
 from growapp.services.labels import selection
 from growapp.services.labels.sheet_templates import ensure_label_templates
 from tests.helpers import factories as f
-from tests.helpers.browser import ARTIFACTS, CHROMIUM_ARGS, chromium_path, sign_in, small_targets
+from tests.helpers.browser import (
+    ARTIFACTS,
+    CHROMIUM_ARGS,
+    api_feedings,
+    chromium_path,
+    eventually,
+    sign_in,
+    small_targets,
+    wait_for_outbox,
+)
 from tests.helpers.camera import camera_args, label_frame, write_y4m
 
 pytestmark = pytest.mark.browser
@@ -30,12 +39,6 @@ const start = OscillatorNode.prototype.start;
 OscillatorNode.prototype.start = function () {
   window.__tones += 1; return start.apply(this, arguments); };
 """
-
-
-# Known regression after merging the paged feeding queue with the floor changes: in
-# scan-to-feed mode the scan log empties after the queue refresh. The server side is
-# covered in tests/web/test_scan_web.py; see the issue 10 closing note.
-SCAN_LOG_EMPTIES = pytest.mark.xfail(strict=False, reason="scan log empties on refresh")
 
 
 def _running(app, name: str) -> dict:
@@ -150,7 +153,6 @@ def test_scanner_typing_opens_the_plant(page, live_server):
     assert "No plant has the code NOT-A-PLANT-9." in page.get_by_role("alert").inner_text()
 
 
-@SCAN_LOG_EMPTIES
 def test_scan_to_feed_logs_once_while_the_label_stays_in_view(camera, live_server):
     base, app = live_server
     trial = _running(app, "Scan to feed")
@@ -169,6 +171,7 @@ def test_scan_to_feed_logs_once_while_the_label_stays_in_view(camera, live_serve
     assert ok.count() == 1 and _fed(app, plant) == 1
     assert page.evaluate("window.__buzz")[0] == 80 and page.evaluate("window.__tones") >= 2
     page.locator(f"#feed-{plant}").wait_for(state="detached")  # the queue dropped it
+    assert ok.count() == 1  # the log survived the queue's refresh
     assert small_targets(page) == []
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     # A tray label typed by a hardware scanner feeds the tray (its two plants).
@@ -177,10 +180,72 @@ def test_scan_to_feed_logs_once_while_the_label_stays_in_view(camera, live_serve
     code.press("Enter")
     page.locator("#scan-feed-log .scan-line-ok", has_text="Fed tray").wait_for()
     assert sum(_fed(app, p) for p in trial["plants"]) == 3 and _fed(app, plant) == 1
+    # typed, it went the same way as the camera's: the earlier lines are still there
+    assert ok.count() == 2 and page.locator("#scan-feed-log .scan-line-again").count() >= 1
+    page.locator(f"#feed-{trial['plants'][2]}").wait_for(state="detached")
     assert page.console_errors == []
 
 
-@SCAN_LOG_EMPTIES
+def test_scan_to_feed_offline_waits_in_the_outbox_and_lands_once(camera, live_server, proxy):
+    """Scans made while the server cannot be reached wait in the outbox with the key the
+    phone made for each scan, and land once when it answers, also after a reload."""
+    _base, app = live_server
+    trial = _running(app, "Scan offline")
+    first, second = trial["plants"][0], trial["plants"][1]
+    page = camera(label_frame(_label_url(app, trial["id"], first)))
+    path = f"/experiments/{trial['id']}/feeding/scan"
+    sign_in(page, proxy.url, "operator", path)
+    start = page.get_by_role("button", name="Start scanning")
+    start.wait_for()  # scan.js is running
+    wait_for_outbox(page, 0, 0)
+    proxy.refuse()
+    start.tap()
+    waiting = page.locator("#scan-feed-log .scan-line-wait")
+    waiting.wait_for()
+    assert f"{trial['codes'][0]}: waiting to send" in waiting.inner_text()
+    wait_for_outbox(page, 1)
+    assert f"Scan to feed {trial['codes'][0]}" in page.locator("#outbox-here").inner_text()
+    # the label stays in view: read again and again, still one tap
+    page.locator("#scan-feed-log .scan-line-again", has_text="waiting to send, scanned").wait_for()
+    page.get_by_role("button", name="Stop camera").tap()
+    wait_for_outbox(page, 1)
+    assert page.evaluate("window.__buzz")[0] == [80, 40, 80]  # "kept", not "fed"
+
+    proxy.refuse_posts()  # pages load again, taps still cannot be sent
+    code = page.locator("#scan-feed-code")
+    code.fill(trial["codes"][1])  # a hardware scanner types the second plant's code
+    code.press("Enter")
+    page.locator("#scan-feed-log .scan-line-wait", has_text=trial["codes"][1]).wait_for()
+    wait_for_outbox(page, 2)
+    assert _fed(app, first) == 0 and _fed(app, second) == 0
+    assert small_targets(page) == []
+    for scheme in ("light", "dark"):  # for a look: the waiting lines and the outbox count
+        page.emulate_media(color_scheme=scheme)
+        _screenshot(page, f"scan-feed-waiting-{scheme}")
+    page.emulate_media(color_scheme="light")
+
+    page.reload()  # the forms that made the scans are gone; the scans wait on the phone
+    wait_for_outbox(page, 2)
+    proxy.pass_through()
+
+    def landed():
+        return api_feedings(page, proxy.url, first), api_feedings(page, proxy.url, second)
+
+    eventually(landed, (1, 1))
+    wait_for_outbox(page, 0, 0)
+    # landed after the reload: the page they were made on says so and the queue drops them
+    page.locator("#scan-feed-log .scan-line-ok", has_text="Sent from the outbox").nth(1).wait_for()
+    page.locator(f"#feed-{first}").wait_for(state="detached")
+    page.locator(f"#feed-{second}").wait_for(state="detached")
+    code.fill(trial["codes"][0])  # scanned again in this session: not logged twice
+    code.press("Enter")
+    page.locator("#scan-feed-log .scan-line-again", has_text="already fed").wait_for()
+    wait_for_outbox(page, 0, 0)
+    assert landed() == (1, 1)
+    assert sum(_fed(app, p) for p in trial["plants"]) == 2
+    assert [e for e in page.console_errors if not e.startswith("Failed to load resource")] == []
+
+
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_screens(camera, live_server, scheme):
     """Screenshots at 390×844 for a look: /scan with the camera on, the queue in scan mode."""

@@ -1,9 +1,11 @@
-"""What browser tests do often: sign in, find controls too small for a gloved thumb."""
+"""What browser tests do often: sign in, find controls too small for a gloved thumb, wait
+for the outbox and for a tap to land (polling the outcome, never a fixed sleep)."""
 
 from __future__ import annotations
 
 import os
 import shutil
+import time
 from pathlib import Path
 
 PASSWORD = "browser-pass-123"
@@ -55,3 +57,38 @@ def axe_violations(page) -> list[str]:
             .map(n => n.target.join(' ') + ' ' + (n.failureSummary || '').split('\\n').slice(1, 2))
             .join(' | '));
     }""")
+
+
+# The outbox retries with backoff (2 s, 4 s, 8 s … at most 30 s): one retry period and the
+# send itself, with room for a loaded machine.
+SETTLE_MS = 45_000
+
+
+def wait_for_outbox(page, count: int, refused: int | None = None,
+                    timeout: int = SETTLE_MS) -> None:
+    """Until the top bar's outbox shows ``count`` waiting (and ``refused``) taps as read
+    from the phone's store (``data-synced``), not the 0 the server rendered the page with."""
+    sel = f'#outbox[data-synced][data-count="{count}"]'
+    if refused is not None:
+        sel += f'[data-refused="{refused}"]'
+    page.locator(sel).wait_for(state="attached", timeout=timeout)
+
+
+def eventually(check, expected, timeout: float = SETTLE_MS / 1000, every: float = 0.2):
+    """Polls ``check()`` until it returns ``expected`` (a tap lands when the server has
+    committed it, which a loaded machine may take a while to do); fails with the last value."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value == expected or time.monotonic() > deadline:
+            break
+        time.sleep(every)
+    assert value == expected, f"still {value!r} after {timeout:.0f} s (waited for {expected!r})"
+    return value
+
+
+def api_feedings(page, base: str, plant_uuid: str) -> int:
+    """How many feedings the JSON API lists for the plant (the page's session signs the GET)."""
+    resp = page.request.get(f"{base}/api/v1/plants/{plant_uuid}/feeding/recent")
+    assert resp.status == 200, resp.text()
+    return resp.json()["count"]

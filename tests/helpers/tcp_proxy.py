@@ -3,8 +3,11 @@
 Modes (switch at any time; open connections follow the new mode):
 
 - ``pass_through()``: bytes flow both ways.
-- ``refuse()``: the listening socket is closed (new connections get ECONNREFUSED) and every
-  open connection is reset, so no keep-alive connection survives.
+- ``refuse()``: every new connection is reset as soon as it is accepted and every open
+  connection is reset, so no keep-alive connection survives. The port stays bound: closing
+  the listener and binding the same port again later let another process on a shared
+  machine (another test run's proxy) take the port meanwhile, and the browser's taps then
+  went to a server that knew nobody.
 - ``drop_answers()``: requests are forwarded to the server, but the first byte of an answer
   resets the browser's connection: the request landed, its answer was lost.
 - ``refuse_posts()``: GETs pass; a connection whose request starts with ``POST`` is reset
@@ -53,9 +56,6 @@ class TcpProxy:
 
     def refuse(self) -> None:
         self.mode = "refuse"
-        listener, self._listener = self._listener, None
-        if listener is not None:
-            listener.close()
         self._reset_all()
 
     def drop_answers(self) -> None:
@@ -70,18 +70,26 @@ class TcpProxy:
 
     def close(self) -> None:
         self.refuse()
+        listener, self._listener = self._listener, None
+        if listener is not None:
+            listener.close()
 
     # -- plumbing -------------------------------------------------------------------------
     def _listen(self) -> None:
-        if self._listener is not None:
+        if self._listener is not None and self._accepting.is_alive():
             return
+        if self._listener is not None:  # shut down from outside: bind the port again
+            with contextlib.suppress(OSError):
+                self._listener.close()
+            self._listener = None
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((self.host, self.port))  # the same port again after refuse()
+        sock.bind((self.host, self.port))
         sock.listen(64)
         self.port = sock.getsockname()[1]
         self._listener = sock
-        threading.Thread(target=self._accept, args=(sock,), daemon=True).start()
+        self._accepting = threading.Thread(target=self._accept, args=(sock,), daemon=True)
+        self._accepting.start()
 
     def _reset_all(self) -> None:
         with self._lock:
@@ -95,7 +103,7 @@ class TcpProxy:
             try:
                 client, _addr = listener.accept()
             except OSError:
-                return  # closed by refuse()
+                return  # closed by close()
             if self.mode == "refuse":
                 _reset(client)
                 continue

@@ -1,5 +1,6 @@
 """The floor defects found trying growapp on a phone (issue 10), one test each."""
 
+import io
 import re
 from datetime import timedelta
 
@@ -99,6 +100,32 @@ def test_activity_uses_metric_labels_and_who(hx_client, login_as, session):
     html = _page(client, f"/p/{plants[0].uuid}")
     line = re.search(r"<li><span class=\"when\">[^<]*</span> Week 1: Vigour 4[^\n]*</li>", html)
     assert line and "Operator" in line.group(0)
+
+
+def test_old_raw_activity_lines_read_in_words_and_local_time(login_as, session, app):
+    """Lines stored before the template's words (raw keys, as in the issue) are worded
+    from their payload when shown, in the installation's time zone."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    client = login_as("operator")
+    exp, _t, plants, _r = f.make_running_experiment(session)
+    at = datetime(2026, 11, 30, 7, 45, tzinfo=UTC)
+    session.add(Event(experiment_id=exp.id, plant_id=plants[0].id, kind="plant.measured",
+                      at=at, summary="Week 2: grade B; leaf_count 3, diameter_mm 65.0",
+                      payload={"week_number": 2,
+                               "values": {"diameter_mm": 65.0, "leaf_count": 3}}))
+    session.commit()
+    old_tz = app.config.get("TZINFO")
+    app.config["TZINFO"] = ZoneInfo("Europe/Berlin")
+    try:
+        html = _page(client, f"/p/{plants[0].uuid}")
+    finally:
+        app.config["TZINFO"] = old_tz
+    activity = re.search(r'id="plant-activity".*?</ul>', html, re.S).group(0)
+    assert "Week 2: grade B; Leaves 3, Rosette / clump diameter 65 mm" in activity
+    assert "leaf_count" not in activity and "diameter_mm" not in activity
+    assert "08:45" in activity and "UTC" not in activity  # 07:45 UTC in Berlin
 
 
 def test_viewers_see_no_write_controls_and_the_gate_still_refuses(login_as, session):
@@ -229,3 +256,43 @@ def test_measure_forms_show_last_weeks_value_and_steppers(login_as, session):
         assert "week 1: 3" in html, url  # the 1–5 score: last week beside the legend
         if 'data-previous="6"' in html:  # a number field in this species' template
             assert 'data-step="up"' in html and "Week 1: <strong>6</strong>" in html
+
+
+def test_marks_off_the_floor_are_svg_icons_beside_words(login_as, session):
+    """The roster's baseline tag, the setup checklist and both CSV import previews used a
+    ✓ glyph (an empty box on a phone without the font): now an SVG icon beside a word."""
+    client = login_as("operator")
+    exp, _trays, _plants, _r = f.make_running_experiment(session)
+    exp.started_at = utcnow() - timedelta(weeks=1, hours=1)
+    draft, _t, _p = f.make_draft_to_place(session)
+    pages = {
+        "overview": _page(client, f"/experiments/{exp.id}/overview"),
+        "setup": _page(client, f"/experiments/{draft.id}/setup"),
+        "plant import": client.post(
+            f"/experiments/{draft.id}/plants/import", headers={"HX-Request": "true"},
+            data={"file": (io.BytesIO(b"species,grade\nVenus flytrap,A\n"), "p.csv")},
+            content_type="multipart/form-data").get_data(as_text=True),
+        "measurement import": client.post(
+            f"/experiments/{exp.id}/measurements/import", headers={"HX-Request": "true"},
+            data={"file": (io.BytesIO(b"plant_code,week,vigour\nVFT-001,1,3\n"), "m.csv")},
+            content_type="multipart/form-data").get_data(as_text=True),
+    }
+    for name, html in pages.items():
+        assert not EMOJI.findall(html), (name, EMOJI.findall(html))
+    check = '<svg class="icon icon-check"'
+    assert re.search(f'<span class="tag">{check}[^>]*>.*?</svg> baseline</span>',
+                     pages["overview"], re.S)
+    assert re.search(f'<span class="check-mark" aria-hidden="true">{check}', pages["setup"])
+    assert "plants · done</span>" in pages["setup"]
+    for name in ("plant import", "measurement import"):
+        assert re.search(f"{check}.*?</svg> ready", pages[name], re.S), name
+
+
+def test_no_template_or_page_code_spells_an_icon_as_a_glyph():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    sources = [*root.glob("templates/**/*.html"), *root.glob("growapp/web/**/*.py")]
+    found = {p.relative_to(root).as_posix(): EMOJI.findall(p.read_text(encoding="utf-8"))
+             for p in sources}
+    assert {k: v for k, v in found.items() if v} == {}

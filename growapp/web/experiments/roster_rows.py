@@ -6,6 +6,13 @@ from __future__ import annotations
 
 from markupsafe import Markup, escape
 
+# The check icon of templates/_macros.html (icon('check', 14)): SVG beside a word, never a
+# glyph that a phone without the font shows as an empty box.
+CHECK = ('<svg class="icon icon-check" viewBox="0 0 24 24" width="14" height="14"'
+         ' aria-hidden="true" focusable="false" fill="none" stroke="currentColor"'
+         ' stroke-width="2" stroke-linecap="round" stroke-linejoin="round">'
+         '<path d="M4 12.5l5 5L20 6.5"/></svg>')
+
 
 def roster_rows(rows, plant_href: str, back: str) -> Markup:
     out = []
@@ -18,7 +25,7 @@ def roster_rows(rows, plant_href: str, back: str) -> Markup:
             colour = escape(recipe.colour or "grey")
             tags.append(f'<span class="tag"><span class="swatch swatch-{colour}"'
                         f' aria-hidden="true"></span>{escape(recipe.code)}</span>')
-        tags.append('<span class="tag">baseline ✓</span>' if r.has_baseline
+        tags.append(f'<span class="tag">{CHECK} baseline</span>' if r.has_baseline
                     else '<span class="tag tag-missing">no baseline</span>')
         removed = p.status == "removed"
         if removed:
