@@ -6,7 +6,7 @@ from flask import current_app, render_template, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import Length, Optional
 
 from ...extensions import db
 from ...http.htmx import render
@@ -18,18 +18,18 @@ from . import bp
 FRAGMENT = "admin/_alerts.html"
 
 
+# The service checks what is required (so a refusal names every field at once); the
+# forms bound lengths only.
 class WebhookForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired(),
-                                           Length(max=channel_service.NAME_MAX)])
-    url = StringField("URL", validators=[DataRequired(), Length(max=channel_service.URL_MAX)])
+    name = StringField("Name", validators=[Length(max=channel_service.NAME_MAX)])
+    url = StringField("URL", validators=[Length(max=channel_service.URL_MAX)])
     secret = PasswordField("Signing secret", validators=[
         Optional(), Length(max=channel_service.SECRET_MAX)])
 
 
 class EmailChannelForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired(),
-                                           Length(max=channel_service.NAME_MAX)])
-    email = EmailField("Email address", validators=[DataRequired(), Length(max=254)])
+    name = StringField("Name", validators=[Length(max=channel_service.NAME_MAX)])
+    email = EmailField("Email address", validators=[Length(max=254)])
 
 
 def _context(**extra):
