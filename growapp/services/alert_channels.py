@@ -90,10 +90,6 @@ def _url_problem(url: str, *, production: bool) -> str | None:
         return "Use an https:// URL."
     if parts.username is not None or parts.password is not None:
         return "Leave user names and passwords out of the URL; the secret signs each delivery."
-    local = host in LOCAL_HOSTS
-    if parts.scheme == "http" and not (local and not production):
-        return ("Use https:// (plain http is allowed only for localhost in development)."
-                if not production or not local else "Use https://.")
     if host in METADATA_NAMES or host.endswith(".internal") and "metadata" in host:
         return "Cloud metadata addresses are refused."
     ip = _as_address(host)
@@ -103,6 +99,9 @@ def _url_problem(url: str, *, production: bool) -> str | None:
             return problem[0].upper() + problem[1:] + "."
     elif host == "localhost" and production:
         return "This server's own addresses (loopback) are refused in production."
+    if parts.scheme == "http" and (production or host not in LOCAL_HOSTS):
+        return ("Use https://." if production else
+                "Use https:// (plain http is allowed only for localhost in development).")
     return None
 
 

@@ -118,7 +118,7 @@ def test_profile_digest_opt_in(login_as, session):
     assert b"Daily digest" in page.data and b"07:00" in page.data
     resp = _hx(viewer).post("/profile/digest", data={"digest": "y"})
     assert resp.status_code == 200 and b"<html" not in resp.data
-    assert b"Daily digest on." in resp.data and b'id="digest"' in resp.data
+    assert b"Daily digest on." in resp.data and b'id="profile-digest"' in resp.data
     assert session.scalar(select(DigestSubscription.user_id)) == viewer.user.id
     viewer.environ_base.pop("HTTP_HX_REQUEST")
     resp = viewer.post("/profile/digest", data={})

@@ -52,7 +52,8 @@ def set_digest():
     return page_write(lambda: digest_service.set_digest(
         db.session, user=current_user, enabled=bool(form.digest.data)), form=form, key=None,
         done=lambda on: respond(
-            fragment="profile/_digest.html", redirect_to=url_for("profile.show") + "#digest",
+            fragment="profile/_digest.html",
+            redirect_to=url_for("profile.show") + "#profile-digest",
             flash_message="Daily digest on." if on else "Daily digest off.",
             **_digest_context(), message="Daily digest on." if on else "Daily digest off."))
 
