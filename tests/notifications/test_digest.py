@@ -159,3 +159,20 @@ def test_opt_in_and_out_are_audited(session):
     actions = session.scalars(select(AuditLog.action).where(
         AuditLog.table_name == "digest_subscriptions")).all()
     assert actions == ["insert", "delete"]
+
+
+@pytest.mark.parametrize(("raw", "hour"), [("", 7), ("0", 0), ("23", 23)])
+def test_digest_hour_setting(monkeypatch, raw, hour):
+    from growapp.config import build_settings
+
+    monkeypatch.setenv("GROWAPP_DIGEST_HOUR", raw)
+    assert build_settings()["DIGEST_HOUR"] == hour
+
+
+@pytest.mark.parametrize("raw", ["24", "-1", "7am", "7.5"])
+def test_a_bad_digest_hour_stops_start_up(monkeypatch, raw):
+    from growapp.config import ConfigError, build_settings
+
+    monkeypatch.setenv("GROWAPP_DIGEST_HOUR", raw)
+    with pytest.raises(ConfigError, match="GROWAPP_DIGEST_HOUR"):
+        build_settings()
