@@ -120,3 +120,9 @@ def test_turning_off_gives_up_waiting_deliveries_and_delete_removes_the_log(sess
     assert session.scalar(select(AlertDelivery.id)) is None
     assert session.scalar(select(AuditLog).where(
         AuditLog.table_name == "alert_channels", AuditLog.action == "delete"))
+
+
+def test_a_metadata_url_is_refused_for_what_it_is_not_for_its_scheme():
+    with pytest.raises(Invalid) as exc:
+        svc.check_webhook_url("http://169.254.169.254/latest/meta-data/", production=False)
+    assert exc.value.errors["url"][0].startswith("Link-local and cloud metadata")
