@@ -88,6 +88,7 @@ class Config:
     MQTT_URL = "mqtt://127.0.0.1:1883"
     MQTT_TOPIC_PREFIX = "growapp"
     READINGS_KEEP_DAYS = 90.0  # raw readings; hourly roll-ups are kept for good
+    DIGEST_HOUR = 7  # local hour (GROWAPP_TIMEZONE) from which the daily digest is sent
 
     @classmethod
     def from_env(cls) -> dict:
@@ -162,6 +163,7 @@ class Config:
         if settings["TRUSTED_PROXIES"] < 0:
             raise ConfigError("GROWAPP_TRUSTED_PROXIES cannot be negative")
         settings.update(_environment_settings(env))
+        settings.update(_digest_settings(env))
         if env.get("GROWAPP_SMTP_PORT"):
             settings["SMTP_PORT"] = int(env["GROWAPP_SMTP_PORT"])
         return settings
@@ -178,6 +180,20 @@ def _environment_settings(env) -> dict:
             raise ConfigError("GROWAPP_READINGS_KEEP_DAYS must be a number of days "
                               "(0 keeps raw readings for good)") from exc
     return settings
+
+
+def _digest_settings(env) -> dict:
+    raw = (env.get("GROWAPP_DIGEST_HOUR") or "").strip()
+    if not raw:
+        return {}
+    try:
+        hour = int(raw)
+    except ValueError:
+        hour = -1
+    if not 0 <= hour <= 23:
+        raise ConfigError("GROWAPP_DIGEST_HOUR must be a whole hour from 0 to 23 (local time "
+                          "in GROWAPP_TIMEZONE)")
+    return {"DIGEST_HOUR": hour}
 
 
 def _storage_settings(env) -> dict:

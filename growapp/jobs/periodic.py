@@ -1,7 +1,7 @@
 """Periodic tasks the worker runs (``flask worker``): jobs whose runner died are marked
 failed with the reason, and generated files older than JOB_FILE_TTL_HOURS are deleted (the
-job then answers 410); sign-in bookkeeping no limit reads any more is deleted. Later
-issues add theirs to ``TASKS``."""
+job then answers 410); sign-in bookkeeping no limit reads any more is deleted; alert
+deliveries and daily digests are sent. Later issues add theirs to ``TASKS``."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
+from ..notifications import digest_mail, sender
 from ..services import jobs as job_service
 from ..services import password_reset, signin
 from ..services.environment import alerts as env_alerts
@@ -48,9 +49,20 @@ def prune_sign_in_records(session: Session, *, settings: Mapping, storage) -> in
             + password_reset.prune_password_resets(session))
 
 
+def send_alert_deliveries(session: Session, *, settings: Mapping, storage) -> int:
+    """Webhooks and emails for alerts raised or cleared (and admins' tests), with retries;
+    runs after the alert check so a new alert goes out in the same pass."""
+    return sender.send_due_deliveries(session, settings=settings)
+
+
+def send_daily_digests(session: Session, *, settings: Mapping, storage) -> int:
+    """Each opted-in user's digest of due work, once per local day from DIGEST_HOUR."""
+    return digest_mail.send_daily_digests(session, settings=settings)
+
+
 TASKS: list[Callable[..., int]] = [fail_dead_jobs, expire_job_files, check_environment_alerts,
-                                   prune_readings]
-TASKS.append(prune_sign_in_records)
+                                   prune_readings, prune_sign_in_records,
+                                   send_alert_deliveries, send_daily_digests]
 
 
 def run_periodic(session_factory: Callable[[], Session], *, settings: Mapping,

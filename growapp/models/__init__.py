@@ -17,6 +17,12 @@ from .idempotency import IdempotencyRecord
 from .jobs import JOB_KINDS, JOB_STATUSES, Job
 from .labels import LabelTemplate
 from .layout import Slot, Tent, Tray, TrayPlant, tent_allowed_species
+from .notifications import (
+    AlertChannel,
+    AlertDelivery,
+    DigestDay,
+    DigestSubscription,
+)
 from .plants import AdverseEvent, Note, Photo, Plant, PlantMetric
 from .recipes import Lot, Recipe
 from .rotation import RotationLog
@@ -43,7 +49,8 @@ from .users import (
 
 __all__ = [
     "ACTION_TYPES", "JOB_KINDS", "JOB_STATUSES", "ROLES", "ROLE_RANK", "STATUSES", "TIMEFRAMES",
-    "AdverseEvent", "ApiToken", "AuditLog", "Base", "EnvironmentAlert", "Event", "Experiment",
+    "AdverseEvent", "AlertChannel", "AlertDelivery", "ApiToken", "AuditLog", "Base",
+    "DigestDay", "DigestSubscription", "EnvironmentAlert", "Event", "Experiment",
     "FeedingLog", "IdempotencyRecord", "Invite", "Job", "LabelTemplate", "LoginFailure",
     "LoginThrottle", "Lot", "MetricTemplate", "Note", "PasswordReset", "Photo", "Plant",
     "PlantMetric", "Reading", "ReadingBatch", "ReadingHour", "Recipe", "RotationLog",

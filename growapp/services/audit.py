@@ -49,7 +49,7 @@ CHAIN_LOCK = 7312001  # pg_advisory_xact_lock key
 # audited: a failed sign-in is a security event. Touches of last-used/last-seen columns
 # are plain UPDATE statements, which this hook never sees.)
 SKIP_TABLES = {AuditLog.__tablename__, Event.__tablename__, IdempotencyRecord.__tablename__}
-SECRET_COLUMNS = {"password_hash", "token_hash"}
+SECRET_COLUMNS = {"password_hash", "token_hash", "secret"}  # secret: webhook signing
 IGNORED_COLUMNS = {"updated_at", "created_at"}
 FIELDS = ("at", "user_id", "action", "table_name", "row_id", "changes", "request_id", "ip",
           "reason")

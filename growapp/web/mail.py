@@ -1,4 +1,6 @@
-"""Outgoing email (invites, password-reset links) through the optional SMTP settings.
+"""Outgoing email (invites, password-reset links) from requests, through the optional SMTP
+settings and the shared mailer (``notifications/mailer.py``, which the worker's alert
+deliveries and digests use too).
 
 ``send_mail`` sends now (an admin's invite or reset, whose page says whether it went).
 ``send_mail_after_commit`` is the outbox for mail a stranger can trigger ("forgot
@@ -17,11 +19,12 @@ import smtplib
 import threading
 from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor, wait
-from email.message import EmailMessage
 
 from flask import current_app
 from sqlalchemy import event
 from sqlalchemy.orm import Session
+
+from ..notifications.mailer import send_email, smtp_configured
 
 log = logging.getLogger(__name__)
 
@@ -34,21 +37,12 @@ _futures: set[Future] = set()
 
 
 def mail_configured() -> bool:
-    return bool(current_app.config.get("SMTP_HOST"))
+    return smtp_configured(current_app.config)
 
 
 def _deliver(cfg: Mapping, to: str, subject: str, body: str) -> bool:
-    msg = EmailMessage()
-    msg["Subject"] = subject
-    msg["From"] = cfg["SMTP_FROM"]
-    msg["To"] = to
-    msg.set_content(body)
     try:
-        with smtplib.SMTP(cfg["SMTP_HOST"], cfg["SMTP_PORT"], timeout=10) as smtp:
-            smtp.starttls()
-            if cfg.get("SMTP_USER"):
-                smtp.login(cfg["SMTP_USER"], cfg["SMTP_PASSWORD"] or "")
-            smtp.send_message(msg)
+        send_email(cfg, to=to, subject=subject, text=body)
     except (OSError, smtplib.SMTPException):
         log.exception("could not send %r email to %s", subject, to)
         return False
@@ -58,10 +52,9 @@ def _deliver(cfg: Mapping, to: str, subject: str, body: str) -> bool:
 def send_mail(to: str, subject: str, body: str) -> bool:
     """Send one plain-text email now. False when SMTP is not configured or sending failed
     (logged); the caller says so or falls back to showing the link."""
-    cfg = current_app.config
-    if not cfg.get("SMTP_HOST"):
+    if not mail_configured():
         return False
-    return _deliver(cfg, to, subject, body)
+    return _deliver(current_app.config, to, subject, body)
 
 
 def send_mail_after_commit(session: Session, to: str, subject: str, body: str) -> None:

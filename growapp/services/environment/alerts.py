@@ -20,6 +20,7 @@ from ...models import (
     User,
     utcnow,
 )
+from ..alert_deliveries import queue_alert_deliveries
 from ..errors import Invalid
 from ..events import record_event
 from .readings import get_tent
@@ -199,5 +200,7 @@ def check_alerts(session: Session, *, now: datetime | None = None) -> list[Chang
                              f"{tent.code}: back to normal ({ch.alert.detail})",
                              payload={"tent_id": tent.id, "quantity": ch.alert.quantity,
                                       "kind": ch.alert.kind})
+    # Outbound channels: rows in this transaction, sent by the worker after it commits.
+    queue_alert_deliveries(session, changes=[(c.alert, c.raised) for c in changes], now=now)
     session.flush()
     return changes

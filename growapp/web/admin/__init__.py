@@ -5,4 +5,4 @@ from ...http.access import admin_only
 bp = admin_only(Blueprint("admin", __name__, url_prefix="/admin"))
 
 
-from . import routes, species  # noqa: E402,F401
+from . import alerts, routes, species  # noqa: E402,F401

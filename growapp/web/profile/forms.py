@@ -1,5 +1,5 @@
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField
+from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 
@@ -11,3 +11,7 @@ class PasswordForm(FlaskForm):
     current_password = PasswordField("Current password", validators=[DataRequired()])
     password = PasswordField("New password", validators=[DataRequired(), Length(max=200)])
     confirm = PasswordField("Repeat the new password", validators=[DataRequired()])
+
+
+class DigestForm(FlaskForm):
+    digest = BooleanField("Email me a daily digest of due work")

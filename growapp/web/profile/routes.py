@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, g, redirect, render_template, url_for
+from flask import current_app, flash, g, redirect, render_template, url_for
 from flask_login import current_user, logout_user
 from sqlalchemy import select
 
@@ -10,12 +10,13 @@ from ...extensions import db
 from ...http.access import viewer_may_write
 from ...http.htmx import render
 from ...models import ApiToken
+from ...services import digest as digest_service
 from ...services import sessions as session_service
 from ...services import users as user_service
 from ...services.tokens import revoke_user_tokens
 from ..writes import page_write, respond
 from . import bp
-from .forms import PasswordForm, TokenForm
+from .forms import DigestForm, PasswordForm, TokenForm
 
 
 def _context(**extra):
@@ -27,6 +28,7 @@ def _context(**extra):
            "devices": session_service.active_sessions(db.session, user=current_user),
            "current_session_id": current.id if current else None,
            "describe_device": session_service.describe_device}
+    ctx.update(_digest_context())
     ctx.update(extra)
     return ctx
 
@@ -34,6 +36,27 @@ def _context(**extra):
 @bp.get("")
 def show():
     return render_template("profile/show.html", **_context())
+
+
+def _digest_context() -> dict:
+    on = digest_service.wants_digest(db.session, user_id=current_user.id)
+    cfg = current_app.config
+    return {"digest_form": DigestForm(formdata=None, digest=on), "digest_on": on,
+            "digest_hour": int(cfg.get("DIGEST_HOUR", 7)),
+            "digest_zone": cfg.get("TIMEZONE") or "UTC", "digest_mail": bool(cfg.get("SMTP_HOST"))}
+
+
+@bp.post("/digest")
+@viewer_may_write
+def set_digest():
+    form = DigestForm()
+    return page_write(lambda: digest_service.set_digest(
+        db.session, user=current_user, enabled=bool(form.digest.data)), form=form, key=None,
+        done=lambda on: respond(
+            fragment="profile/_digest.html",
+            redirect_to=url_for("profile.show") + "#profile-digest",
+            flash_message="Daily digest on." if on else "Daily digest off.",
+            **_digest_context(), message="Daily digest on." if on else "Daily digest off."))
 
 
 @bp.post("/tokens")
