@@ -9,7 +9,6 @@ timeouts."""
 from __future__ import annotations
 
 import io
-import threading
 
 import pytest
 from sqlalchemy import func, select
@@ -20,11 +19,10 @@ from growapp.models import Experiment, TrayPlant
 from growapp.services.presets import ensure_presets
 from growapp.services.users import create_api_token
 from tests.helpers import factories as f
+from tests.helpers.concurrency import storm
 from tests.helpers.databases import fresh_database
 from tests.helpers.images import jpeg_bytes
 from tests.helpers.settings import app_settings
-
-TIMEOUT = 60
 
 
 @pytest.fixture(scope="module")
@@ -47,25 +45,6 @@ def _tokens(app, n: int) -> list[dict]:
         s.commit()
     return [{"Authorization": f"Bearer {raw}"} for raw in raws]
 
-
-def storm(app, calls: list) -> list:
-    """Run each call(client) in its own thread, all released at once; their answers."""
-    barrier = threading.Barrier(len(calls), timeout=TIMEOUT)
-    answers: list = [None] * len(calls)
-
-    def run(i, call):
-        client = app.test_client()
-        barrier.wait()
-        answers[i] = call(client)
-
-    threads = [threading.Thread(target=run, args=(i, c), daemon=True)
-               for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(TIMEOUT)
-    assert not any(t.is_alive() for t in threads), "a request hung"
-    return answers
 
 
 def _no_5xx(answers):

@@ -23,10 +23,10 @@ from growapp.services.labels.sheet_templates import ensure_label_templates
 from growapp.services.presets import ensure_presets
 from growapp.services.users import create_api_token
 from tests.helpers import factories as f
+from tests.helpers.concurrency import storm
 from tests.helpers.databases import fresh_database
 from tests.helpers.settings import app_settings
 
-TIMEOUT = 60
 HOLD = 0.6  # seconds each render keeps its slot (on top of the real render)
 
 
@@ -80,24 +80,6 @@ def renders(monkeypatch):
     monkeypatch.setattr(printing, "render_pdf", counted)
     return state
 
-
-def storm(app, calls: list) -> list:
-    barrier = threading.Barrier(len(calls), timeout=TIMEOUT)
-    answers: list = [None] * len(calls)
-
-    def run(i, call):
-        client = app.test_client()
-        barrier.wait()
-        answers[i] = call(client)
-
-    threads = [threading.Thread(target=run, args=(i, c), daemon=True)
-               for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(TIMEOUT)
-    assert not any(t.is_alive() for t in threads), "a request hung"
-    return answers
 
 
 def _api_pdf(app, headers, **query):
