@@ -92,6 +92,10 @@ class CuttingProxy(TcpProxy):
             if sock is not None:
                 with contextlib.suppress(OSError):
                     sock.shutdown(socket.SHUT_RDWR)
+        # Wait for the accept thread to see its listener gone: pass_through() binds again
+        # only once that thread has ended (under CI load it had not, and the subscriber's
+        # reconnects were refused for good).
+        self._accepting.join(5)
         super().refuse()
 
 
