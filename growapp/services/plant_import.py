@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import Plant, Species, User
-from .codes import CODE_RE, next_codes
+from .codes import CODE_RE, highest_number, next_codes
 from .events import record_event
 from .experiments import get_experiment, require_not_running
 from .plants import GRADES, code_prefix, existing_codes
@@ -108,16 +108,28 @@ def parse_rows(session: Session, *, experiment_id: int, data: bytes) -> list[Row
         return row
 
     rows = check_rows(reader, names, check, counted="plants", empty="The file has no plants.")
-    # Suggest codes for rows without one, continuing per category prefix.
-    used = taken | set(seen)
-    species_cat = dict(session.execute(select(Species.id, Species.category)).all())
-    for row in rows:
-        if not row.plant_code and row.species_id:
-            code = next_codes(used, code_prefix(session, species_cat[row.species_id]),
-                              width=3)[0]
-            row.plant_code = code
-            used.add(code)
+    _suggest_codes(session, rows, used=taken | set(seen))
     return rows
+
+
+def _suggest_codes(session: Session, rows: list[RowResult], *, used: set[str]) -> None:
+    """A code for each row without one, continuing the highest number of its category's
+    prefix (VFT-011 after VFT-010): one statement per category and one look through the
+    codes per prefix, whatever the number of rows."""
+    species_cat = dict(session.execute(select(Species.id, Species.category)).all())
+    prefixes: dict[str, str] = {}
+    high: dict[str, int] = {}  # by prefix, compared case-insensitively as highest_number does
+    for row in rows:
+        if row.plant_code or not row.species_id:
+            continue
+        category = species_cat[row.species_id]
+        if category not in prefixes:
+            prefixes[category] = code_prefix(session, category)
+        prefix = prefixes[category]
+        if prefix.lower() not in high:
+            high[prefix.lower()] = highest_number(used, prefix) or 0
+        high[prefix.lower()] += 1
+        row.plant_code = next_codes((), prefix, width=3, start=high[prefix.lower()])[0]
 
 
 def import_plants(session: Session, *, experiment_id: int, data: bytes, actor: User,
