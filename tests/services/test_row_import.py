@@ -10,19 +10,9 @@ import pytest
 from sqlalchemy import func, select
 
 from growapp.models import Species
+from growapp.services import row_import as ri
 from growapp.services.errors import Invalid
-from growapp.services.row_import import (
-    MAX_BYTES,
-    FileTooLarge,
-    ImportRejected,
-    ImportRow,
-    RowImport,
-    check_rows,
-    decode_csv,
-    header_problem,
-    read_header,
-    run_import,
-)
+from growapp.services.row_import import ImportRow, RowImport
 
 COLUMNS = ("name", "category")
 
@@ -45,11 +35,12 @@ class SpeciesImport(RowImport[SpeciesRow]):
 
 
 def import_species(session, data: bytes, *, dry_run: bool, max_rows: int = 2000):
-    names, reader = read_header(data)
+    names, reader = ri.read_header(data)
     missing = [c for c in COLUMNS if c not in names]
     unknown = [n for n in names if n and n not in COLUMNS]
     if missing or unknown:
-        raise header_problem(missing=missing, unknown=unknown, expected="Expected name,category.")
+        raise ri.header_problem(missing=missing, unknown=unknown,
+                                expected="Expected name,category.")
     seen: dict[str, int] = {}
 
     def check(line, cells):
@@ -61,15 +52,15 @@ def import_species(session, data: bytes, *, dry_run: bool, max_rows: int = 2000)
         seen.setdefault(row.name, line)
         return row
 
-    rows = check_rows(reader, names, check, counted="species", empty="The file has no species.",
-                      max_rows=max_rows)
+    rows = ri.check_rows(reader, names, check, counted="species", empty="The file has no species.",
+                         max_rows=max_rows)
 
     def write(result):
         session.add_all([Species(common_name=r.name, category=r.category or "other")
                          for r in result.rows])
         session.flush()
 
-    return run_import(SpeciesImport(rows=rows, columns=names), dry_run=dry_run, write=write)
+    return ri.run_import(SpeciesImport(rows=rows, columns=names), dry_run=dry_run, write=write)
 
 
 def stored(session, *names: str) -> int:
@@ -99,7 +90,7 @@ def test_real_run_writes_every_row(session):
 
 def test_real_run_with_a_bad_row_writes_nothing_and_lists_every_row(session):
     data = b"name,category\nRow Eps,a\n,b\nRow Eps,c,extra\n"
-    with pytest.raises(ImportRejected) as caught:
+    with pytest.raises(ri.ImportRejected) as caught:
         import_species(session, data, dry_run=False)
     exc = caught.value
     assert exc.status == 422 and stored(session, "Row Eps") == 0
@@ -113,19 +104,19 @@ def test_real_run_with_a_bad_row_writes_nothing_and_lists_every_row(session):
 
 
 def test_file_level_problems():
-    with pytest.raises(FileTooLarge) as big:
-        decode_csv(b"x" * (MAX_BYTES + 1))
+    with pytest.raises(ri.FileTooLarge) as big:
+        ri.decode_csv(b"x" * (ri.MAX_BYTES + 1))
     assert big.value.status == 413 and "larger than 2 MB" in big.value.detail
     with pytest.raises(Invalid) as binary:
-        decode_csv(b"name\x00\x01")
+        ri.decode_csv(b"name\x00\x01")
     assert binary.value.errors["file"] == [
         "The file looks binary. Export it from your spreadsheet as CSV."]
-    assert decode_csv("\ufeffname\nCafé\n".encode()) == "name\nCafé\n"
-    assert decode_csv("name\nCaf\xe9\n".encode("cp1252")) == "name\nCafé\n"
+    assert ri.decode_csv("\ufeffname\nCafé\n".encode()) == "name\nCafé\n"
+    assert ri.decode_csv("name\nCaf\xe9\n".encode("cp1252")) == "name\nCafé\n"
     with pytest.raises(Invalid) as empty:
-        read_header(b"")
+        ri.read_header(b"")
     assert empty.value.detail == "The file is empty."
-    names, reader = read_header(b" Name , CATEGORY\nA,b\n")
+    names, reader = ri.read_header(b" Name , CATEGORY\nA,b\n")
     assert names == ["name", "category"] and next(reader) == ["A", "b"]
 
 
@@ -153,6 +144,6 @@ def test_header_rows_and_limits(session):
 
 
 def test_header_problem_names_only_what_is_wrong():
-    exc = header_problem(missing=[], unknown=["x"], expected="Expected a,b.")
+    exc = ri.header_problem(missing=[], unknown=["x"], expected="Expected a,b.")
     assert exc.status == 422 and exc.errors == {"file": ["Unknown column(s): x.",
                                                          "Expected a,b."]}
