@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from flask import request
 from flask_login import current_user
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from ..services.errors import Invalid
 from ..services.measurement_import import import_measurements
-from ..services.plant_import import ImportRejected
+from .csv_upload import csv_import_response
 from .framework import endpoint
 from .schemas import StrictIn
 
@@ -48,14 +46,6 @@ class MeasurementImportOut(BaseModel):
                        "description": "CSV: plant_code,week,leaf_count,trap_count,…"}}})
 def import_measurements_csv(session: Session, experiment_id: int,
                             query: MeasurementImportQuery):
-    upload = request.files.get("file")
-    if upload is None or not upload.filename:
-        raise Invalid("Send the CSV as multipart form field 'file'.",
-                      {"file": ["No file was sent."]})
-    try:
-        result = import_measurements(session, experiment_id=experiment_id, data=upload.read(),
-                                     actor=current_user, dry_run=query.dry_run)
-    except ImportRejected as exc:
-        session.rollback()
-        return {"detail": exc.detail, "errors": exc.errors, **exc.result.as_dict()}, 422
-    return result.as_dict(), (200 if query.dry_run else 201)
+    return csv_import_response(session, lambda data: import_measurements(
+        session, experiment_id=experiment_id, data=data, actor=current_user,
+        dry_run=query.dry_run), dry_run=query.dry_run)

@@ -6,7 +6,6 @@ from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
-from flask import request
 from flask_login import current_user
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
@@ -14,9 +13,9 @@ from sqlalchemy.orm import Session
 from ..models import Plant
 from ..services import grading
 from ..services import plants as plant_service
-from ..services.errors import Invalid
-from ..services.plant_import import ImportRejected, import_plants
+from ..services.plant_import import import_plants
 from ..services.plants import MAX_BATCH, NEEDS, PLANT_CODE_MAX
+from .csv_upload import csv_import_response
 from .framework import endpoint, envelope, require_fresh, whole_list
 from .schemas import Grade, Page, RecipeRef, SpeciesRef, StrictIn
 
@@ -184,17 +183,9 @@ def grade_plants(session: Session, experiment_id: int, body: GradesIn):
               "file": {"type": "string", "format": "binary",
                        "description": "CSV: plant_code,species,cultivar,grade,notes"}}})
 def import_plants_csv(session: Session, experiment_id: int, query: ImportQuery):
-    upload = request.files.get("file")
-    if upload is None or not upload.filename:
-        raise Invalid("Send the CSV as multipart form field 'file'.",
-                      {"file": ["No file was sent."]})
-    try:
-        result = import_plants(session, experiment_id=experiment_id, data=upload.read(),
-                               actor=current_user, dry_run=query.dry_run)
-    except ImportRejected as exc:
-        session.rollback()
-        return {"detail": exc.detail, "errors": exc.errors, **exc.result.as_dict()}, 422
-    return result.as_dict(), (200 if query.dry_run else 201)
+    return csv_import_response(session, lambda data: import_plants(
+        session, experiment_id=experiment_id, data=data, actor=current_user,
+        dry_run=query.dry_run), dry_run=query.dry_run)
 
 
 @endpoint("/plants/<uuid:plant_uuid>", "GET", summary="One plant", tag=TAG, response=PlantOut,

@@ -1,12 +1,10 @@
 """CSV import of weekly measurements (``plant_code, week, <metric keys>``) for trials that
-started on paper: a dry run that reports every row, then all-or-nothing. The file rules are
-the plant import's (services/plant_import.py): UTF-8 with or without BOM or Windows-1252,
-any line endings, blank lines skipped, at most 2,000 rows and 2 MB."""
+started on paper: a dry run that reports every row, then all-or-nothing. The file rules and
+the run are every row import's (services/row_import.py): UTF-8 with or without BOM or
+Windows-1252, any line endings, blank lines skipped, at most 2,000 rows and 2 MB."""
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -19,44 +17,28 @@ from .events import record_event
 from .experiments import get_experiment
 from .metrics import MAX_WEEK, validate_values
 from .observations import current_week
-from .plant_import import MAX_ROWS, ImportRejected, decode_csv
+from .row_import import ImportRow, RowImport, check_rows, header_problem, read_header, run_import
 
 FIXED = ("plant_code", "week")
 
 
 @dataclass
-class MeasurementRow:
-    line: int
+class MeasurementRow(ImportRow):
     plant_code: str
     week: int | None
     values: dict = field(default_factory=dict)
-    errors: list[str] = field(default_factory=list)
     plant_id: int | None = None
 
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    def as_dict(self) -> dict:
-        return {"line": self.line, "plant_code": self.plant_code, "week": self.week,
-                "values": self.values, "ok": self.ok, "errors": self.errors}
+    def cells(self) -> dict:
+        return {"plant_code": self.plant_code, "week": self.week, "values": self.values}
 
 
 @dataclass
-class MeasurementImport:
-    rows: list[MeasurementRow]
-    columns: list[str]  # the metric keys of the file, in its order
-    created: int = 0
-    dry_run: bool = True
+class MeasurementImport(RowImport[MeasurementRow]):
+    columns: list[str] = field(default_factory=list)  # the file's metric keys, in its order
 
-    @property
-    def error_count(self) -> int:
-        return sum(1 for r in self.rows if not r.ok)
-
-    def as_dict(self) -> dict:
-        return {"dry_run": self.dry_run, "created": self.created, "total_rows": len(self.rows),
-                "error_rows": self.error_count, "columns": self.columns,
-                "rows": [r.as_dict() for r in self.rows]}
+    def summary(self) -> dict:
+        return {"columns": self.columns}
 
 
 def _templates(session: Session) -> dict[str, list[dict]]:
@@ -102,28 +84,15 @@ def parse_measurements(session: Session, *, experiment: Experiment, data: bytes,
                        now: datetime | None = None) -> MeasurementImport:
     """Check every row; raises Invalid (file, header, size) or FileTooLarge only for the file."""
     now = now or utcnow()
-    reader = csv.reader(io.StringIO(decode_csv(data), newline=""))
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise Invalid("The file is empty.", {"file": ["The file has no header row."]}) from None
-    except csv.Error as exc:
-        raise Invalid("The file is not valid CSV.", {"file": [str(exc)]}) from exc
-    names = [h.strip().lower() for h in header]
+    names, reader = read_header(data)
     names = ["week" if n == "week_number" else n for n in names]
     known = metric_columns(session, experiment_id=experiment.id)
     missing = [c for c in FIXED if c not in names]
     unknown = [h for h in names if h and h not in FIXED and h not in known]
     metric_keys = [n for n in names if n in known]
     if missing or unknown or not metric_keys:
-        msgs = []
-        if missing:
-            msgs.append("Missing column(s): " + ", ".join(missing) + ".")
-        if unknown:
-            msgs.append("Unknown column(s): " + ", ".join(unknown) + ".")
-        msgs.append("Expected header: plant_code,week and one or more of "
-                    + ",".join(known) + ".")
-        raise Invalid("The header row is not right.", {"file": msgs})
+        raise header_problem(missing=missing, unknown=unknown, expected=(
+            "Expected header: plant_code,week and one or more of " + ",".join(known) + "."))
     templates = _templates(session)
     plants = {code: (pid, status, removed_at, category) for pid, code, status, removed_at,
               category in session.execute(
@@ -134,56 +103,45 @@ def parse_measurements(session: Session, *, experiment: Experiment, data: bytes,
         select(PlantMetric.plant_id, PlantMetric.week_number)
         .join(Plant, Plant.id == PlantMetric.plant_id)
         .where(Plant.experiment_id == experiment.id)).all())
-    rows: list[MeasurementRow] = []
     seen: dict[tuple[str, int], int] = {}
-    try:
-        for values in reader:
-            line = reader.line_num
-            if not any(v.strip() for v in values):
-                continue  # blank line
-            if len(rows) >= MAX_ROWS:
-                raise Invalid("Too many rows.", {"file": [
-                    f"Import at most {MAX_ROWS:,} rows per file; this file has more."]})
-            cells = dict(zip(names, [v.strip() for v in values], strict=False))
-            row = MeasurementRow(line=line, plant_code=cells.get("plant_code", ""), week=None)
-            rows.append(row)
-            if len(values) > len(names):
-                row.errors.append(f"Has {len(values)} cells but the header has {len(names)}.")
-            _check_week(row, cells.get("week", ""), experiment, now)
-            plant = plants.get(row.plant_code)
-            if not row.plant_code:
-                row.errors.append("Plant code is empty.")
-            elif plant is None:
-                row.errors.append(f"No plant {row.plant_code} in this experiment.")
-            if plant is None or row.week is None:
-                continue
-            row.plant_id, status, removed_at, category = plant
-            key = (row.plant_code, row.week)
-            if key in seen:
-                row.errors.append(f"{row.plant_code} week {row.week} is also on line "
-                                  f"{seen[key]}.")
-            seen.setdefault(key, line)
-            if (row.plant_id, row.week) in existing:
-                row.errors.append(f"{row.plant_code} already has week {row.week} "
-                                  "measurements; change them on its page.")
-            start = _week_start(experiment, row.week)
-            if status != "active" and (start is None or removed_at is None
-                                       or start > removed_at):
-                row.errors.append(f"{row.plant_code} was removed before week {row.week}.")
-            given = {k: cells[k] for k in metric_keys if cells.get(k)}
-            if not given:
-                row.errors.append("The row has no measurements.")
-                continue
-            try:
-                clean = validate_values(templates.get(category, []), given)
-                row.values = {k: v for k, v in clean.items() if k in given}  # no implied no
-            except Invalid as exc:
-                row.values = given
-                row.errors += [m for msgs in exc.errors.values() for m in msgs]
-    except csv.Error as exc:
-        raise Invalid("The file is not valid CSV.", {"file": [str(exc)]}) from exc
-    if not rows:
-        raise Invalid("The file has no measurements.", {"file": ["Only a header row was found."]})
+
+    def check(line: int, cells: dict[str, str]) -> MeasurementRow:
+        row = MeasurementRow(line=line, plant_code=cells.get("plant_code", ""), week=None)
+        _check_week(row, cells.get("week", ""), experiment, now)
+        plant = plants.get(row.plant_code)
+        if not row.plant_code:
+            row.errors.append("Plant code is empty.")
+        elif plant is None:
+            row.errors.append(f"No plant {row.plant_code} in this experiment.")
+        if plant is None or row.week is None:
+            return row
+        row.plant_id, status, removed_at, category = plant
+        key = (row.plant_code, row.week)
+        if key in seen:
+            row.errors.append(f"{row.plant_code} week {row.week} is also on line "
+                              f"{seen[key]}.")
+        seen.setdefault(key, line)
+        if (row.plant_id, row.week) in existing:
+            row.errors.append(f"{row.plant_code} already has week {row.week} "
+                              "measurements; change them on its page.")
+        start = _week_start(experiment, row.week)
+        if status != "active" and (start is None or removed_at is None
+                                   or start > removed_at):
+            row.errors.append(f"{row.plant_code} was removed before week {row.week}.")
+        given = {k: cells[k] for k in metric_keys if cells.get(k)}
+        if not given:
+            row.errors.append("The row has no measurements.")
+            return row
+        try:
+            clean = validate_values(templates.get(category, []), given)
+            row.values = {k: v for k, v in clean.items() if k in given}  # no implied no
+        except Invalid as exc:
+            row.values = given
+            row.errors += [m for msgs in exc.errors.values() for m in msgs]
+        return row
+
+    rows = check_rows(reader, names, check, counted="rows",
+                      empty="The file has no measurements.")
     return MeasurementImport(rows=rows, columns=metric_keys)
 
 
@@ -196,25 +154,23 @@ def import_measurements(session: Session, *, experiment_id: int, data: bytes, ac
     experiment = get_experiment(session, experiment_id, lock=not dry_run)
     now = now or utcnow()
     result = parse_measurements(session, experiment=experiment, data=data, now=now)
-    result.dry_run = dry_run
-    if result.error_count and not dry_run:
-        raise ImportRejected(result)
-    if dry_run:
-        return result
-    for row in result.rows:
-        start = _week_start(experiment, row.week)
-        session.add(PlantMetric(plant_id=row.plant_id, week_number=row.week,
-                                values=row.values, recorded_by_id=actor.id,
-                                recorded_at=min(start, now) if start else now))
-        label = "Baseline" if row.week == 0 else f"Week {row.week}"
-        bits = ", ".join(f"{k} {v}" for k, v in list(row.values.items())[:4])
-        record_event(session, kind="plant.measured", actor=actor, experiment_id=experiment.id,
-                     plant_id=row.plant_id, summary=f"{label} (imported): {bits}",
-                     payload={"week_number": row.week, "values": row.values,
-                              "imported": True})
-    session.flush()
-    result.created = len(result.rows)
-    record_event(session, kind="metrics.imported", actor=actor, experiment_id=experiment.id,
-                 summary=f"Imported {result.created} weekly measurements from CSV",
-                 payload={"count": result.created, "columns": result.columns})
-    return result
+
+    def write(result: MeasurementImport) -> None:
+        for row in result.rows:
+            start = _week_start(experiment, row.week)
+            session.add(PlantMetric(plant_id=row.plant_id, week_number=row.week,
+                                    values=row.values, recorded_by_id=actor.id,
+                                    recorded_at=min(start, now) if start else now))
+            label = "Baseline" if row.week == 0 else f"Week {row.week}"
+            bits = ", ".join(f"{k} {v}" for k, v in list(row.values.items())[:4])
+            record_event(session, kind="plant.measured", actor=actor,
+                         experiment_id=experiment.id, plant_id=row.plant_id,
+                         summary=f"{label} (imported): {bits}",
+                         payload={"week_number": row.week, "values": row.values,
+                                  "imported": True})
+        session.flush()
+        record_event(session, kind="metrics.imported", actor=actor, experiment_id=experiment.id,
+                     summary=f"Imported {len(result.rows)} weekly measurements from CSV",
+                     payload={"count": len(result.rows), "columns": result.columns})
+
+    return run_import(result, dry_run=dry_run, write=write)

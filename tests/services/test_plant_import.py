@@ -102,3 +102,26 @@ def test_import_refused_while_running(session, op):
     exp = f.make_experiment(session, status="running")
     with pytest.raises(Conflict):
         import_plants(session, experiment_id=exp.id, data=GOOD.encode(), actor=op)
+
+
+def test_suggested_codes_cost_the_same_statements_for_any_number_of_rows(session, op,
+                                                                        connection):
+    """Each codeless row looked its category's prefix up again (2,000 rows: 2,000 more
+    statements) and scanned every code so far; now once per category and prefix."""
+    from tests.helpers.statements import count_statements
+
+    exp = f.make_experiment(session)
+    f.make_plant(session, exp, code="VFT-007")
+
+    def check(pairs: int) -> tuple[int, list[str]]:
+        data = ("species\n" + "Venus flytrap\nDrosera capensis\n" * pairs).encode()
+        with count_statements(connection) as statements:
+            result = import_plants(session, experiment_id=exp.id, data=data, actor=op)
+        assert result.error_count == 0
+        return len(statements), [r.plant_code for r in result.rows]
+
+    few, codes = check(1)
+    many, more = check(150)
+    assert codes == ["VFT-008", "DRO-001"] and more[:2] == codes
+    assert more[-2:] == ["VFT-157", "DRO-150"] and len(set(more)) == 300
+    assert many == few

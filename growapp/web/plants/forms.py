@@ -1,6 +1,5 @@
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField
-from wtforms import HiddenField, IntegerField, SelectField, StringField
+from wtforms import IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ...services.plants import GRADES, MAX_BATCH, PLANT_CODE_MAX
@@ -27,7 +26,3 @@ class PlantRowForm(FlaskForm):
     plant_code = StringField("Code", validators=[Optional(), Length(max=PLANT_CODE_MAX)])
     grade = SelectField("Grade", choices=GRADE_CHOICES)
 
-
-class ImportForm(FlaskForm):
-    file = FileField("CSV file")
-    csv_text = HiddenField()

@@ -11,13 +11,13 @@ from ...services import experiments as exp_service
 from ...services import plants as plant_service
 from ...services import species as species_service
 from ...services.codes import next_codes
-from ...services.errors import Invalid
-from ...services.plant_import import COLUMNS, ImportRejected, import_plants
+from ...services.plant_import import COLUMNS, import_plants
 from ...services.read.readiness import status_summary
+from ..csv_import import csv_import_write
 from ..forms import int_or_none
 from ..writes import page_write, respond
 from . import bp
-from .forms import AddPlantsForm, ImportForm, PlantRowForm
+from .forms import AddPlantsForm, PlantRowForm
 
 PAGE = 200
 
@@ -167,27 +167,15 @@ def update(experiment_id: int, plant_uuid):
 @bp.post("/import")
 def import_csv(experiment_id: int):
     """Dry run by default; ``confirm=1`` imports the same text all-or-nothing."""
-    form = ImportForm()
-    confirm = request.form.get("confirm") == "1"
-    upload = request.files.get("file")
-    data = upload.read() if upload and upload.filename else \
-        (form.csv_text.data or "").encode("utf-8")
-
-    def action():
-        if not data.strip():
-            raise Invalid("Choose a CSV file first.", {"file": ["No file was chosen."]})
+    def run(data: bytes, dry_run: bool):
         return import_plants(db.session, experiment_id=experiment_id, data=data,
-                             actor=current_user, dry_run=not confirm)
+                             actor=current_user, dry_run=dry_run)
 
-    def show(result, problem=None):
-        csv_text = data.decode("utf-8-sig", errors="replace") if result else ""
+    def show(**preview):
         return render("plants/index.html", "plants/_import.html",
-                      **_context(experiment_id, import_result=result, import_problem=problem,
-                                 csv_text=csv_text))
+                      **_context(experiment_id, **preview))
 
-    def done(result):
-        if not confirm:
-            return show(result)
+    def imported(result):
         target = url_for("plants.index", experiment_id=experiment_id)
         if wants_fragment():  # the whole list changed: load the page again
             flash(f"Imported {result.created} plants.", "success")
@@ -195,10 +183,4 @@ def import_csv(experiment_id: int):
         return respond(fragment=None, redirect_to=target,
                        flash_message=f"Imported {result.created} plants.")
 
-    def problem(exc):
-        if isinstance(exc, ImportRejected):
-            return show(exc.result, exc.detail)
-        return show(None, exc.detail + " " + " ".join(sum(getattr(exc, "errors", {}).values(),
-                                                          [])))
-
-    return page_write(action, done=done, problem=problem, dry_run=not confirm)
+    return csv_import_write(run, show=show, imported=imported)
