@@ -68,10 +68,11 @@ class Prepared:
     labels: list[LabelContent]
     ids: list[int]  # the plants / trays / tents selected, in print order
     sample: bool = False  # no selection: example labels to show the sheet
+    total: int | None = None  # a preview's label count when ``labels`` holds only its head
 
     @property
     def count(self) -> int:
-        return len(self.labels)
+        return len(self.labels) if self.total is None else self.total
 
     @property
     def pages(self) -> int:
@@ -119,8 +120,9 @@ def _check_all_found(wanted: list[uuid_mod.UUID], found: set, field_name: str, n
             f"({', '.join(missing[:3])}{'…' if len(missing) > 3 else ''})."]})
 
 
-def _plant_rows(session: Session, experiment: Experiment, request: LabelRequest,
-                ids: list[int] | None):
+def _plant_query(session: Session, experiment: Experiment, request: LabelRequest,
+                 ids: list[int] | None):
+    """The plants to print, in print order (not executed; the tray is looked up here)."""
     stmt = (select(Plant.id, Plant.uuid, Plant.plant_code, Plant.cultivar, Plant.grade,
                    Plant.planted_on, Plant.created_at, Species.common_name,
                    Species.scientific_name, Tray.code, Recipe.code)
@@ -154,7 +156,12 @@ def _plant_rows(session: Session, experiment: Experiment, request: LabelRequest,
             if tray_id is None:
                 raise Invalid(errors={"tray": [f"There is no tray {request.tray} here."]})
             stmt = stmt.where(Tray.id == tray_id)
-    rows = session.execute(stmt.order_by(Plant.plant_code)).all()
+    return stmt.order_by(Plant.plant_code)
+
+
+def _plant_rows(session: Session, experiment: Experiment, request: LabelRequest,
+                ids: list[int] | None):
+    rows = session.execute(_plant_query(session, experiment, request, ids)).all()
     if ids is None and request.plant_filter == "selected":
         _check_all_found(_uuid_list(request.uuids, "plants", "plant"),
                          {r[1] for r in rows}, "plants", "plants")
@@ -304,6 +311,31 @@ EMPTY = {
 }
 
 
+def _finish(experiment: Experiment, template: SheetTemplate, request: LabelRequest,
+            labels: list[LabelContent], selected: list[int], total: int | None,
+            base_url: str | None, allow_sample: bool) -> Prepared:
+    """The checks on what was selected (``total`` of them, ``labels`` the first ones when a
+    preview built only its first sheet), then the copies."""
+    found = len(labels) if total is None else total
+    if not found:
+        if allow_sample:
+            return Prepared(experiment, template, request,
+                            _sample_labels(template, base_url, request.kind, experiment), [],
+                            sample=True)
+        key = (request.kind, request.plant_filter if request.kind == "plants" else None)
+        message = EMPTY[key]
+        if request.kind == "plants" and request.tray:
+            message = f"No plants of this choice are in tray {request.tray}."
+        raise Invalid(message, {request.kind: [message]})
+    if found * request.copies > MAX_LABELS:
+        raise Invalid(errors={"copies": [
+            f"That is {found * request.copies:,} labels; print at most {MAX_LABELS:,} "
+            "at a time."]})
+    labels = [label for label in labels for _ in range(request.copies)]
+    return Prepared(experiment, template, request, labels, selected,
+                    total=None if total is None else total * request.copies)
+
+
 def prepare_labels(session: Session, *, experiment_id: int, request: LabelRequest,
                    base_url: str | None, ids: list[int] | None = None,
                    allow_sample: bool = False) -> Prepared:
@@ -315,6 +347,12 @@ def prepare_labels(session: Session, *, experiment_id: int, request: LabelReques
     experiment = get_experiment(session, experiment_id)
     template = _check_shape(session, request)
     request = replace(request, fields=tuple(dict.fromkeys(request.fields)))
+    return _build_all(session, experiment, template, request, ids, base_url, allow_sample)
+
+
+def _build_all(session: Session, experiment: Experiment, template: SheetTemplate,
+               request: LabelRequest, ids: list[int] | None, base_url: str | None,
+               allow_sample: bool) -> Prepared:
     if request.kind == "plants":
         rows = _plant_rows(session, experiment, request, ids)
         labels = _plant_labels(rows, experiment, request.fields, base_url)
@@ -324,30 +362,34 @@ def prepare_labels(session: Session, *, experiment_id: int, request: LabelReques
     else:
         rows = _tent_rows(session, experiment, request, ids)
         labels = _tent_labels(rows, experiment, request.fields)
-    selected = [r[0] for r in rows]
-    if not labels:
-        if allow_sample:
-            return Prepared(experiment, template, request,
-                            _sample_labels(template, base_url, request.kind, experiment), [],
-                            sample=True)
-        key = (request.kind, request.plant_filter if request.kind == "plants" else None)
-        message = EMPTY[key]
-        if request.kind == "plants" and request.tray:
-            message = f"No plants of this choice are in tray {request.tray}."
-        raise Invalid(message, {request.kind: [message]})
-    if len(labels) * request.copies > MAX_LABELS:
-        raise Invalid(errors={"copies": [
-            f"That is {len(labels) * request.copies:,} labels; print at most {MAX_LABELS:,} "
-            "at a time."]})
-    labels = [label for label in labels for _ in range(request.copies)]
-    return Prepared(experiment, template, request, labels, selected)
+    return _finish(experiment, template, request, labels, [r[0] for r in rows], None,
+                   base_url, allow_sample)
 
 
 def preview_labels(session: Session, *, experiment_id: int, request: LabelRequest,
                    base_url: str | None) -> tuple[Prepared, list[tuple[int, LabelContent]]]:
-    """The request checked, and the labels of its first sheet (cell index, label)."""
-    prepared = prepare_labels(session, experiment_id=experiment_id, request=request,
-                              base_url=base_url, allow_sample=True)
+    """The request checked, and the labels of its first sheet (cell index, label).
+
+    Plants chosen by a filter ("all", "needs a label", a search, a tray) are counted in
+    SQL (a window count in the statement that fetches the first sheet's rows) and only the
+    first sheet's labels are built: ``count`` and ``pages`` cover every label, ``labels``
+    and ``ids`` only the first sheet. Ticked plants, trays and tents are few: built whole."""
+    experiment = get_experiment(session, experiment_id)
+    template = _check_shape(session, request)
+    request = replace(request, fields=tuple(dict.fromkeys(request.fields)))
+    if request.kind == "plants" and request.plant_filter != "selected":
+        room = template.cells_per_page - request.start + 1
+        head = -(-room // request.copies)  # plants whose copies fill the first sheet
+        stmt = _plant_query(session, experiment, request, None)
+        rows = session.execute(stmt.add_columns(func.count().over()).limit(head)).all()
+        total = rows[0][-1] if rows else 0
+        rows = [row[:-1] for row in rows]
+        prepared = _finish(experiment, template, request,
+                           _plant_labels(rows, experiment, request.fields, base_url),
+                           [r[0] for r in rows], total, base_url, allow_sample=True)
+    else:  # ticked plants (at most MAX_TICKED), trays, tents: few; built as printed
+        prepared = _build_all(session, experiment, template, request, None, base_url,
+                              allow_sample=True)
     first = place(prepared.template, prepared.labels[:prepared.template.cells_per_page],
                   prepared.request.start)[0]
     return prepared, first
