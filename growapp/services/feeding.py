@@ -286,6 +286,33 @@ def _pick_trays(sizes: list[int], at: int, budget: int | None, offset: int,
     return first, last, offset - before
 
 
+def _due_per_tray(session: Session, experiment_id: int, due: list):
+    """(tray id, code, has no recipe, due plants) for the experiment's trays (SQLite: with
+    none due too), walking the experiment's trays rather than every plant and then its tray.
+
+    On SQLite Plant.experiment_id stays out (the trays are the experiment's): with it
+    SQLite walks every plant of the experiment, that index looking narrower. The form is
+    the engine's: SQLite runs a count per tray (5.1 ms at 5,000 plants against 7.4
+    grouped); PostgreSQL plans that count per tray as a hash join over every plant, 100
+    times (150 ms), and groups one join instead (5.5 ms)."""
+    if session.get_bind().dialect.name == "postgresql":
+        in_trays = select(Tray.id).where(Tray.experiment_id == experiment_id)
+        grouped = (select(TrayPlant.tray_id.label("tray_id"), func.count().label("n"))
+                   .join(Plant, Plant.id == TrayPlant.plant_id)
+                   .where(TrayPlant.tray_id.in_(in_trays),
+                          Plant.experiment_id == experiment_id, *due)
+                   .group_by(TrayPlant.tray_id).subquery())
+        return (select(Tray.id, Tray.code, Tray.recipe_id.is_(None), grouped.c.n)
+                .join(grouped, grouped.c.tray_id == Tray.id)
+                .outerjoin(Slot, Slot.id == Tray.slot_id)
+                .outerjoin(Tent, Tent.id == Slot.tent_id))
+    n = (select(func.count()).select_from(TrayPlant).join(Plant, Plant.id == TrayPlant.plant_id)
+         .where(TrayPlant.tray_id == Tray.id, *due).correlate(Tray).scalar_subquery())
+    return (select(Tray.id, Tray.code, Tray.recipe_id.is_(None), n)
+            .outerjoin(Slot, Slot.id == Tray.slot_id).outerjoin(Tent, Tent.id == Slot.tent_id)
+            .where(Tray.experiment_id == experiment_id))  # trays with none due: dropped after
+
+
 def feeding_queue(session: Session, experiment_id: int, *, now: datetime | None = None,
                   at: int = 0, budget: int | None = None, offset: int = 0,
                   limit: int | None = None) -> FeedingQueue:
@@ -295,22 +322,15 @@ def feeding_queue(session: Session, experiment_id: int, *, now: datetime | None 
     (the pages); ``limit``: ``limit`` plants from the ``offset``-th (the API); neither:
     every due plant. Four queries in every case; ``total`` counts every due plant.
 
-    The due plants are counted per tray, walking each of the experiment's trays (not
-    every plant of the experiment and then its tray); the plants themselves are read only
-    for the trays the page shows, so a page costs the same whatever lies after it."""
+    The due plants are counted per tray (``_due_per_tray``); the plants themselves are
+    read only for the trays the page shows, so a page costs no more for what lies after
+    it."""
     experiment = get_experiment(session, experiment_id)
     now = now or utcnow()
     due = _due_where(experiment, now, day_start(zone_of(session), now))
     tray_order = (Tent.code, func.length(Tray.code), Tray.code)
-    # Plants of the experiment's trays; Plant.experiment_id stays out of both statements:
-    # with it SQLite walks every plant of the experiment (that index looks narrower).
-    due_in_tray = (select(func.count()).select_from(TrayPlant)
-                   .join(Plant, Plant.id == TrayPlant.plant_id)
-                   .where(TrayPlant.tray_id == Tray.id, *due).correlate(Tray).scalar_subquery())
     per_tray = [r for r in session.execute(
-        select(Tray.id, Tray.code, Tray.recipe_id.is_(None), due_in_tray)
-        .outerjoin(Slot, Slot.id == Tray.slot_id).outerjoin(Tent, Tent.id == Slot.tent_id)
-        .where(Tray.experiment_id == experiment.id).order_by(*tray_order)) if r[3]]
+        _due_per_tray(session, experiment.id, due).order_by(*tray_order)) if r[3]]
     total = sum(r[3] for r in per_tray)
     at = max(int(at or 0), 0)
     offset = max(int(offset or 0), 0)
