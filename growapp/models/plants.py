@@ -18,7 +18,8 @@ class Plant(Timestamped, Base):
         UniqueConstraint("experiment_id", "plant_code"),
         CheckConstraint("grade in ('A', 'B', 'C')", name="grade"),
         CheckConstraint("status in ('active', 'removed')", name="status"),
-        Index("ix_plants_experiment_status", "experiment_id", "status"),
+        # grade too: the readiness count of missing grades reads the index alone
+        Index("ix_plants_experiment_status_grade", "experiment_id", "status", "grade"),
     )
 
     uuid: Mapped[uuid_mod.UUID] = mapped_column(default=uuid_mod.uuid4, unique=True)
@@ -49,6 +50,8 @@ class PlantMetric(Amendable, Timestamped, Base):
     __table_args__ = (
         UniqueConstraint("plant_id", "week_number"),
         CheckConstraint("week_number >= 0", name="week_number"),
+        # "has a live baseline" answered from the index alone (one probe per plant)
+        Index("ix_plant_metrics_plant_week_voided", "plant_id", "week_number", "voided_at"),
     )
 
     plant_id: Mapped[int] = mapped_column(ForeignKey("plants.id"), index=True)

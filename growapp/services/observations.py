@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import and_, exists, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..models import AdverseEvent, Experiment, Note, Plant, PlantMetric, User, utcnow
@@ -121,8 +121,14 @@ def observe_queue(session: Session, experiment_id: int, week: int, *,
     plants = list(session.scalars(select(Plant).where(active, ~has_week)
                                   .options(selectinload(Plant.species))
                                   .order_by(Plant.plant_code).limit(limit)))
-    total, done = session.execute(select(
-        func.count(Plant.id), func.count(Plant.id).filter(has_week)).where(active)).one()
+    # done: a join, not the EXISTS above: a plant has at most one week-N row, and the join
+    # reads plant_metrics (plant_id, week_number, voided_at) alone (the EXISTS probes the
+    # unique index, then the row for voided_at).
+    week_row = and_(PlantMetric.plant_id == Plant.id, PlantMetric.week_number == week,
+                    PlantMetric.voided_at.is_(None))
+    total, done = session.execute(
+        select(func.count(Plant.id), func.count(PlantMetric.id)).select_from(Plant)
+        .outerjoin(PlantMetric, week_row).where(active)).one()
     return RoundQueue(week=week, plants=plants, done=done or 0, total=total or 0)
 
 

@@ -69,4 +69,47 @@ def test_summaries_use_a_fixed_number_of_statements(session):
             result = status_summaries(session, ids)
         assert set(result) == set(ids)
         counts.append(len(statements))
-    assert counts[0] == counts[1] == 3
+    assert counts[0] == counts[1] == 1
+
+
+def test_each_count_sees_only_its_experiment_and_live_rows(session):
+    """Every figure is its own count per experiment: a voided baseline is missing, a tray
+    with no slot or a tent with no species list cannot break the rule, a removed plant
+    still linked to a tray counts nowhere, and two experiments do not mix."""
+    from growapp.models import PlantMetric, TrayPlant, utcnow
+
+    vft, dro = f.species(session, "Venus flytrap"), f.species(session, "Cape sundew")
+    results = {}
+    for label in ("a", "b"):
+        exp = f.make_experiment(session)
+        strict = f.make_tent(session, exp, "TN1", positions=2, allowed=[vft])
+        open_tent = f.make_tent(session, exp, "TN2", positions=1)
+        recipe = f.make_recipe(session, exp)
+        in_strict = f.make_tray(session, exp, "TR1", capacity=9, slot=strict.slots[0],
+                                recipe=recipe)
+        in_open = f.make_tray(session, exp, "TR2", capacity=9, slot=open_tent.slots[0])
+        loose = f.make_tray(session, exp, "TR3", capacity=9, recipe=recipe)  # no slot
+        for tray in (in_strict, in_open, loose):
+            f.make_plant(session, exp, sp=dro, grade="A", baseline=True, tray=tray)
+        voided = f.make_plant(session, exp, grade="A", tray=in_strict)
+        session.add(PlantMetric(plant_id=voided.id, week_number=0, values={"vigour": 2},
+                                voided_at=utcnow()))
+        week1 = f.make_plant(session, exp, grade=None, tray=in_strict)
+        session.add(PlantMetric(plant_id=week1.id, week_number=1, values={"vigour": 2}))
+        gone = f.make_plant(session, exp, sp=dro, grade=None, status="removed")
+        session.add(TrayPlant(tray_id=in_open.id, plant_id=gone.id))
+        if label == "b":  # more gaps in b only
+            f.make_plant(session, exp, grade=None)
+            f.make_plant(session, exp, sp=dro, grade="B", baseline=True, tray=in_strict)
+        session.flush()
+        results[label] = exp.id
+    both = status_summaries(session, list(results.values()))
+    a, b = both[results["a"]], both[results["b"]]
+    assert a.readiness == {"needs_baseline": 2, "needs_grade": 1, "needs_placement": 0,
+                           "needs_tray_recipe": 1, "needs_tent_restriction": 1}
+    assert a.counts == {"plants": 6, "active_plants": 5, "tents": 2, "slots": 3,
+                        "recipes": 1, "trays": 3}
+    assert b.readiness == {"needs_baseline": 3, "needs_grade": 2, "needs_placement": 1,
+                           "needs_tray_recipe": 1, "needs_tent_restriction": 2}
+    assert b.counts["active_plants"] == 7 and b.counts["plants"] == 8
+    assert status_summary(session, results["a"]) == a

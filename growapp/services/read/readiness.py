@@ -1,13 +1,14 @@
 """Readiness (SPEC.md §4): the one source every page and the API use.
 
-Computed for many experiments at once with a fixed number of grouped queries.
+Computed for many experiments at once in one statement.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from functools import cache
 
-from sqlalchemy import and_, case, exists, func, select
+from sqlalchemy import bindparam, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
 from ...models import (
@@ -83,75 +84,74 @@ class StatusSummary:
         return out
 
 
-def status_summaries(session: Session, experiment_ids: list[int]) -> dict[int, StatusSummary]:
-    """Status summary per experiment id, in three queries whatever the data size."""
-    if not experiment_ids:
-        return {}
-    ids = list(experiment_ids)
-    statuses = dict(session.execute(
-        select(Experiment.id, Experiment.status).where(Experiment.id.in_(ids))).all())
+def _count(stmt):
+    """``stmt`` (a SELECT count(*) correlated to Experiment) as a column."""
+    return stmt.correlate(Experiment).scalar_subquery()
 
-    # Baselined plants as one grouped set joined once (a correlated EXISTS per plant cost
-    # 2.8 ms on PostgreSQL at 1,000 plants, against 0.84 ms on SQLite).
-    baselined = (select(PlantMetric.plant_id).join(Plant, Plant.id == PlantMetric.plant_id)
-                 .where(Plant.experiment_id.in_(ids), PlantMetric.week_number == 0,
-                        PlantMetric.voided_at.is_(None))
-                 .group_by(PlantMetric.plant_id).subquery())
+
+@cache
+def _summary_statement():
+    """The one statement (built once: its 13 subqueries took ~3 ms of Python to build on
+    every call); ``ids`` is bound when it runs."""
+    of_exp = Plant.experiment_id == Experiment.id
+    active = (of_exp, Plant.status == "active")
+    n = func.count()
+    # Active plants in the experiment's trays. Plant.experiment_id stays out: with it,
+    # SQLite walks every plant (that index looks narrower) instead of the trays.
+    in_trays = (select(n).select_from(Tray).join(TrayPlant, TrayPlant.tray_id == Tray.id)
+                .join(Plant, Plant.id == TrayPlant.plant_id)
+                .where(Tray.experiment_id == Experiment.id, Plant.status == "active"))
     allowed_any = exists().where(tent_allowed_species.c.tent_id == Slot.tent_id)
     allowed_match = exists().where(tent_allowed_species.c.tent_id == Slot.tent_id,
                                    tent_allowed_species.c.species_id == Plant.species_id)
-    placed = TrayPlant.id.is_not(None)
-    plant_rows = session.execute(
-        select(
-            Plant.experiment_id,
-            func.count(Plant.id),
-            func.sum(case((baselined.c.plant_id.is_(None), 1), else_=0)),
-            func.sum(case((Plant.grade.is_(None), 1), else_=0)),
-            func.sum(case((~placed, 1), else_=0)),
-            func.sum(case((and_(placed, Tray.recipe_id.is_(None)), 1), else_=0)),
-            func.sum(case((and_(placed, Tray.slot_id.is_not(None), allowed_any,
-                                ~allowed_match), 1), else_=0)),
-        )
-        .select_from(Plant)
-        .outerjoin(baselined, baselined.c.plant_id == Plant.id)
-        .outerjoin(TrayPlant, TrayPlant.plant_id == Plant.id)
-        .outerjoin(Tray, Tray.id == TrayPlant.tray_id)
-        .outerjoin(Slot, Slot.id == Tray.slot_id)
-        .where(Plant.experiment_id.in_(ids), Plant.status == "active")
-        .group_by(Plant.experiment_id)
-    ).all()
-    by_exp = {row[0]: [int(v or 0) for v in row[1:]] for row in plant_rows}
-
     slot_tent = aliased(Tent)
-    structure = session.execute(
-        select(
-            Experiment.id,
-            select(func.count(Plant.id)).where(Plant.experiment_id == Experiment.id)
-            .scalar_subquery(),
-            select(func.count(Tent.id)).where(Tent.experiment_id == Experiment.id)
-            .scalar_subquery(),
-            select(func.count(Slot.id)).join(slot_tent, slot_tent.id == Slot.tent_id)
-            .where(slot_tent.experiment_id == Experiment.id).scalar_subquery(),
-            select(func.count(Recipe.id)).where(Recipe.experiment_id == Experiment.id)
-            .scalar_subquery(),
-            select(func.count(Tray.id)).where(Tray.experiment_id == Experiment.id)
-            .scalar_subquery(),
-        ).where(Experiment.id.in_(ids))
-    ).all()
+    return select(
+        Experiment.id, Experiment.status,
+        _count(select(n).select_from(Plant).where(*active)),
+        _count(select(n).select_from(Plant).join(PlantMetric, PlantMetric.plant_id == Plant.id)
+               .where(*active, PlantMetric.week_number == 0, PlantMetric.voided_at.is_(None))),
+        _count(select(n).select_from(Plant).where(*active, Plant.grade.is_(None))),
+        _count(select(n).select_from(Plant).join(TrayPlant, TrayPlant.plant_id == Plant.id)
+               .where(*active)),
+        _count(in_trays.where(Tray.recipe_id.is_(None))),
+        _count(in_trays.join(Slot, Slot.id == Tray.slot_id).where(allowed_any, ~allowed_match)),
+        _count(select(n).select_from(Plant).where(of_exp)),
+        _count(select(n).select_from(Tent).where(Tent.experiment_id == Experiment.id)),
+        _count(select(n).select_from(Slot).join(slot_tent, slot_tent.id == Slot.tent_id)
+               .where(slot_tent.experiment_id == Experiment.id)),
+        _count(select(n).select_from(Recipe).where(Recipe.experiment_id == Experiment.id)),
+        _count(select(n).select_from(Tray).where(Tray.experiment_id == Experiment.id)),
+    ).where(Experiment.id.in_(bindparam("ids", expanding=True)))
+
+
+def status_summaries(session: Session, experiment_ids: list[int]) -> dict[int, StatusSummary]:
+    """Status summary per experiment id, in one statement whatever the data size.
+
+    Each figure is its own count, walked from the narrowest index: active plants and
+    missing grades from plants (experiment_id, status, grade) alone; baselines and
+    placements by one index-only probe per active plant (plant_metrics (plant_id,
+    week_number, voided_at); the unique tray_plants.plant_id: a plant has at most one
+    week-0 row and one tray); trays without a recipe and tent restrictions from the
+    experiment's trays, so a tray that cannot break the rule costs nothing per plant.
+    One CASE per plant over a five-way join cost 13 ms at 5,000 plants on SQLite; these
+    cost under a third of that."""
+    if not experiment_ids:
+        return {}
+    rows = session.execute(_summary_statement(), {"ids": list(experiment_ids)}).all()
 
     result = {}
-    for eid, n_plants_all, n_tents, n_slots, n_recipes, n_trays in structure:
-        active, baseline, grade, placement, tray_recipe, restriction = by_exp.get(eid, [0] * 6)
-        setup = {"plants": active > 0, "tents": n_tents > 0, "slots": n_slots > 0,
+    for (eid, status, active_n, baselined, no_grade, placed, tray_recipe, restriction,
+         n_plants_all, n_tents, n_slots, n_recipes, n_trays) in rows:
+        setup = {"plants": active_n > 0, "tents": n_tents > 0, "slots": n_slots > 0,
                  "recipes": n_recipes > 0, "trays": n_trays > 0}
         setup["complete"] = all(setup.values())
         result[eid] = StatusSummary(
-            status=statuses[eid],
+            status=status,
             setup=setup,
-            readiness={"needs_baseline": baseline, "needs_grade": grade,
-                       "needs_placement": placement, "needs_tray_recipe": tray_recipe,
+            readiness={"needs_baseline": active_n - baselined, "needs_grade": no_grade,
+                       "needs_placement": active_n - placed, "needs_tray_recipe": tray_recipe,
                        "needs_tent_restriction": restriction},
-            counts={"plants": n_plants_all, "active_plants": active, "tents": n_tents,
+            counts={"plants": n_plants_all, "active_plants": active_n, "tents": n_tents,
                     "slots": n_slots, "recipes": n_recipes, "trays": n_trays},
         )
     return result
