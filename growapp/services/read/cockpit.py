@@ -9,7 +9,19 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
 
-from sqlalchemy import bindparam, exists, func, select
+from sqlalchemy import (
+    Integer,
+    String,
+    bindparam,
+    case,
+    cast,
+    exists,
+    func,
+    literal,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session, aliased, contains_eager, joinedload
 
 from ...models import (
@@ -260,7 +272,14 @@ def _statements() -> dict:
 
 @cache
 def _neighbours_statement():
-    """Built once; the experiment, tray and plant are bound per call."""
+    """Built once; the experiment, tray and plant (its code) are bound per call.
+
+    The trays holding active plants are numbered in walk order (a window over the
+    experiment's trays: bounded by the tent layout, not by the plants). Then four one-row
+    lookups by index — the plants just before and after this one in its tray, the last
+    plant of the tray before and the first of the tray after — and one count over its tray
+    (its position), glued with UNION ALL: no window over plants, so the cost does not grow
+    with the trial."""
     active_in = exists().where(TrayPlant.tray_id == Tray.id, Plant.id == TrayPlant.plant_id,
                                Plant.status == "active")
     walk = (select(Tray.id.label("tray_id"), func.row_number().over(
@@ -268,47 +287,57 @@ def _neighbours_statement():
         .select_from(Tray)
         .outerjoin(Slot, Slot.id == Tray.slot_id).outerjoin(Tent, Tent.id == Slot.tent_id)
         .where(Tray.experiment_id == bindparam("experiment_id"), active_in).cte("walk"))
-    here = select(walk.c.rn).where(walk.c.tray_id == bindparam("tray_id")).scalar_subquery()
-    near = select(walk.c.tray_id, walk.c.rn).where(walk.c.rn.between(here - 1, here + 1)) \
-        .cte("near")
-    order = (near.c.rn, Plant.plant_code)
-    ordered = (select(
-        Plant.id.label("id"), Tray.code.label("tray_code"),
-        func.lag(Plant.uuid).over(order_by=order).label("prev_uuid"),
-        func.lag(Plant.plant_code).over(order_by=order).label("prev_code"),
-        func.lag(Tray.code).over(order_by=order).label("prev_tray"),
-        func.lead(Plant.uuid).over(order_by=order).label("next_uuid"),
-        func.lead(Plant.plant_code).over(order_by=order).label("next_code"),
-        func.lead(Tray.code).over(order_by=order).label("next_tray"),
-        func.row_number().over(partition_by=Tray.id, order_by=Plant.plant_code)
-        .label("position"),
-        func.count(Plant.id).over(partition_by=Tray.id).label("in_tray"))
-        .join(TrayPlant, TrayPlant.plant_id == Plant.id)
-        .join(Tray, Tray.id == TrayPlant.tray_id)
-        .join(near, near.c.tray_id == Tray.id)
-        .where(Plant.status == "active")
-        .subquery())
-    return select(ordered).where(ordered.c.id == bindparam("plant_id"))
+    tray_id, code = bindparam("tray_id"), bindparam("plant_code")
+    here = select(walk.c.rn).where(walk.c.tray_id == tray_id).scalar_subquery()
+
+    def tray_at(offset: int):
+        return select(walk.c.tray_id).where(walk.c.rn == here + offset).scalar_subquery()
+
+    def one(side: str, tray, *where, order):
+        return select(literal(side).label("side"), Plant.uuid.label("uuid"),
+                      Plant.plant_code.label("code"), Tray.code.label("tray_code"),
+                      cast(null(), Integer).label("position"),
+                      cast(null(), Integer).label("in_tray")) \
+            .join(TrayPlant, TrayPlant.plant_id == Plant.id) \
+            .join(Tray, Tray.id == TrayPlant.tray_id) \
+            .where(TrayPlant.tray_id == tray, Plant.status == "active", *where) \
+            .order_by(order).limit(1).subquery()
+
+    count = select(literal("here").label("side"), cast(null(), Plant.uuid.type).label("uuid"),
+                   cast(null(), String).label("code"), cast(null(), String).label("tray_code"),
+                   func.count(case((Plant.plant_code <= code, 1))).label("position"),
+                   func.count(Plant.id).label("in_tray")) \
+        .join(TrayPlant, TrayPlant.plant_id == Plant.id) \
+        .where(TrayPlant.tray_id == tray_id, Plant.status == "active").subquery()
+    parts = [one("previous", tray_id, Plant.plant_code < code, order=Plant.plant_code.desc()),
+             one("next", tray_id, Plant.plant_code > code, order=Plant.plant_code),
+             one("previous_tray", tray_at(-1), order=Plant.plant_code.desc()),
+             one("next_tray", tray_at(1), order=Plant.plant_code), count]
+    return union_all(*(select(*p.c) for p in parts))
 
 
 def _neighbours(session: Session, plant: Plant, loc: Location) -> Neighbours | None:
     """The plants before and after this one in the walk through the trays (tent, tray,
-    plant code): one query whatever the trial's size. The trays holding active plants are
-    numbered in walk order (a window over trays, not plants), and only the plant's tray and
-    the trays either side of it go through the window over plants."""
+    plant code): one statement whatever the trial's size (see _neighbours_statement)."""
     if not loc.placed or plant.status != "active":
         return None
-    r = session.execute(_neighbours_statement(), {
+    rows = {r.side: r for r in session.execute(_neighbours_statement(), {
         "experiment_id": plant.experiment_id, "tray_id": loc.tray.id,
-        "plant_id": plant.id}).one_or_none()
-    if r is None:
+        "plant_code": plant.plant_code})}
+    here = rows.get("here")
+    if here is None or not here.in_tray:
         return None
-    return Neighbours(
-        position=r.position, in_tray=r.in_tray, tray_code=r.tray_code,
-        previous=Neighbour(str(_uuid(r.prev_uuid)), r.prev_code, r.prev_tray)
-        if r.prev_uuid else None,
-        next=Neighbour(str(_uuid(r.next_uuid)), r.next_code, r.next_tray)
-        if r.next_uuid else None)
+
+    def neighbour(*sides: str) -> Neighbour | None:
+        for side in sides:
+            r = rows.get(side)
+            if r is not None:
+                return Neighbour(str(_uuid(r.uuid)), r.code, r.tray_code)
+        return None
+
+    return Neighbours(position=here.position, in_tray=here.in_tray, tray_code=loc.tray.code,
+                      previous=neighbour("previous", "previous_tray"),
+                      next=neighbour("next", "next_tray"))
 
 
 def cockpit(session: Session, plant_uuid, *, now: datetime | None = None) -> Cockpit:
