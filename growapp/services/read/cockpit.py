@@ -11,6 +11,7 @@ from functools import cache
 
 from sqlalchemy import (
     Integer,
+    Row,
     String,
     bindparam,
     case,
@@ -57,7 +58,7 @@ class PlantView:
     experiment: Experiment
     location: Location
     links: dict
-    recent: list[Event]
+    recent: list  # Event rows (Core: the columns as attributes) with ``by_name``
 
 
 @dataclass
@@ -112,13 +113,13 @@ class Cockpit(PlantView):
     last_fed_at: datetime | None = None
     last_feeding: LastFeeding | None = None
     skipped_today: bool = False
-    metrics: list[PlantMetric] = field(default_factory=list)  # live, latest week first
+    metrics: list[Row] = field(default_factory=list)  # PlantMetric rows, latest week first
     measured_by: dict[int, str] = field(default_factory=dict)  # metric id → who
     neighbours: Neighbours | None = None
     recent_by: dict[int, str] = field(default_factory=dict)  # event id → who
     weeks: set[int] = field(default_factory=set)
-    open_adverse: list[AdverseEvent] = field(default_factory=list)
-    lots: list[Lot] = field(default_factory=list)
+    open_adverse: list[Row] = field(default_factory=list)  # AdverseEvent rows
+    lots: list[Row] = field(default_factory=list)  # Lot rows
     week: int = 0
     actions: list[NextAction] = field(default_factory=list)
     template: list[dict] = field(default_factory=list)  # the species category's fields
@@ -241,32 +242,39 @@ def _uuid(value):
     return uuid_mod.UUID(str(value))
 
 
-def _metrics(session: Session, plant_id: int) -> tuple[list[PlantMetric], dict[int, str]]:
+def _metrics(session: Session, plant_id: int) -> tuple[list[Row], dict[int, str]]:
     """Every live measurement of the plant (one per week, so bounded by the trial's
     length), latest week first, with who recorded it: one query."""
     rows = session.execute(_statements()["metrics"], {"plant_id": plant_id}).all()
-    return [m for m, _ in rows], {m.id: name or "someone" for m, name in rows}
+    return rows, {m.id: m.by_name or "someone" for m in rows}
 
 
 @cache
 def _statements() -> dict:
     """The cockpit's per-plant lists, built once with the ids as bound parameters (building
-    a statement costs more than SQLite takes to run it)."""
+    a statement costs more than SQLite takes to run it). Core rows of the tables' columns
+    (attribute access as on the models): the page only reads them, and ORM instances cost
+    more to build than the queries take to run. The plant query before them (ORM) has
+    flushed the session."""
     plant_id = bindparam("plant_id")
+    events, metrics, adverse, lots, users = (
+        Event.__table__, PlantMetric.__table__, AdverseEvent.__table__, Lot.__table__,
+        User.__table__)
+    by_name = users.c.display_name.label("by_name")
     return {
-        "events": select(Event, User.display_name).outerjoin(User, User.id == Event.user_id)
-        .where(Event.plant_id == plant_id)
-        .order_by(Event.at.desc(), Event.id.desc()).limit(RECENT),
-        "metrics": select(PlantMetric, User.display_name)
-        .outerjoin(User, User.id == PlantMetric.recorded_by_id)
-        .where(PlantMetric.plant_id == plant_id, PlantMetric.voided_at.is_(None))
-        .order_by(PlantMetric.week_number.desc(), PlantMetric.id.desc()),
-        "adverse": select(AdverseEvent).where(
-            AdverseEvent.plant_id == plant_id, AdverseEvent.resolved_at.is_(None),
-            AdverseEvent.voided_at.is_(None))
-        .order_by(AdverseEvent.observed_at.desc()).limit(5),
-        "lots": select(Lot).where(Lot.recipe_id == bindparam("recipe_id"))
-        .order_by(Lot.prepared_at.desc()).limit(5),
+        "events": select(events, by_name).outerjoin(users, users.c.id == events.c.user_id)
+        .where(events.c.plant_id == plant_id)
+        .order_by(events.c.at.desc(), events.c.id.desc()).limit(RECENT),
+        "metrics": select(metrics, by_name)
+        .outerjoin(users, users.c.id == metrics.c.recorded_by_id)
+        .where(metrics.c.plant_id == plant_id, metrics.c.voided_at.is_(None))
+        .order_by(metrics.c.week_number.desc(), metrics.c.id.desc()),
+        "adverse": select(adverse).where(
+            adverse.c.plant_id == plant_id, adverse.c.resolved_at.is_(None),
+            adverse.c.voided_at.is_(None))
+        .order_by(adverse.c.observed_at.desc()).limit(5),
+        "lots": select(lots).where(lots.c.recipe_id == bindparam("recipe_id"))
+        .order_by(lots.c.prepared_at.desc()).limit(5),
     }
 
 
@@ -345,18 +353,17 @@ def cockpit(session: Session, plant_uuid, *, now: datetime | None = None) -> Coc
     experiment = plant.experiment
     loc = facts["location"]
     stmts = _statements()
-    rows = session.execute(stmts["events"], {"plant_id": plant.id}).all()
-    recent = [e for e, _ in rows]
+    recent = session.execute(stmts["events"], {"plant_id": plant.id}).all()
     metrics, measured_by = _metrics(session, plant.id)
     tz = zone_of(session)
     last = facts["last_feeding"]
     skipped_today = last is not None and last.status == "skipped" \
         and last.at >= day_start(tz, now)
-    adverse = list(session.scalars(stmts["adverse"], {"plant_id": plant.id}))
-    lots = list(session.scalars(stmts["lots"], {"recipe_id": loc.recipe.id})) \
+    adverse = session.execute(stmts["adverse"], {"plant_id": plant.id}).all()
+    lots = session.execute(stmts["lots"], {"recipe_id": loc.recipe.id}).all() \
         if loc.recipe else []
     c = Cockpit(plant=plant, experiment=experiment, location=loc, links=facts["links"],
-                recent=recent, recent_by={e.id: name for e, name in rows if name},
+                recent=recent, recent_by={e.id: e.by_name for e in recent if e.by_name},
                 last_fed_at=facts["last_fed_at"], last_feeding=last,
                 skipped_today=skipped_today, metrics=metrics, measured_by=measured_by,
                 weeks={m.week_number for m in metrics}, open_adverse=adverse, lots=lots,
