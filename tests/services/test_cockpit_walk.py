@@ -9,7 +9,7 @@ from tests.helpers import factories as f
 def _expected_walk(trays_in: dict) -> list[tuple]:
     """[(plant, tray_code)] in walk order from {tray: (tent_code, [plants])}."""
     walk = []
-    for tray, (tent_code, plants) in sorted(
+    for tray, (_tent, plants) in sorted(
             trays_in.items(), key=lambda kv: (kv[1][0], len(kv[0].code), kv[0].code)):
         walk += [(p, tray.code) for p in sorted(plants, key=lambda p: p.plant_code)
                  if p.status == "active"]
