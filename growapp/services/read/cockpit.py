@@ -284,10 +284,10 @@ def _neighbours_statement():
 
     The trays holding active plants are numbered in walk order (a window over the
     experiment's trays: bounded by the tent layout, not by the plants). Then four one-row
-    lookups by index — the plants just before and after this one in its tray, the last
-    plant of the tray before and the first of the tray after — and one count over its tray
-    (its position), glued with UNION ALL: no window over plants, so the cost does not grow
-    with the trial."""
+    lookups over one tray's plants each — the plants just before and after this one in its
+    tray, the last plant of the tray before and the first of the tray after — and one count
+    over its tray (its position), glued with UNION ALL: no window over plants and no scan
+    of every plant, so the cost does not grow with the trial."""
     active_in = exists().where(TrayPlant.tray_id == Tray.id, Plant.id == TrayPlant.plant_id,
                                Plant.status == "active")
     walk = (select(Tray.id.label("tray_id"), func.row_number().over(
@@ -301,26 +301,40 @@ def _neighbours_statement():
     def tray_at(offset: int):
         return select(walk.c.tray_id).where(walk.c.rn == here + offset).scalar_subquery()
 
-    def one(side: str, tray, *where, order):
-        return select(literal(side).label("side"), Plant.uuid.label("uuid"),
-                      Plant.plant_code.label("code"), Tray.code.label("tray_code"),
+    def members(tray):
+        """The tray's plants, each looked up by primary key from tray_plants (correlated
+        scalar subqueries: the planner cannot turn them into a scan of every plant, which
+        PostgreSQL chose for a join); ``code`` is NULL for a plant no longer active."""
+        plant = aliased(Plant)
+        of = (plant.id == TrayPlant.plant_id,)
+        return select(
+            TrayPlant.tray_id.label("tray_id"),
+            select(plant.uuid).where(*of).scalar_subquery().label("uuid"),
+            select(plant.plant_code).where(*of, plant.status == "active")
+            .scalar_subquery().label("code"),
+        ).where(TrayPlant.tray_id == tray).subquery()
+
+    def one(side: str, tray, compare=None, *, last: bool):
+        m = members(tray)
+        order = m.c.code.desc() if last else m.c.code
+        return select(literal(side).label("side"), m.c.uuid.label("uuid"),
+                      m.c.code.label("code"),
+                      select(Tray.code).where(Tray.id == m.c.tray_id).scalar_subquery()
+                      .label("tray_code"),
                       cast(null(), Integer).label("position"),
                       cast(null(), Integer).label("in_tray")) \
-            .join(TrayPlant, TrayPlant.plant_id == Plant.id) \
-            .join(Tray, Tray.id == TrayPlant.tray_id) \
-            .where(TrayPlant.tray_id == tray, Plant.status == "active", *where) \
+            .where(m.c.code.is_not(None), *(() if compare is None else (compare(m.c.code),))) \
             .order_by(order).limit(1).subquery()
 
+    m = members(tray_id)
     count = select(literal("here").label("side"), cast(null(), Plant.uuid.type).label("uuid"),
                    cast(null(), String).label("code"), cast(null(), String).label("tray_code"),
-                   func.count(case((Plant.plant_code <= code, 1))).label("position"),
-                   func.count(Plant.id).label("in_tray")) \
-        .join(TrayPlant, TrayPlant.plant_id == Plant.id) \
-        .where(TrayPlant.tray_id == tray_id, Plant.status == "active").subquery()
-    parts = [one("previous", tray_id, Plant.plant_code < code, order=Plant.plant_code.desc()),
-             one("next", tray_id, Plant.plant_code > code, order=Plant.plant_code),
-             one("previous_tray", tray_at(-1), order=Plant.plant_code.desc()),
-             one("next_tray", tray_at(1), order=Plant.plant_code), count]
+                   func.count(case((m.c.code <= code, 1))).label("position"),
+                   func.count(m.c.code).label("in_tray")).subquery()
+    parts = [one("previous", tray_id, lambda c: c < code, last=True),
+             one("next", tray_id, lambda c: c > code, last=False),
+             one("previous_tray", tray_at(-1), last=True),
+             one("next_tray", tray_at(1), last=False), count]
     return union_all(*(select(*p.c) for p in parts))
 
 
