@@ -5,10 +5,12 @@ from __future__ import annotations
 import contextvars
 import logging
 import os
+import select
 
 from flask import Flask, current_app, g
 from flask_login import LoginManager
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
@@ -50,18 +52,44 @@ def make_engine(url: str, echo: bool = False) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE" if sqlite_write_intent.get() else "BEGIN")
 
         return engine
-    # PostgreSQL (psycopg 3). No pre-ping: it cost a round trip on every checkout (each
-    # page); connections are recycled before a server or proxy would drop them, and
-    # GROWAPP_DB_PRE_PING=1 brings the ping back. psycopg prepares a statement server-side
-    # once a connection has run it ``prepare_threshold`` times (default 5): 2 prepares the
-    # pages' queries on their second run; GROWAPP_DB_PREPARE_THRESHOLD=0 turns it off (for
+    # PostgreSQL (psycopg 3). No pre-ping round trip on every checkout (each page): a
+    # pooled connection the server closed (restart, pg_terminate_backend, idle timeout) has
+    # data waiting on its socket — the FATAL message and the end of the stream — so the
+    # checkout looks at the socket (a poll, no round trip) and only then pings; a dead one
+    # is replaced before the request sees it. Connections are recycled after 30 minutes
+    # (proxies that drop idle connections silently); GROWAPP_DB_PRE_PING=1 brings the
+    # ping on every checkout back. psycopg prepares a statement server-side once a
+    # connection has run it ``prepare_threshold`` times (default 5): 2 prepares the pages'
+    # queries on their second run; GROWAPP_DB_PREPARE_THRESHOLD=0 turns it off (for
     # PgBouncer in transaction mode).
     threshold = os.environ.get("GROWAPP_DB_PREPARE_THRESHOLD", "2").strip()
-    return create_engine(
+    engine = create_engine(
         url, echo=echo, pool_size=5, max_overflow=5, pool_recycle=1800,
         pool_pre_ping=os.environ.get("GROWAPP_DB_PRE_PING", "0") == "1",
         connect_args={"prepare_threshold": int(threshold) if threshold not in ("", "0")
                       else None})
+    event.listen(engine, "checkout", _closed_by_server)
+    return engine
+
+
+def _closed_by_server(dbapi_conn, _record, _proxy) -> None:
+    """Checkout: an idle pooled connection has nothing to read unless the server sent
+    something since — usually that it is closing the connection. Then ping it; a failed
+    ping raises DisconnectionError, and the pool connects afresh and checks out again."""
+    try:
+        waiting = select.select([dbapi_conn.fileno()], [], [], 0)[0]
+    except (OSError, ValueError) as exc:  # closed on our side already
+        raise DisconnectionError(str(exc)) from exc
+    if not waiting:
+        return
+    try:
+        cursor = dbapi_conn.cursor()
+        cursor.execute("SELECT 1")
+        cursor.close()
+        dbapi_conn.rollback()
+    except Exception as exc:  # noqa: BLE001 - whatever the driver raises, it is dead
+        log.info("pooled connection closed by the server; reconnecting (%s)", exc)
+        raise DisconnectionError(str(exc)) from exc
 
 
 class Database:

@@ -55,6 +55,22 @@ LIMITS = MappingProxyType({
 })
 
 
+MACROS = "_macros.html"
+
+
+def _shared_macro(name: str):
+    """``{{ icon('feed') }}`` and ``{{ csrf() }}`` in any template without ``{% from
+    "_macros.html" import … %}``: Jinja works out each import by a set difference over every
+    template global, which the cockpit paid once per partial (five of them). The macro is
+    the imported module's own (looked up per call, so a reloaded template is seen)."""
+
+    def call(*args, **kwargs):
+        return getattr(current_app.jinja_env.get_template(MACROS).module, name)(*args, **kwargs)
+
+    call.__name__ = name
+    return call
+
+
 def installation_zone():
     return current_app.config.get("TZINFO") or UTC
 
@@ -95,6 +111,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["new_idempotency_key"] = new_key
     app.jinja_env.globals["next_action_url"] = next_action_url
     app.jinja_env.globals["activity_text"] = activity_text
+    for name in ("csrf", "icon"):
+        app.jinja_env.globals[name] = _shared_macro(name)
     app.jinja_env.tests["score"] = species.is_score  # {% if f is score %}: tap, not type
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

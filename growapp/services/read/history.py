@@ -7,8 +7,9 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from ...models import Experiment, MetricTemplate, Photo, Plant, PlantMetric
@@ -35,7 +36,7 @@ class Trend:
 @dataclass
 class PhotoWeek:
     week: int  # 0: baseline (or before the start)
-    photos: list[tuple[Photo, str]]  # (photo, plant code)
+    photos: list[tuple]  # (photo row: the photos table's columns, plant code)
 
 
 @dataclass
@@ -43,6 +44,15 @@ class History:
     trends: list[Trend]
     photo_weeks: list[PhotoWeek]
     photo_count: int
+
+
+@cache
+def _photos_statement():
+    """Built once, the plant ids bound per call (expanding): Core rows of the photos
+    table, which the timeline only reads."""
+    photos = Photo.__table__
+    return (select(photos).where(photos.c.plant_id.in_(bindparam("ids", expanding=True)))
+            .order_by(photos.c.created_at.desc(), photos.c.id.desc()).limit(PHOTOS))
 
 
 def _numeric_fields(session: Session, categories: set[str]) -> list[dict]:
@@ -57,7 +67,7 @@ def _numeric_fields(session: Session, categories: set[str]) -> list[dict]:
     return list(seen.values())
 
 
-def _week_of(photo: Photo, started_at: datetime | None) -> int:
+def _week_of(photo, started_at: datetime | None) -> int:
     if photo.week_number is not None:
         return photo.week_number
     if started_at is None or photo.created_at < started_at:
@@ -114,10 +124,8 @@ def history(session: Session, *, experiment: Experiment, plants: list[Plant],
                     weekly[week].append(v)
             trend.points = [(w, sum(vs) / len(vs)) for w, vs in sorted(weekly.items())]
         trends.append(trend)
-    photos = list(session.scalars(select(Photo).where(Photo.plant_id.in_(ids))
-                                  .order_by(Photo.created_at.desc(), Photo.id.desc())
-                                  .limit(PHOTOS))) if ids else []
-    weeks: dict[int, list[tuple[Photo, str]]] = defaultdict(list)
+    photos = session.execute(_photos_statement(), {"ids": ids}).all() if ids else []
+    weeks: dict[int, list[tuple]] = defaultdict(list)
     for ph in reversed(photos):  # oldest first: a story is read forwards
         weeks[_week_of(ph, experiment.started_at)].append((ph, codes[ph.plant_id]))
     return History(trends=trends, photo_count=len(photos),
