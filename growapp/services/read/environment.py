@@ -4,9 +4,10 @@ roll-ups, "now" one index seek per quantity)."""
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -26,11 +27,11 @@ class TentEnvironment:
     latest: dict[str, Reading]
     ranges: dict[str, TentRange]
     alerts: list[EnvironmentAlert]
-    hours: list  # rows of reading_hours (see readings.list_hours)
+    hours: dict[str, list[tuple]]  # per quantity (see readings.hour_series)
     lux_factor: float | None
     stale_minutes: int
     dli_by_day: dict[date, float] = field(default_factory=dict)
-    _by_quantity: dict | None = field(default=None, repr=False)
+    _quantities: list[str] | None = field(default=None, repr=False)
 
     @property
     def vpd(self) -> float | None:
@@ -42,30 +43,39 @@ class TentEnvironment:
         return bool(r and rng and ((rng.low is not None and r.value < rng.low) or
                                    (rng.high is not None and r.value > rng.high)))
 
-    def hours_of(self, quantity: str, since: datetime) -> list:
-        if self._by_quantity is None:
-            self._by_quantity = defaultdict(list)
-            for h in self.hours:
-                self._by_quantity[h.quantity].append(h)
-        return [h for h in self._by_quantity.get(quantity, ()) if h.hour >= since]
+    def series(self, quantity: str, since: datetime) -> list[tuple]:
+        """The quantity's hours from the one containing ``since`` on, oldest first, as
+        ``(hour start in epoch seconds, mean, min, max)`` (what the charts draw)."""
+        points = self.hours.get(quantity, [])
+        return points[bisect_left(points, (since.timestamp() // 3600 * 3600,)):]
 
     @property
     def quantities(self) -> list[str]:
-        seen = {h.quantity for h in self.hours} | set(self.latest) | set(self.ranges)
-        return [q for q in QUANTITIES if q in seen]
+        if self._quantities is None:
+            seen = set(self.hours) | set(self.latest) | set(self.ranges)
+            self._quantities = [q for q in QUANTITIES if q in seen]
+        return self._quantities
 
 
 def daily_light(hours: list, *, lux_factor: float | None, zone) -> dict[date, float]:
-    """DLI per local day from hourly PPFD means, or from lux with the lamps' factor."""
-    ppfd: dict[date, list[float]] = defaultdict(list)
-    lux: dict[date, list[float]] = defaultdict(list)
-    for h in hours:
-        day = h.hour.astimezone(zone).date()
-        if h.quantity == "ppfd":
-            ppfd[day].append(h.total / h.n)
-        elif h.quantity == "lux" and lux_factor:
-            lux[day].append(ppfd_from_lux(h.total / h.n, lux_factor))
-    return {d: dli_mol(ppfd.get(d) or lux[d]) for d in sorted(set(ppfd) | set(lux))}
+    """DLI per local day from hourly PPFD means, or from lux with the lamps' factor
+    (rows of ``readings.list_hours``)."""
+    ppfd = [(h.hour, h.total / h.n) for h in hours if h.quantity == "ppfd"]
+    lux = [(h.hour, h.total / h.n) for h in hours if h.quantity == "lux"]
+    return light_by_day(ppfd, lux, lux_factor=lux_factor, zone=zone)
+
+
+def light_by_day(ppfd: list[tuple[datetime, float]], lux: list[tuple[datetime, float]], *,
+                 lux_factor: float | None, zone) -> dict[date, float]:
+    """DLI per local day from ``(hour, mean)`` pairs of PPFD, or of lux with the lamps'
+    factor (a day with PPFD uses it)."""
+    by_ppfd: dict[date, list[float]] = defaultdict(list)
+    by_lux: dict[date, list[float]] = defaultdict(list)
+    for hour, mean in ppfd:
+        by_ppfd[hour.astimezone(zone).date()].append(mean)
+    for hour, mean in lux if lux_factor else ():
+        by_lux[hour.astimezone(zone).date()].append(ppfd_from_lux(mean, lux_factor))
+    return {d: dli_mol(by_ppfd.get(d) or by_lux[d]) for d in sorted(set(by_ppfd) | set(by_lux))}
 
 
 def tent_environment(session: Session, *, tent_id: int,
@@ -74,13 +84,18 @@ def tent_environment(session: Session, *, tent_id: int,
     now = now or utcnow()
     tent = reading_svc.get_tent(session, tent_id)
     settings = alert_svc.sensor_settings(session, tent_id=tent.id)
-    hours = reading_svc.list_hours(session, tent_ids=[tent.id], start=now - WEEK)
+    hours = reading_svc.hour_series(session, tent_id=tent.id, start=now - WEEK)
     env = TentEnvironment(
         tent=tent, now=now, latest=reading_svc.latest_readings(session, tent_id=tent.id),
         ranges=alert_svc.list_ranges(session, tent_ids=[tent.id])[tent.id],
         alerts=alert_svc.open_alerts(session, tent_ids=[tent.id])[tent.id], hours=hours,
         lux_factor=settings.lux_factor, stale_minutes=settings.stale_minutes)
-    env.dli_by_day = daily_light(hours, lux_factor=settings.lux_factor, zone=zone_of(session))
+
+    def pairs(quantity):
+        return [(datetime.fromtimestamp(p[0], UTC), p[1]) for p in hours.get(quantity, ())]
+
+    env.dli_by_day = light_by_day(pairs("ppfd"), pairs("lux"), lux_factor=settings.lux_factor,
+                                  zone=zone_of(session))
     return env
 
 
