@@ -153,3 +153,34 @@ def test_tent_page_statements_fixed_and_gap_shown(login_as, session, connection)
         means = re.findall(r'<path d="([^"]+)" fill="none" stroke="#2f6fd0"', html)
         assert len(means) == 6 and all(m.count("M") == 2 for m in means), means
     assert counts[0] == counts[1] <= 12, counts
+
+
+def test_page_dli_from_epoch_hours_matches_the_reports_reckoning(session, tent):
+    """The tent page's DLI per local day (epoch-second hours) is the report's (datetimes),
+    from PPFD, and from lux with the lamps' factor where a day has no PPFD."""
+    from zoneinfo import ZoneInfo
+
+    from growapp.models import TentSensorSettings
+    from growapp.services.read.environment import daily_light, tent_environment
+
+    minutes = range(0, 36 * 60, 10)
+    svc.ingest_readings(session, tent_id=tent.id, source="api", actor=None, now=NOW, items=[
+        {"quantity": "ppfd", "value": 300 + m % 400, "at": (NOW - timedelta(minutes=m))}
+        for m in minutes if m < 20 * 60])
+    svc.ingest_readings(session, tent_id=tent.id, source="api", actor=None, now=NOW, items=[
+        {"quantity": "lux", "value": 20000 + m, "at": (NOW - timedelta(minutes=m))}
+        for m in minutes])
+    session.add(TentSensorSettings(tent_id=tent.id, lux_factor=0.015, stale_minutes=30))
+    session.flush()
+    zone = ZoneInfo("America/New_York")  # local days that are not UTC's
+    session.info["tz"] = zone
+    try:
+        env = tent_environment(session, tent_id=tent.id, now=NOW)
+        rows = svc.list_hours(session, tent_ids=[tent.id], start=NOW - timedelta(days=7))
+        want = daily_light(rows, lux_factor=0.015, zone=zone)
+    finally:
+        session.info.pop("tz")
+    assert len(want) == 3 and env.dli_by_day.keys() == want.keys()
+    assert list(env.dli_by_day.values()) == pytest.approx(list(want.values()))
+    no_ppfd_day = min(want)  # 36 h back: lux only on the first day
+    assert want[no_ppfd_day] != daily_light(rows, lux_factor=0.02, zone=zone)[no_ppfd_day]

@@ -278,9 +278,10 @@ def hour_series(session: Session, *, tent_id: int, start: datetime
     as a number from the database (a week of seven quantities is over a thousand rows,
     and parsing as many datetimes costs more than the query)."""
     out: dict[str, list] = defaultdict(list)
-    for quantity, at, mean, low, high in session.execute(
-            _series_statement(session.get_bind().dialect.name),
-            {"tent_id": tent_id, "start": hour_of(start)}):
+    conn = session.connection()  # Core rows: the ORM's result layer adds a third
+    rows = conn.execute(_series_statement(conn.dialect.name),
+                        {"tent_id": tent_id, "start": hour_of(start)}).all()  # one fetchall
+    for quantity, at, mean, low, high in rows:
         out[quantity].append((at, mean, low, high))
     return dict(out)
 

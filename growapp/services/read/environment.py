@@ -7,7 +7,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -60,21 +60,23 @@ class TentEnvironment:
 def daily_light(hours: list, *, lux_factor: float | None, zone) -> dict[date, float]:
     """DLI per local day from hourly PPFD means, or from lux with the lamps' factor
     (rows of ``readings.list_hours``)."""
-    ppfd = [(h.hour, h.total / h.n) for h in hours if h.quantity == "ppfd"]
-    lux = [(h.hour, h.total / h.n) for h in hours if h.quantity == "lux"]
-    return light_by_day(ppfd, lux, lux_factor=lux_factor, zone=zone)
+    ppfd = [(h.hour.astimezone(zone).date(), h.total / h.n) for h in hours
+            if h.quantity == "ppfd"]
+    lux = [(h.hour.astimezone(zone).date(), h.total / h.n) for h in hours
+           if h.quantity == "lux" and lux_factor]
+    return light_by_day(ppfd, lux, lux_factor=lux_factor)
 
 
-def light_by_day(ppfd: list[tuple[datetime, float]], lux: list[tuple[datetime, float]], *,
-                 lux_factor: float | None, zone) -> dict[date, float]:
-    """DLI per local day from ``(hour, mean)`` pairs of PPFD, or of lux with the lamps'
-    factor (a day with PPFD uses it)."""
+def light_by_day(ppfd: list[tuple[date, float]], lux: list[tuple[date, float]], *,
+                 lux_factor: float | None) -> dict[date, float]:
+    """DLI per local day from ``(local day, hourly mean)`` pairs of PPFD, or of lux with
+    the lamps' factor (a day with PPFD uses it)."""
     by_ppfd: dict[date, list[float]] = defaultdict(list)
     by_lux: dict[date, list[float]] = defaultdict(list)
-    for hour, mean in ppfd:
-        by_ppfd[hour.astimezone(zone).date()].append(mean)
-    for hour, mean in lux if lux_factor else ():
-        by_lux[hour.astimezone(zone).date()].append(ppfd_from_lux(mean, lux_factor))
+    for day, mean in ppfd:
+        by_ppfd[day].append(mean)
+    for day, mean in lux if lux_factor else ():
+        by_lux[day].append(ppfd_from_lux(mean, lux_factor))
     return {d: dli_mol(by_ppfd.get(d) or by_lux[d]) for d in sorted(set(by_ppfd) | set(by_lux))}
 
 
@@ -91,11 +93,15 @@ def tent_environment(session: Session, *, tent_id: int,
         alerts=alert_svc.open_alerts(session, tent_ids=[tent.id])[tent.id], hours=hours,
         lux_factor=settings.lux_factor, stale_minutes=settings.stale_minutes)
 
-    def pairs(quantity):
-        return [(datetime.fromtimestamp(p[0], UTC), p[1]) for p in hours.get(quantity, ())]
+    zone, days = zone_of(session), {}
 
-    env.dli_by_day = light_by_day(pairs("ppfd"), pairs("lux"), lux_factor=settings.lux_factor,
-                                  zone=zone_of(session))
+    def pairs(quantity):  # PPFD and lux share their hours: each converted once
+        return [(days.get(p[0]) or days.setdefault(p[0], datetime.fromtimestamp(p[0], zone)
+                                                   .date()), p[1])
+                for p in hours.get(quantity, ())]
+
+    env.dli_by_day = light_by_day(pairs("ppfd"), pairs("lux") if settings.lux_factor else [],
+                                  lux_factor=settings.lux_factor)
     return env
 
 
