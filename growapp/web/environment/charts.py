@@ -45,21 +45,6 @@ class EnvChart:
     right_x: int = W - RIGHT
 
 
-def _segments(points: list[tuple], x_of) -> list[list[tuple]]:
-    """``[(x, mean, min, max), …]`` runs of consecutive hours."""
-    runs: list[list[tuple]] = []
-    run: list[tuple] = []
-    prev = None
-    for ts, mean, lo, hi in points:
-        if prev is not None and ts - prev > GAP:
-            runs.append(run)
-            run = []
-        run.append((x_of(ts), mean, lo, hi))
-        prev = ts
-    runs.append(run)
-    return runs
-
-
 def env_chart(points: list[tuple], *, quantity: str, start: datetime, end: datetime,
               rng: TentRange | None, title: str, zone) -> EnvChart | None:
     if not points:
@@ -78,38 +63,43 @@ def env_chart(points: list[tuple], *, quantity: str, start: datetime, end: datet
     ky = (H - TOP - BOTTOM) / (y_max - y_min)
     x_end = float(W - RIGHT)
 
+    # an hour's mean sits at its middle, inside the plot (the running hour's middle can be
+    # right of "now", the hour before the window's left of its start)
+    x0 = LEFT + (HOUR / 2 - t0) * kx
+
     def sx(ts: float) -> float:
-        # an hour's mean sits at its middle, inside the plot (the running hour's middle
-        # can be right of "now", the hour before the window's left of its start)
-        x = LEFT + (ts + HOUR / 2 - t0) * kx
-        return LEFT if x < LEFT else x_end if x > x_end else x
+        return min(max(x0 + ts * kx, LEFT), x_end)
 
     def sy(v: float) -> float:
         return TOP + (y_max - v) * ky
 
     chart = EnvChart(title=title, unit=q.unit)
     mean_parts, band_parts = [], []
-    runs = _segments(points, sx)
-    chart.gaps = len(runs) - 1
-    c0 = TOP + y_max * ky  # sy(v) == c0 - v * ky, inlined below (1,300 points a page)
-    for run in runs:
-        if len(run) == 1:  # an hour alone: a short dash and a bar, so it stays visible
-            x, mean, lo, hi = run[0]
+    # runs of consecutive hours, split where an hour (or more) has no data
+    cuts = [i for i in range(1, len(points)) if points[i][0] - points[i - 1][0] > GAP]
+    chart.gaps = len(cuts)
+    # the scales inlined below (1,300 points a page): sx as above, sy(v) == c0 - v * ky
+    xs = [f"{min(max(x0 + p[0] * kx, LEFT), x_end):.1f}," for p in points]
+    c0 = TOP + y_max * ky
+    for i, j in zip([0, *cuts], [*cuts, len(points)], strict=True):
+        if j - i == 1:  # an hour alone: a short dash and a bar, so it stays visible
+            ts, mean, lo, hi = points[i]
+            x = sx(ts)
             mean_parts.append(f"M{x - DASH:.1f},{sy(mean):.1f}h{2 * DASH:g}")
             band_parts.append(f"M{x - DASH:.1f},{sy(hi):.1f}h{2 * DASH:g}"
                               f"V{sy(lo):.1f}h{-2 * DASH:g}Z")
             continue
-        xs = [f"{p[0]:.1f}," for p in run]
+        run, rx = points[i:j], xs[i:j]
         mean_parts.append("M" + "L".join([x + f"{c0 - p[1] * ky:.1f}"
-                                          for x, p in zip(xs, run, strict=True)]))
-        upper = [x + f"{c0 - p[3] * ky:.1f}" for x, p in zip(xs, run, strict=True)]
-        lower = [x + f"{c0 - p[2] * ky:.1f}" for x, p in zip(xs, run, strict=True)]
+                                          for x, p in zip(rx, run, strict=True)]))
+        upper = [x + f"{c0 - p[3] * ky:.1f}" for x, p in zip(rx, run, strict=True)]
+        lower = [x + f"{c0 - p[2] * ky:.1f}" for x, p in zip(rx, run, strict=True)]
         lower.reverse()
         band_parts.append("M" + "L".join(upper + lower) + "Z")
     chart.mean_path = " ".join(mean_parts)
     chart.band_path = " ".join(band_parts)
-    last_x, last, _lo, _hi = runs[-1][-1]
-    chart.last_point = (last_x, sy(last))
+    last_ts, last = points[-1][0], points[-1][1]
+    chart.last_point = (sx(last_ts), sy(last))
     if rng and ((rng.low is not None and last < rng.low) or
                 (rng.high is not None and last > rng.high)):
         chart.point = OUT
