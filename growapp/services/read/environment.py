@@ -1,6 +1,6 @@
-"""What the tent page, the overview badge and the cockpit show of a tent's environment,
-in a fixed number of statements whatever the number of readings (charts read the hourly
-roll-ups, "now" one index seek per quantity)."""
+"""What the tent page and the overview badge show of a tent's environment, in a fixed
+number of statements whatever the number of readings (charts read the hourly roll-ups, one
+index range per quantity; "now" is ``tent_now``, one index seek per quantity)."""
 
 from __future__ import annotations
 
@@ -11,11 +11,12 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from ...models import EnvironmentAlert, Reading, Tent, TentRange, utcnow
+from ...models import Tent, utcnow
 from ..clock import zone_of
 from ..environment import alerts as alert_svc
 from ..environment import readings as reading_svc
 from ..environment.units import QUANTITIES, dli_mol, ppfd_from_lux, vpd_kpa
+from .tent_now import NowAlert, NowRange, NowValue, tent_now
 
 WEEK = timedelta(days=7)
 
@@ -24,9 +25,9 @@ WEEK = timedelta(days=7)
 class TentEnvironment:
     tent: Tent
     now: datetime
-    latest: dict[str, Reading]
-    ranges: dict[str, TentRange]
-    alerts: list[EnvironmentAlert]
+    latest: dict[str, NowValue]
+    ranges: dict[str, NowRange]  # in the units table's order
+    alerts: list[NowAlert]  # oldest first
     hours: dict[str, list[tuple]]  # per quantity (see readings.hour_series)
     lux_factor: float | None
     stale_minutes: int
@@ -82,17 +83,18 @@ def light_by_day(ppfd: list[tuple[date, float]], lux: list[tuple[date, float]], 
 
 def tent_environment(session: Session, *, tent_id: int,
                      now: datetime | None = None) -> TentEnvironment:
-    """Raises NotFound."""
+    """Raises NotFound. Three statements: the tent, its conditions now (``tent_now``: the
+    newest readings, ranges, open alerts and sensor settings in one) and a week of
+    roll-ups."""
     now = now or utcnow()
     tent = reading_svc.get_tent(session, tent_id)
-    settings = alert_svc.sensor_settings(session, tent_id=tent.id)
+    current = tent_now(session, tent_id=tent.id, now=now)
     hours = reading_svc.hour_series(session, tent_id=tent.id, start=now - WEEK)
     env = TentEnvironment(
-        tent=tent, now=now, latest=reading_svc.latest_readings(session, tent_id=tent.id),
-        ranges=alert_svc.list_ranges(session, tent_ids=[tent.id])[tent.id],
-        alerts=alert_svc.open_alerts(session, tent_ids=[tent.id])[tent.id], hours=hours,
-        lux_factor=settings.lux_factor, stale_minutes=settings.stale_minutes)
-
+        tent=tent, now=now, latest=current.latest,
+        ranges={q: current.ranges[q] for q in QUANTITIES if q in current.ranges},
+        alerts=current.alerts, hours=hours, lux_factor=current.lux_factor,
+        stale_minutes=current.stale_minutes)
     zone, days = zone_of(session), {}
 
     def pairs(quantity):  # PPFD and lux share their hours: each converted once
@@ -100,8 +102,8 @@ def tent_environment(session: Session, *, tent_id: int,
                                                    .date()), p[1])
                 for p in hours.get(quantity, ())]
 
-    env.dli_by_day = light_by_day(pairs("ppfd"), pairs("lux") if settings.lux_factor else [],
-                                  lux_factor=settings.lux_factor)
+    env.dli_by_day = light_by_day(pairs("ppfd"), pairs("lux") if env.lux_factor else [],
+                                  lux_factor=env.lux_factor)
     return env
 
 
