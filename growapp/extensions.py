@@ -99,7 +99,9 @@ class Database:
         self.engine: Engine = make_engine(app.config["DATABASE_URL"], app.config.get("SQL_ECHO"))
         self.session_factory: sessionmaker[Session] = sessionmaker(
             bind=self.engine, expire_on_commit=False,
-            info={"audit_key": app.config.get("AUDIT_KEY")},
+            info={"audit_key": app.config.get("AUDIT_KEY"),
+                  # earlier keys still open the webhook secrets they sealed
+                  "audit_key_previous": tuple(app.config.get("AUDIT_KEY_PREVIOUS") or ())},
         )
         self.tz = app.config.get("TZINFO")  # the installation's zone (services.clock)
         app.extensions["growapp_db"] = self

@@ -1,7 +1,8 @@
 """Periodic tasks the worker runs (``flask worker``): jobs whose runner died are marked
 failed with the reason, and generated files older than JOB_FILE_TTL_HOURS are deleted (the
 job then answers 410); sign-in bookkeeping no limit reads any more is deleted; alert
-deliveries and daily digests are sent. Later issues add theirs to ``TASKS``."""
+deliveries and daily digests are sent (webhook secrets stored before 0009 sealed first).
+Later issues add theirs to ``TASKS``."""
 
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ from datetime import timedelta
 from sqlalchemy.orm import Session
 
 from ..notifications import digest_mail, sender
+from ..services import channel_secrets, password_reset, signin
 from ..services import jobs as job_service
-from ..services import password_reset, signin
 from ..services.environment import alerts as env_alerts
 from ..services.environment import readings as env_readings
 
@@ -49,6 +50,11 @@ def prune_sign_in_records(session: Session, *, settings: Mapping, storage) -> in
             + password_reset.prune_password_resets(session))
 
 
+def seal_webhook_secrets(session: Session, *, settings: Mapping, storage) -> int:
+    """Webhook secrets stored before they were sealed at rest (migration 0009) get sealed."""
+    return channel_secrets.seal_plaintext(session)
+
+
 def send_alert_deliveries(session: Session, *, settings: Mapping, storage) -> int:
     """Webhooks and emails for alerts raised or cleared (and admins' tests), with retries;
     runs after the alert check so a new alert goes out in the same pass."""
@@ -62,7 +68,8 @@ def send_daily_digests(session: Session, *, settings: Mapping, storage) -> int:
 
 TASKS: list[Callable[..., int]] = [fail_dead_jobs, expire_job_files, check_environment_alerts,
                                    prune_readings, prune_sign_in_records,
-                                   send_alert_deliveries, send_daily_digests]
+                                   seal_webhook_secrets, send_alert_deliveries,
+                                   send_daily_digests]
 
 
 def run_periodic(session_factory: Callable[[], Session], *, settings: Mapping,

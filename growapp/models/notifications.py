@@ -28,7 +28,8 @@ class AlertChannel(Timestamped, Base):
     kind: Mapped[str] = mapped_column(String(8))
     name: Mapped[str] = mapped_column(String(80))
     url: Mapped[str] = mapped_column(String(2000), default="")
-    secret: Mapped[str] = mapped_column(String(200), default="")  # signs webhook bodies
+    # signs webhook bodies; sealed at rest (services/channel_secrets.py, migration 0009)
+    secret: Mapped[str] = mapped_column(Text, default="")
     email: Mapped[str] = mapped_column(String(254), default="")
     enabled: Mapped[bool] = mapped_column(default=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

@@ -50,6 +50,8 @@ def _email_parts(claimed: deliveries.Claimed, link: str | None) -> tuple[str, st
 def deliver(claimed: deliveries.Claimed, settings: Mapping) -> webhook.Outcome:
     """Send one claimed delivery. Never raises."""
     link = tent_link(settings, claimed.payload)
+    if claimed.problem:
+        return webhook.Outcome(False, None, claimed.problem)
     if claimed.kind == "webhook":
         event = claimed.payload.get("event", claimed.event)
         return webhook.post(claimed.url, secret=claimed.secret, event=event,

@@ -4,7 +4,8 @@ on the resolved addresses) for sending: https only — plain http only to localh
 development — and never an address a server should not call for a stranger (link-local,
 cloud metadata, unspecified, multicast; loopback in production).
 
-Channel rows are audited (the secret masked); their delivery bookkeeping is not."""
+Channel rows are audited (the secret masked); their delivery bookkeeping is not. The
+signing secret is stored sealed (channel_secrets.py) and shown once, when it is made."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ..models import AlertChannel, AlertDelivery, User, utcnow
+from . import channel_secrets
 from .errors import Conflict, Invalid, NotFound
 from .users import normalise_email
 
@@ -138,7 +140,8 @@ def create_webhook(session: Session, *, name: str, url: str, secret: str | None,
     if errors:
         raise Invalid(errors=errors)
     _check_room(session)
-    channel = AlertChannel(kind="webhook", name=name, url=url, secret=secret, enabled=True,
+    channel = AlertChannel(kind="webhook", name=name, url=url,
+                           secret=channel_secrets.seal_for(session, secret), enabled=True,
                            created_by_id=actor.id)
     session.add(channel)
     session.flush()
@@ -247,6 +250,19 @@ def channels_and_log(session: Session, *, limit: int = 30
         .order_by(AlertDelivery.id.desc()).limit(limit)).all()
     log = [DeliveryLine(*r[:11], summary=_summary(r[3], r[11] or {})) for r in rows]
     return channels, log
+
+
+def secret_hints(session: Session, channels: list[AlertChannel]) -> dict[int, str]:
+    """The last four characters of each webhook's secret, so an admin can tell which one a
+    receiver holds ("?" when no configured key opens it)."""
+    hints = {}
+    for c in channels:
+        if c.kind == "webhook":
+            try:
+                hints[c.id] = channel_secrets.unseal_for(session, c.secret)[-4:]
+            except channel_secrets.SecretUnreadable:
+                hints[c.id] = "?"
+    return hints
 
 
 def _summary(event: str, payload: dict) -> str:

@@ -18,6 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ..models import AlertChannel, AlertDelivery, EnvironmentAlert, Experiment, Tent, utcnow
+from . import channel_secrets
 
 # Delay before attempt n+1 after n failed attempts: 1 min, 5 min, 15 min, 1 h, 3 h, 6 h.
 BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15),
@@ -84,8 +85,9 @@ class Claimed:
     channel_id: int
     kind: str
     url: str
-    secret: str
+    secret: str  # opened (it is stored sealed)
     email: str
+    problem: str = ""  # why it cannot be sent (a secret no configured key opens)
 
 
 def claim_due(session: Session, *, now: datetime | None = None,
@@ -109,7 +111,12 @@ def claim_due(session: Session, *, now: datetime | None = None,
             AlertDelivery.id == r[0], AlertDelivery.attempts == r[3], due)
             .values(status="sending", claimed_until=now + LEASE, updated_at=now)).rowcount
         if took:
-            claimed.append(Claimed(*r))
+            secret, problem = r[8], ""
+            try:
+                secret = channel_secrets.unseal_for(session, secret)
+            except channel_secrets.SecretUnreadable as exc:
+                secret, problem = "", str(exc)
+            claimed.append(Claimed(*r[:8], secret, r[9], problem=problem))
     session.flush()
     return claimed
 

@@ -113,3 +113,45 @@ def test_log_a_reading_see_it_set_a_range_see_it_out(phone, live_server, scheme)
     page.locator("#flash", has_text="Imported 4 readings.").wait_for()
     page.locator(".env-now dt", has_text="Humidity").wait_for()  # the page reloaded
     assert page.console_errors == []
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_charts_show_a_gap_and_stay_in_their_plot(phone, live_server, scheme):
+    """A week of readings with a sensor off for six hours: the line and band break there,
+    everything drawn stays inside the chart, in light and dark."""
+    from datetime import timedelta
+
+    from growapp.models import utcnow
+    from growapp.services.environment.alerts import set_range
+    from growapp.services.environment.readings import ingest_readings
+
+    page = phone
+    base, app = live_server
+    exp_id, tent_id = _tent(app, f"Gaps {scheme}")
+    now = utcnow()
+    items = [{"quantity": q, "value": v + 2 * ((i // 3) % 24 > 12) + (i % 5) / 10,
+              "at": (now - timedelta(minutes=20 * i)).isoformat()}
+             for i in range(7 * 72) if not 15 <= i < 33
+             for q, v in (("temperature", 23), ("humidity", 58))]
+    with Session(app.extensions["growapp_db"].engine) as s:
+        for chunk in range(0, len(items), 1000):
+            ingest_readings(s, tent_id=tent_id, source="api", actor=None, now=now,
+                            items=items[chunk:chunk + 1000])
+        set_range(s, tent_id=tent_id, quantity="temperature", low=20, high=25, for_minutes=10,
+                  actor=s.query(User).filter_by(email="operator@example.com").one())
+        s.commit()
+    page.emulate_media(color_scheme=scheme)
+    sign_in(page, base, "operator", f"/experiments/{exp_id}/tents/{tent_id}/environment")
+    for title in ("Temperature, 24 h", "Temperature, 7 d", "Humidity, 24 h"):
+        chart = page.locator("figure.env-chart", has_text=title)
+        mean = chart.locator("path[fill='none']")
+        assert mean.get_attribute("d").count("M") == 2, title  # one gap, two runs
+        svg, line = chart.locator("svg").bounding_box(), mean.bounding_box()
+        assert svg["x"] <= line["x"] and line["x"] + line["width"] <= svg["x"] + svg["width"]
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.locator("figure.env-chart", has_text="Temperature, 24 h").screenshot(
+        path=str(ARTIFACTS / f"tent-chart-gap-24h-{scheme}.png"), caret="initial")
+    page.screenshot(path=str(ARTIFACTS / f"tent-charts-{scheme}.png"), full_page=True,
+                    caret="initial")
+    assert axe_violations(page) == []
+    assert page.console_errors == []

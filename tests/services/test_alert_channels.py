@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from growapp.models import AlertChannel, AlertDelivery, AuditLog
 from growapp.services import alert_channels as svc
+from growapp.services import channel_secrets
 from growapp.services.errors import Conflict, Invalid
 from tests.helpers import factories as f
 
@@ -74,7 +75,9 @@ def test_create_webhook_generates_a_secret_and_audits_it_masked(session):
     admin = f.make_user(session, role="admin")
     channel, secret = svc.create_webhook(session, name="Ops", url="https://h.example.org/x",
                                          secret="", actor=admin, production=True)
-    assert len(secret) >= 32 and channel.secret == secret
+    assert len(secret) >= 32 and channel.secret.startswith("v1:")  # sealed at rest
+    assert secret not in channel.secret
+    assert channel_secrets.unseal_for(session, channel.secret) == secret
     row = session.scalar(select(AuditLog).where(AuditLog.table_name == "alert_channels",
                                                 AuditLog.row_id == str(channel.id)))
     assert row.action == "insert" and row.changes["secret"] == [None, "***"]

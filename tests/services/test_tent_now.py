@@ -73,3 +73,23 @@ def test_another_tents_readings_do_not_show(session, tent):
     other = f.make_tent(session, session.get(Experiment, tent.experiment_id), code="TN9")
     _log(session, other, "temperature", {1: 25.0})
     assert tent_now(session, tent_id=tent.id, now=NOW).latest == {}
+
+
+def test_what_the_tent_page_reads_too(session, tent, connection):
+    """The reading's source, the range's minutes before an alert and the lux factor ride
+    on the same one statement (the tent page reads its "now" from it)."""
+    _log(session, tent, "temperature", {3: 24.0})
+    ingest_readings(session, tent_id=tent.id, source="manual", actor=None, now=NOW,
+                    items=[{"quantity": "humidity", "value": 61,
+                            "at": (NOW - timedelta(minutes=1)).isoformat()}])
+    user = f.make_user(session, role="operator")
+    alert_svc.set_range(session, tent_id=tent.id, quantity="humidity", low=40, high=70,
+                        for_minutes=25, actor=user)
+    alert_svc.set_sensor_settings(session, tent_id=tent.id, lux_factor=0.0185,
+                                  stale_minutes=45, actor=user)
+    with count_statements(connection) as statements:
+        tn = tent_now(session, tent_id=tent.id, now=NOW)
+    assert len(statements) == 1
+    assert (tn.latest["temperature"].source, tn.latest["humidity"].source) == ("api", "manual")
+    assert (tn.ranges["humidity"].low, tn.ranges["humidity"].for_minutes) == (40, 25)
+    assert tn.lux_factor == pytest.approx(0.0185) and tn.stale_minutes == 45

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from growapp.models import AlertChannel, AlertDelivery, AuditLog, DigestSubscription
 from growapp.services import alert_channels as svc
+from growapp.services import channel_secrets
 from tests.helpers.statements import count_statements
 
 
@@ -45,9 +46,11 @@ def test_add_webhook_shows_the_secret_once(admin, session):
     assert resp.status_code == 201 and b"<html" not in resp.data
     assert resp.headers.get("Vary") and "HX-Request" in resp.headers["Vary"]
     channel = session.scalar(select(AlertChannel))
-    assert channel.secret.encode() in resp.data and b'id="alert-channels"' in resp.data
+    secret = channel_secrets.unseal_for(session, channel.secret)
+    assert channel.secret != secret  # sealed at rest
+    assert secret.encode() in resp.data and b'id="alert-channels"' in resp.data
     page = admin.get("/admin/alerts")
-    assert channel.secret.encode() not in page.data and channel.secret[-4:].encode() in page.data
+    assert secret.encode() not in page.data and f"secret …{secret[-4:]}".encode() in page.data
     assert session.scalar(select(AuditLog).where(AuditLog.table_name == "alert_channels",
                                                  AuditLog.action == "insert"))
 

@@ -10,8 +10,19 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import cache
 
-from sqlalchemy import delete, func, select, union_all
+from sqlalchemy import (
+    BigInteger,
+    Integer,
+    bindparam,
+    cast,
+    delete,
+    extract,
+    func,
+    select,
+    union_all,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -234,9 +245,10 @@ def list_hours(session: Session, *, tent_ids: list[int], quantity: str | None = 
     """Hourly roll-ups as rows (``tent_id, quantity, hour, n, total, min, max``): plain
     rows, not ORM objects, because a week of seven quantities is over a thousand."""
     h = ReadingHour
-    where = [h.tent_id.in_(tent_ids)]
-    if quantity:
-        where.append(h.quantity == quantity)
+    # every quantity named: (tent, quantity, hour) is the only index, and without the
+    # quantity a window is a scan of the tent's whole history (a year: 61,000 rows)
+    where = [h.tent_id.in_(tent_ids),
+             h.quantity == quantity if quantity else h.quantity.in_(list(QUANTITIES))]
     if start:
         where.append(h.hour >= hour_of(start))
     if end:
@@ -245,12 +257,48 @@ def list_hours(session: Session, *, tent_ids: list[int], quantity: str | None = 
                                        h.max).where(*where).order_by(h.hour, h.quantity)))
 
 
-def latest_readings(session: Session, *, tent_id: int) -> dict[str, Reading]:
-    """The newest reading of each quantity, in one statement (one index seek each)."""
+@cache
+def _series_statement(dialect: str):
+    """Built once per dialect (tent and start are bound parameters)."""
+    h = ReadingHour
+    # SQLite: julianday() is a tenth of strftime('%s')'s cost (exact after rounding)
+    epoch = (cast(func.round((func.julianday(h.hour) - 2440587.5) * 86400), Integer)
+             if dialect == "sqlite" else cast(extract("epoch", h.hour), BigInteger))
+    return (select(h.quantity, epoch, h.total / h.n, h.min, h.max)
+            .where(h.tent_id == bindparam("tent_id", type_=Integer),
+                   h.quantity.in_(list(QUANTITIES)), h.hour >= bindparam("start"))
+            .order_by(h.quantity, h.hour))
+
+
+def hour_series(session: Session, *, tent_id: int, start: datetime
+                ) -> dict[str, list[tuple[int, float, float, float]]]:
+    """The tent's hourly roll-ups from the hour containing ``start`` on, per quantity,
+    oldest first, as ``(hour start in epoch seconds, mean, min, max)`` — what the tent
+    page's charts draw. One statement, one index range per quantity; the hour comes back
+    as a number from the database (a week of seven quantities is over a thousand rows,
+    and parsing as many datetimes costs more than the query)."""
+    out: dict[str, list] = defaultdict(list)
+    conn = session.connection()  # Core rows: the ORM's result layer adds a third
+    rows = conn.execute(_series_statement(conn.dialect.name),
+                        {"tent_id": tent_id, "start": hour_of(start)}).all()  # one fetchall
+    for quantity, at, mean, low, high in rows:
+        out[quantity].append((at, mean, low, high))
+    return dict(out)
+
+
+@cache
+def _latest_statement():
+    """Built once (the tent id is a bound parameter): composing seven SELECTs costs more
+    than running them."""
+    tent_id = bindparam("tent_id", type_=Integer)
     parts = [select(Reading.id).where(Reading.tent_id == tent_id, Reading.quantity == q)
              .order_by(Reading.at.desc()).limit(1).subquery().select() for q in QUANTITIES]
-    ids = select(union_all(*parts).subquery().c.id)
-    rows = session.scalars(select(Reading).where(Reading.id.in_(ids)))
+    return select(Reading).where(Reading.id.in_(select(union_all(*parts).subquery().c.id)))
+
+
+def latest_readings(session: Session, *, tent_id: int) -> dict[str, Reading]:
+    """The newest reading of each quantity, in one statement (one index seek each)."""
+    rows = session.scalars(_latest_statement(), {"tent_id": tent_id})
     return {r.quantity: r for r in rows}
 
 

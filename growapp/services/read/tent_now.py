@@ -1,5 +1,6 @@
-"""The plant's tent now, for the cockpit: the newest reading of each quantity, the tent's
-ranges and open alerts and its staleness setting, in ONE statement (a UNION ALL of one
+"""The tent now, for the cockpit and the tent page: the newest reading of each quantity
+(value, time, source), the tent's ranges and open alerts and its sensor settings, in ONE
+statement (a UNION ALL of one
 index seek per quantity, the ranges, the alerts and the settings row), so the cockpit's
 statement count stays fixed whatever the number of readings."""
 
@@ -33,12 +34,14 @@ class NowValue:
     quantity: str
     value: float
     at: datetime
+    source: str = ""  # manual, api, mqtt, csv
 
 
 @dataclass(slots=True)
 class NowRange:
     low: float | None
     high: float | None
+    for_minutes: int | None = None
 
 
 @dataclass(slots=True)
@@ -57,6 +60,7 @@ class TentNow:
     ranges: dict[str, NowRange] = field(default_factory=dict)
     alerts: list[NowAlert] = field(default_factory=list)
     stale_minutes: int = DEFAULT_STALE_MINUTES
+    lux_factor: float | None = None
 
     @property
     def quantities(self) -> list[str]:
@@ -115,11 +119,11 @@ def _statement():
             stmt = stmt.order_by(order).limit(1).subquery().select()
         return stmt
 
-    parts = [row("reading", Reading.quantity, Reading.value, null(), Reading.at, null(),
+    parts = [row("reading", Reading.quantity, Reading.value, null(), Reading.at, Reading.source,
                  (Reading.tent_id == tent_id, Reading.quantity == q), Reading,
                  Reading.at.desc()) for q in QUANTITIES]
     parts.append(row("range", TentRange.quantity, TentRange.low, TentRange.high, null(),
-                     null(), (TentRange.tent_id == tent_id,), TentRange))
+                     TentRange.for_minutes, (TentRange.tent_id == tent_id,), TentRange))
     parts.append(row("alert", EnvironmentAlert.quantity, null(), null(),
                      EnvironmentAlert.raised_at,
                      EnvironmentAlert.kind + literal(":") + EnvironmentAlert.detail,
@@ -136,13 +140,14 @@ def tent_now(session: Session, *, tent_id: int, now: datetime | None = None) -> 
     out = TentNow(tent_id=tent_id, now=now or utcnow())
     for kind, quantity, a, b, at, text in session.execute(_statement(), {"tent_id": tent_id}):
         if kind == "reading":
-            out.latest[quantity] = NowValue(quantity, a, _aware(at))
+            out.latest[quantity] = NowValue(quantity, a, _aware(at), text or "")
         elif kind == "range":
-            out.ranges[quantity] = NowRange(a, b)
+            out.ranges[quantity] = NowRange(a, b, int(text) if text is not None else None)
         elif kind == "alert":
             alert_kind, _sep, detail = (text or "").partition(":")
             out.alerts.append(NowAlert(quantity, alert_kind, detail, _aware(at)))
         else:
             out.stale_minutes = int(b) if b is not None else DEFAULT_STALE_MINUTES
+            out.lux_factor = a
     out.alerts.sort(key=lambda a: a.raised_at)
     return out

@@ -35,6 +35,7 @@ class EmailChannelForm(FlaskForm):
 def _context(**extra):
     channels, log = channel_service.channels_and_log(db.session)
     return {"channels": channels, "log": log,
+            "secret_hints": channel_service.secret_hints(db.session, channels),
             "webhook_form": extra.pop("webhook_form", None) or WebhookForm(formdata=None),
             "email_form": extra.pop("email_form", None) or EmailChannelForm(formdata=None),
             "smtp_ready": mail_configured(),

@@ -43,7 +43,7 @@ def _context(experiment_id: int, tent_id: int, **extra) -> dict:
         rng = env.ranges.get(q)
         for label, span in (("24 h", timedelta(hours=24)), ("7 d", timedelta(days=7))):
             start = env.now - span
-            chart = env_chart(env.hours_of(q, start - timedelta(hours=1)), quantity=q,
+            chart = env_chart(env.series(q, start), quantity=q,
                               start=start, end=env.now, rng=rng, zone=zone,
                               title=f"{QUANTITIES[q].label}, {label}")
             if chart:
