@@ -1,7 +1,7 @@
 """Periodic tasks the worker runs (``flask worker``): jobs whose runner died are marked
 failed with the reason, and generated files older than JOB_FILE_TTL_HOURS are deleted (the
 job then answers 410); sign-in bookkeeping no limit reads any more is deleted; alert
-deliveries and daily digests are sent (webhook secrets stored before 0009 sealed first).
+deliveries and daily digests are sent (webhook secrets stored before 0010 sealed first).
 Later issues add theirs to ``TASKS``."""
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ def prune_sign_in_records(session: Session, *, settings: Mapping, storage) -> in
 
 
 def seal_webhook_secrets(session: Session, *, settings: Mapping, storage) -> int:
-    """Webhook secrets stored before they were sealed at rest (migration 0009) get sealed."""
+    """Webhook secrets stored before they were sealed at rest (migration 0010) get sealed."""
     return channel_secrets.seal_plaintext(session)
 
 

@@ -28,7 +28,7 @@ class AlertChannel(Timestamped, Base):
     kind: Mapped[str] = mapped_column(String(8))
     name: Mapped[str] = mapped_column(String(80))
     url: Mapped[str] = mapped_column(String(2000), default="")
-    # signs webhook bodies; sealed at rest (services/channel_secrets.py, migration 0009)
+    # signs webhook bodies; sealed at rest (services/channel_secrets.py, migration 0010)
     secret: Mapped[str] = mapped_column(Text, default="")
     email: Mapped[str] = mapped_column(String(254), default="")
     enabled: Mapped[bool] = mapped_column(default=True)

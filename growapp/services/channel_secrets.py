@@ -5,7 +5,7 @@ is derived (HKDF-SHA256, its own ``info``) from the installation's GROWAPP_AUDIT
 is kept out of the database and its backups — so a copy of the database alone does not
 let anyone sign webhooks as growapp. After an audit key rotation the earlier keys
 (GROWAPP_AUDIT_KEY_PREVIOUS) still open what they sealed. A value without the ``v1:``
-prefix is a secret stored before sealing (migration 0009): it is read as it is, and
+prefix is a secret stored before sealing (migration 0010): it is read as it is, and
 ``seal_plaintext`` seals those rows (the worker's periodic task calls it)."""
 
 from __future__ import annotations
@@ -84,7 +84,7 @@ def unseal_for(session: Session, stored: str) -> str:
 
 
 def seal_plaintext(session: Session) -> int:
-    """Seal the webhook secrets still stored as written before 0009 (Core UPDATEs: the
+    """Seal the webhook secrets still stored as written before 0010 (Core UPDATEs: the
     audit log's copy of the column is masked anyway). Returns how many."""
     rows = session.execute(select(AlertChannel.id, AlertChannel.secret).where(
         AlertChannel.kind == "webhook", AlertChannel.secret != "",

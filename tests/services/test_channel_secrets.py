@@ -73,9 +73,9 @@ def test_a_secret_stored_before_sealing_still_signs_then_gets_sealed(session):
     admin = f.make_user(session, role="admin")
     channel, _ = channels.create_webhook(session, name="Old", url="https://h.example.org/x",
                                          secret="", actor=admin, production=False)
-    plain = "stored-in-plaintext-before-0009"
+    plain = "stored-in-plaintext-before-0010"
     session.execute(update(AlertChannel).where(AlertChannel.id == channel.id)
-                    .values(secret=plain))  # as migration 0009 leaves such a row
+                    .values(secret=plain))  # as migration 0010 leaves such a row
     requests = _deliver_test(session, channel)
     assert len(requests) == 1 and _signed_with(plain, requests[0])
     assert periodic.seal_webhook_secrets(session, settings=SETTINGS, storage=None) == 1
@@ -101,7 +101,7 @@ def test_a_secret_no_key_opens_fails_its_delivery_in_words(session):
 
 
 def test_the_longest_secret_fits_sealed(session):
-    """A sealed 200-character secret is longer than the 200 the column held before 0009
+    """A sealed 200-character secret is longer than the 200 the column held before 0010
     (PostgreSQL refused it)."""
     admin = f.make_user(session, role="admin")
     secret = "é" * channels.SECRET_MAX

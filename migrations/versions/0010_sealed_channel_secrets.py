@@ -5,15 +5,15 @@ Existing rows keep their plaintext secret, which still works (a value without th
 prefix is read as it is); the worker's periodic task seals them (it has the key, a
 migration does not).
 
-Revision ID: 0009_sealed_channel_secrets
-Revises: 0008_alert_channels
+Revision ID: 0010_sealed_channel_secrets
+Revises: 0009_readiness_indexes
 Create Date: 2026-12-01 15:50:00
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0009_sealed_channel_secrets'
-down_revision = '0008_alert_channels'
+revision = '0010_sealed_channel_secrets'
+down_revision = '0009_readiness_indexes'
 branch_labels = None
 depends_on = None
 
