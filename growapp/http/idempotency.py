@@ -9,6 +9,7 @@ connection never logs twice.
 from __future__ import annotations
 
 import hashlib
+import json
 import uuid
 from collections.abc import Callable
 
@@ -22,6 +23,10 @@ from ..models.idempotency import IdempotencyRecord
 from ..services.errors import Invalid
 
 FORM_FIELD = "idempotency_key"
+# Response headers a replay must repeat for htmx to do what the first answer made it do.
+HX_HEADERS = ("HX-Redirect", "HX-Refresh", "HX-Location", "HX-Push-Url", "HX-Replace-Url",
+              "HX-Retarget", "HX-Reswap", "HX-Reselect", "HX-Trigger", "HX-Trigger-After-Settle",
+              "HX-Trigger-After-Swap")
 
 
 def new_key() -> str:
@@ -54,6 +59,8 @@ def _replay(record: IdempotencyRecord, request_hash: str) -> Response:
     resp.headers["Idempotent-Replayed"] = "true"
     if record.location:
         resp.headers["Location"] = record.location
+    for name, value in json.loads(record.headers or "{}").items():
+        resp.headers[name] = value
     return resp
 
 
@@ -85,7 +92,8 @@ def run_idempotent(key: str | None, call: Callable[[], Response]) -> Response:
         user_id=current_user.id, key=key, method=request.method, path=request.path,
         request_hash=request_hash, status_code=resp.status_code,
         body=resp.get_data(as_text=True), content_type=resp.mimetype,
-        location=resp.headers.get("Location", "")))
+        location=resp.headers.get("Location", ""),
+        headers=json.dumps({h: resp.headers[h] for h in HX_HEADERS if h in resp.headers})))
     try:
         session.flush()
     except IntegrityError:

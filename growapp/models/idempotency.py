@@ -27,5 +27,8 @@ class IdempotencyRecord(Base):
     body: Mapped[str] = mapped_column(Text)
     content_type: Mapped[str] = mapped_column(String(100), default="application/json")
     location: Mapped[str] = mapped_column(String(500), default="")
+    # The answer's htmx headers (HX-Redirect, HX-Refresh…) as JSON: without them a replayed
+    # "import done, go to the list" was an empty 204 that left the phone where it was.
+    headers: Mapped[str] = mapped_column(Text, default="{}", server_default="{}")
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -77,6 +77,27 @@ def test_preview_carries_the_text_back_then_confirm_writes(flow):
     assert done.status_code == 303 and count() == 2
 
 
+
+def test_a_second_tap_on_confirm_imports_nothing_more(flow):
+    """The confirm form carries an idempotency key made for that preview: a double tap (or a
+    retry whose answer was lost) answers what the first tap did. Plants without codes got
+    fresh codes on the second post and were imported twice."""
+    spec, url, client, count = flow
+    body = client.post(url, headers=HX, content_type="multipart/form-data",
+                       data={"file": (io.BytesIO(spec["good"]), "in.csv")}).get_data(as_text=True)
+    confirm = re.search(r'<form method="post" action="[^"]*"\s+hx-post[^>]*>(.*?)</form>', body,
+                        re.S).group(0)
+    assert 'hx-disabled-elt="find button"' in confirm
+    fields = {name: html.unescape(value) for name, value in
+              re.findall(r'name="(\w+)" value="([^"]*)"', confirm)}
+    assert fields.keys() >= {"csrf_token", "csv_text", "confirm", "idempotency_key"}
+    first = client.post(url, headers=HX, data=fields)
+    second = client.post(url, headers=HX, data=fields)
+    assert first.status_code < 400 and second.status_code == first.status_code
+    assert second.headers.get("HX-Redirect") == first.headers.get("HX-Redirect")
+    assert second.get_data() == first.get_data()
+    assert count() == 2
+
 def test_refused_rows_are_listed_and_nothing_is_written(flow):
     spec, url, client, count = flow
     for data in ({"file": (io.BytesIO(spec["bad"]), "in.csv")},
