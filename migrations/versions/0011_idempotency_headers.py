@@ -8,7 +8,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = '0011_idempotency_headers'
-down_revision = '0008_alert_channels'
+down_revision = '0010_sealed_channel_secrets'
 branch_labels = None
 depends_on = None
 
