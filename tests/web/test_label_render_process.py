@@ -111,6 +111,8 @@ def test_a_killed_render_process_is_a_503_and_the_next_download_renders(app, hel
 
 
 def test_a_render_over_the_time_limit_is_stopped_with_a_503(app, held, monkeypatch):
+    # a render process up first: the limit is for the render, not for starting one
+    render_process.render_pool(2).submit(render_process._warm_up).result(60)
     monkeypatch.setitem(app.config, "PDF_RENDER_TIMEOUT", 1.5)
     thread, answer = _in_background(lambda: _api_pdf(app))
     pid = held_render.wait_for_start(held)
