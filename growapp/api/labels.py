@@ -1,6 +1,6 @@
 """Label sheets as PDF (the same services as the labels page):
-GET /experiments/{id}/labels.pdf renders up to 100 labels in the request (a bounded number
-at a time: growapp.http.render_slots); more are made
+GET /experiments/{id}/labels.pdf makes up to 100 labels while the request waits (rendered
+in a render process, a bounded number at a time: growapp.http.render_slots); more are made
 by POST /experiments/{id}/labels/jobs, followed at GET /jobs/{id}."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from ..extensions import job_queue
 from ..http.render_slots import request_slots
 from ..jobs import submit_job
-from ..labels import qr_base_url, render_workers
+from ..labels import qr_base_url
 from ..services.errors import Conflict, Invalid
 from ..services.labels import jobs as label_jobs
 from ..services.labels.printing import print_labels
@@ -84,16 +84,18 @@ def _base_url(req: LabelRequest) -> str | None:
 @endpoint("/experiments/<int:experiment_id>/labels.pdf", "GET", tag=TAG, query=LabelsQuery,
           summary="Label sheet PDF (application/pdf), up to 100 labels; 409 above that "
                   "(diagnostics.job_route: start a job there) or when the QR address is "
-                  "unusable. Rendered in the request, one at a time per user (429) and "
-                  "GROWAPP_PDF_CONCURRENCY per server (503), both with Retry-After",
+                  "unusable. Made while the request waits (in a render process), one at a "
+                  "time per user (429) and GROWAPP_PDF_CONCURRENCY per server (503), both "
+                  "with Retry-After",
           errors=(404, 409, 429, 503), produces="application/pdf")
 def labels_pdf(session: Session, experiment_id: int, query: LabelsQuery):
     req = label_request(query)
     try:
+        slots = request_slots()
         prepared, pdf = print_labels(
             session, experiment_id=experiment_id, request=req, base_url=_base_url(req),
-            actor=current_user, workers=render_workers(current_app.config),
-            render_slot=lambda: request_slots().hold(current_user.id))
+            actor=current_user, processes=slots.size, timeout=slots.timeout,
+            render_slot=lambda: slots.hold(current_user.id))
     except Conflict as exc:
         if "limit" in exc.diagnostics:
             exc.diagnostics["job_route"] = url_for("api.create_label_job",

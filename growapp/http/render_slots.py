@@ -1,8 +1,10 @@
-"""A bound on label PDFs rendered inside requests: at most ``PDF_CONCURRENCY`` at a time
-on this server (every gunicorn worker process and thread together; default 1) and one per
-user. A request that finds no free slot is answered at once — 503 (the server is busy) or
-429 (you are already printing) with ``Retry-After`` and a plain sentence — instead of
-queueing behind the render and tying up a worker for seconds.
+"""A bound on label PDFs made while a request waits (rendered in a render process,
+growapp.labels.render_process, while the request holds its slot): at most
+``PDF_CONCURRENCY`` at a time on this server (every gunicorn worker process and thread
+together; default 1) and one per user. A request that finds no free slot is answered at
+once — 503 (the server is busy) or 429 (you are already printing) with ``Retry-After``
+and a plain sentence — instead of queueing behind the render and tying up a worker for
+seconds.
 
 The slots are ``flock`` locks on small files in the instance folder (``render-slots/``),
 taken without waiting: the kernel sees every process and thread on the machine, and a
@@ -21,6 +23,7 @@ from pathlib import Path
 
 from flask import current_app
 
+from ..labels.render_process import RENDER_TIMEOUT
 from ..services.errors import RateLimited, Unavailable
 
 try:
@@ -79,9 +82,14 @@ class _Held:
 
 
 class RenderSlots:
-    def __init__(self, folder: str | os.PathLike, size: int) -> None:
+    """``size`` slots in ``folder``; ``timeout``: seconds a render may take (the render
+    process is stopped after that: growapp.labels.render_process)."""
+
+    def __init__(self, folder: str | os.PathLike, size: int,
+                 timeout: float = RENDER_TIMEOUT) -> None:
         self.folder = Path(folder)
         self.size = slot_count(size)
+        self.timeout = timeout
 
     @contextmanager
     def hold(self, user_id: int | None) -> Iterator[None]:
@@ -106,7 +114,9 @@ class RenderSlots:
 
 
 def request_slots() -> RenderSlots:
-    """The slots of this app's server (PDF_CONCURRENCY, RENDER_SLOTS_DIR)."""
+    """The slots of this app's server (PDF_CONCURRENCY, RENDER_SLOTS_DIR,
+    PDF_RENDER_TIMEOUT)."""
     cfg = current_app.config
     return RenderSlots(cfg.get("RENDER_SLOTS_DIR") or Path(current_app.instance_path)
-                       / "render-slots", cfg.get("PDF_CONCURRENCY") or 1)
+                       / "render-slots", cfg.get("PDF_CONCURRENCY") or 1,
+                       float(cfg.get("PDF_RENDER_TIMEOUT") or RENDER_TIMEOUT))

@@ -8,6 +8,7 @@ See bench/labels.py and docs/decisions.md for the figures.
 
 from __future__ import annotations
 
+import atexit
 import importlib.util
 import io
 import logging
@@ -35,11 +36,11 @@ _process_cache: dict = {}  # per process: one font configuration, parsed sheet s
 def _weasy(template: SheetTemplate):
     """(FontConfiguration, CSS) shared by every stretch this process renders."""
     from weasyprint import CSS
-    from weasyprint.text.fonts import FontConfiguration
 
     fonts = _process_cache.get("fonts")
     if fonts is None:
-        fonts = _process_cache["fonts"] = FontConfiguration()
+        _warm_up()
+        fonts = _process_cache["fonts"]
     css = _process_cache.get(template)
     if css is None:
         if len(_process_cache) > 32:
@@ -63,10 +64,14 @@ def _render_part(template: SheetTemplate, pages, title: str) -> bytes:
 
 
 def _warm_up() -> None:
-    """A helper process imports WeasyPrint and loads fonts before its first stretch."""
+    """A helper process imports WeasyPrint and loads fonts before its first stretch. The
+    cache is emptied at exit while WeasyPrint is still whole (dropped later, during the
+    interpreter's teardown, FontConfiguration.__del__ prints a TypeError)."""
     from weasyprint.text.fonts import FontConfiguration
 
-    _process_cache.setdefault("fonts", FontConfiguration())
+    if "fonts" not in _process_cache:
+        atexit.register(_process_cache.clear)
+        _process_cache["fonts"] = FontConfiguration()
 
 
 _helpers_lock = threading.Lock()

@@ -2,14 +2,15 @@
 settings and the shared mailer (``notifications/mailer.py``, which the worker's alert
 deliveries and digests use too).
 
-``send_mail`` sends now (an admin's invite or reset, whose page says whether it went).
-``send_mail_after_commit`` is the outbox for mail a stranger can trigger ("forgot
-password"): the message is handed to this process's mail thread once the request's
-transaction commits, so neither a slow SMTP server nor the time it takes can hold the
-worker or tell whether the address has an account. SMTP is network waiting, not CPU, so a
-thread (not the job pool's processes) is the right size; a message still queued when the
-process stops is sent before it exits (the executor is joined at exit), and one lost to a
-crash leaves an unused link that expires: the person asks again.
+``send_mail_after_commit`` is the outbox for every mail a request sends (an admin's
+invite or password reset, "forgot password"): the message is handed to this process's mail
+thread once the request's transaction commits (nothing goes when it rolls back), so a slow
+SMTP server never holds the worker, and for "forgot password" the time taken cannot tell
+whether the address has an account. The admin's page shows the link either way. SMTP is
+network waiting, not CPU, so a thread (not the job pool's processes) is the right size; a
+message still queued when the process stops is sent before it exits (the executor is
+joined at exit), and one lost to a crash leaves an unused link that expires: the person
+asks again (or the admin copies the link from the page).
 """
 
 from __future__ import annotations
@@ -47,14 +48,6 @@ def _deliver(cfg: Mapping, to: str, subject: str, body: str) -> bool:
         log.exception("could not send %r email to %s", subject, to)
         return False
     return True
-
-
-def send_mail(to: str, subject: str, body: str) -> bool:
-    """Send one plain-text email now. False when SMTP is not configured or sending failed
-    (logged); the caller says so or falls back to showing the link."""
-    if not mail_configured():
-        return False
-    return _deliver(current_app.config, to, subject, body)
 
 
 def send_mail_after_commit(session: Session, to: str, subject: str, body: str) -> None:

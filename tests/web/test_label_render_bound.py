@@ -36,7 +36,6 @@ def bound_app(tmp_path_factory):
     slots = tmp_path_factory.mktemp("render-slots")
     app = create_app(app_settings(url, WTF_CSRF_ENABLED=False, JOBS_BACKEND="inline",
                                   PDF_CONCURRENCY=2, RENDER_SLOTS_DIR=str(slots),
-                                  LABELS_RENDER_WORKERS=1,
                                   UPLOAD_DIR=str(tmp_path_factory.mktemp("uploads"))))
     with Session(app.extensions["growapp_db"].engine) as s:
         ensure_presets(s)
@@ -60,10 +59,12 @@ def _tokens(app, n: int, role: str = "viewer") -> list[dict]:
 
 @pytest.fixture
 def renders(monkeypatch):
-    """Count renders in progress (and the most at once); each holds its slot HOLD s."""
+    """Count renders in progress (and the most at once); each holds its slot HOLD s. The
+    count is taken where the request hands its render to a render process (which must be
+    sent a function by name, so the counting wraps the hand-over)."""
     state = {"now": 0, "most": 0, "done": 0}
     lock = threading.Lock()
-    real = printing.render_pdf
+    real = printing.render_apart
 
     def counted(*args, **kwargs):
         with lock:
@@ -77,7 +78,7 @@ def renders(monkeypatch):
                 state["now"] -= 1
                 state["done"] += 1
 
-    monkeypatch.setattr(printing, "render_pdf", counted)
+    monkeypatch.setattr(printing, "render_apart", counted)
     return state
 
 

@@ -300,6 +300,7 @@ def test_admin_resets_a_password(app, session, login_as, monkeypatch):
     assert resp.status_code == 200 and b"was reset" in resp.data
     link = re.search(rb'value="(https://growapp\.example\.org/reset-password/[^"]+)"',
                      resp.data).group(1).decode()
+    mail.wait_sent(app)  # the mail thread sends it after the commit
     assert link in outbox[0].get_content()
     assert not _signed_in(phone)
     old = app.test_client().post("/login", data={"email": user.email, "password": f.PASSWORD})
@@ -308,6 +309,32 @@ def test_admin_resets_a_password(app, session, login_as, monkeypatch):
     assert app.test_client().post(path, data={"password": "chosen again 1",
                                               "confirm": "chosen again 1"}).status_code == 303
     assert admin.post(f"/admin/users/{admin.user.id}/password-reset").status_code == 409
+
+
+def test_admin_invite_and_reset_mail_leave_the_request(app, session, login_as,
+                                                       monkeypatch):
+    """The admin's invite and password-reset mails go through the mail thread after the
+    commit: with an SMTP server that takes nothing until released, both pages answer (and
+    show their links) while the mail is still waiting; then both are delivered."""
+    outbox = mail.install(monkeypatch, app, held=True)
+    user = f.make_user(session, "operator")
+    session.commit()
+    admin = login_as("admin")
+    try:
+        invite = admin.post("/admin/invites", data={"email": "held.mail@example.com",
+                                                    "role": "viewer"})
+        reset = admin.post(f"/admin/users/{user.id}/password-reset")
+        assert outbox == []  # both answered before the SMTP server took anything
+    finally:
+        mail.release()
+    assert invite.status_code == 201 and b"We are emailing them the link" in invite.data
+    assert reset.status_code == 200 and b"We are emailing them the link" in reset.data
+    links = [re.search(rb'value="(https://growapp\.example\.org/[^"]+)"', r.data)
+             .group(1).decode() for r in (invite, reset)]
+    mail.wait_sent(app)
+    assert [m["To"] for m in outbox] == ["held.mail@example.com", user.email]
+    assert [link in m.get_content() for link, m in zip(links, outbox, strict=True)] == \
+        [True, True]
 
 
 # Absolute links ----------------------------------------------------------------------

@@ -1,5 +1,6 @@
-"""Printing now: a PDF rendered in the request (small prints only; a GET, so it records
-nothing), and the print record the label job (a POST) writes."""
+"""Printing now: a PDF made while the request waits (small prints only; a GET, so it
+records nothing), rendered in a render process so the web worker stays free, and the
+print record the label job (a POST) writes."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from contextlib import AbstractContextManager, nullcontext
 from sqlalchemy.orm import Session
 
 from ...labels.pdf import render_pdf
+from ...labels.render_process import RENDER_TIMEOUT, render_apart
 from ...models import Event, User
 from ..errors import Conflict
 from ..events import record_event
@@ -30,7 +32,8 @@ def record_print(session: Session, prepared: Prepared, actor: User | None) -> Ev
 
 
 def print_labels(session: Session, *, experiment_id: int, request: LabelRequest,
-                 base_url: str | None, actor: User | None, workers: int = 1,
+                 base_url: str | None, actor: User | None, processes: int = 1,
+                 timeout: float = RENDER_TIMEOUT,
                  render_slot: Callable[[], AbstractContextManager] = nullcontext
                  ) -> tuple[Prepared, bytes]:
     """Render the PDF now; nothing is written (GETs call this: a download is not a print —
@@ -38,7 +41,10 @@ def print_labels(session: Session, *, experiment_id: int, request: LabelRequest,
     Conflict when there are more than BACKGROUND_OVER labels (copies included): those are
     made by a background job (``jobs.create_label_job``), never in a request.
     ``render_slot()`` is held around the rendering alone (the caller's bound on renders
-    at a time; it raises what it raises when none is free), after every check."""
+    at a time; it raises what it raises when none is free), after every check. The
+    WeasyPrint work runs in one of ``processes`` render processes (never in this one);
+    a render process that dies, or a render over ``timeout`` seconds, raises
+    Unavailable."""
     prepared = prepare_labels(session, experiment_id=experiment_id, request=request,
                               base_url=base_url)
     if prepared.count > BACKGROUND_OVER:
@@ -47,6 +53,7 @@ def print_labels(session: Session, *, experiment_id: int, request: LabelRequest,
             "background job. Start a label job, then download the PDF when it is ready.",
             {"labels": prepared.count, "limit": BACKGROUND_OVER})
     with render_slot():
-        pdf = render_pdf(prepared.template, prepared.labels, start=prepared.request.start,
-                         title=prepared.title, workers=workers)
+        pdf = render_apart(render_pdf, prepared.template, prepared.labels,
+                           start=prepared.request.start, title=prepared.title,
+                           processes=processes, timeout=timeout)
     return prepared, pdf

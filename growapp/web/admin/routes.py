@@ -12,7 +12,7 @@ from ...http.public_links import public_base_url
 from ...models import AuditLog, Invite, User
 from ...services import password_reset as reset_service
 from ...services import users as user_service
-from ..mail import send_mail
+from ..mail import mail_configured, send_mail_after_commit
 from ..writes import page_write, respond
 from . import bp
 from .forms import InviteForm, RoleForm
@@ -34,10 +34,13 @@ def users():
 
 
 def _send_invite_email(email: str, link: str) -> bool:
+    """Queue the invite mail for after the commit (the mail thread sends it: the request
+    never waits for SMTP); whether it was queued."""
     days = current_app.config["INVITE_DAYS"]
-    return send_mail(email, "You are invited to growapp", (
+    send_mail_after_commit(db.session, email, "You are invited to growapp", (
         f"You have been invited to growapp.\n\nSet your password here:\n{link}\n\n"
         f"The link works once and expires in {days} days.\n"))
+    return mail_configured()
 
 
 @bp.post("/invites")
@@ -96,10 +99,11 @@ def reset_password(user_id: int):
     def done(result):
         base, (user, token) = result
         link = base + url_for("auth.reset_password", token=token)
-        emailed = send_mail(user.email, "Your growapp password was reset", (
+        send_mail_after_commit(db.session, user.email, "Your growapp password was reset", (
             f"An admin reset your growapp password and signed you out everywhere.\n\n"
             f"Choose a new password here:\n{link}\n\nThe link works once and expires in "
-            f"{hours} hours.\n"))
+            f"{hours} hours.\n"))  # sent by the mail thread once this commits
+        emailed = mail_configured()
         return render_template("admin/users.html", **_people_context(
             reset_user=user, reset_link=link, reset_emailed=emailed, reset_hours=hours))
 

@@ -22,8 +22,8 @@ from ...http.htmx import wants_fragment
 from ...http.render_slots import request_slots
 from ...http.stored_files import stored_file_response
 from ...jobs import submit_job
-from ...labels import qr_base_url, qr_points_at_localhost, render_workers
-from ...labels.pdf import warm_helpers
+from ...labels import qr_base_url, qr_points_at_localhost
+from ...labels.render_process import warm_renderers
 from ...labels.sheet import page_html, sheet_css
 from ...models import Tent, Tray
 from ...services import experiments as exp_service
@@ -134,7 +134,7 @@ def index(experiment_id: int):
         ctx = _context(experiment_id, req, full=False)
         return render_template("labels/_preview.html", **ctx), _status(ctx)
     ctx = _context(experiment_id, req)
-    warm_helpers(render_workers(current_app.config))  # a print may follow
+    warm_renderers(request_slots().size)  # a download may follow
     return render_template("labels/index.html", **ctx), _status(ctx)
 
 
@@ -171,16 +171,17 @@ def sheet_style(experiment_id: int, slug: str):
 
 @bp.get("/sheet.pdf")
 def sheet_pdf(experiment_id: int):
-    """The PDF, rendered now: up to 100 labels (any signed-in user: printing is reading),
-    one render per user and PDF_CONCURRENCY per server at a time (else 429/503 with
-    Retry-After). A GET writes nothing; the page prints through the job (POST), which
-    records it."""
+    """The PDF, made now: up to 100 labels (any signed-in user: printing is reading),
+    rendered in a render process while this request waits, one render per user and
+    PDF_CONCURRENCY per server at a time (else 429/503 with Retry-After). A GET writes
+    nothing; the page prints through the job (POST), which records it."""
     session = db.session
     req = label_request(request.args)
+    slots = request_slots()
     prepared, pdf = printing.print_labels(
         session, experiment_id=experiment_id, request=req, base_url=_base_url(req),
-        actor=current_user, workers=render_workers(current_app.config),
-        render_slot=lambda: request_slots().hold(current_user.id))
+        actor=current_user, processes=slots.size, timeout=slots.timeout,
+        render_slot=lambda: slots.hold(current_user.id))
     session.rollback()  # nothing to keep: the transaction only read
     resp = Response(pdf, mimetype="application/pdf")
     resp.headers["Content-Disposition"] = f'attachment; filename="{prepared.filename}"'
