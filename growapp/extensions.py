@@ -76,8 +76,10 @@ def _closed_by_server(dbapi_conn, _record, _proxy) -> None:
     """Checkout: an idle pooled connection has nothing to read unless the server sent
     something since — usually that it is closing the connection. Then ping it; a failed
     ping raises DisconnectionError, and the pool connects afresh and checks out again."""
-    try:
-        waiting = select.select([dbapi_conn.fileno()], [], [], 0)[0]
+    try:  # poll, not select(): select() refuses descriptors above 1023 (a busy server)
+        poller = select.poll()
+        poller.register(dbapi_conn.fileno(), select.POLLIN | select.POLLERR | select.POLLHUP)
+        waiting = poller.poll(0)
     except (OSError, ValueError) as exc:  # closed on our side already
         raise DisconnectionError(str(exc)) from exc
     if not waiting:
