@@ -74,22 +74,40 @@ def _warm_up() -> None:
         _process_cache["fonts"] = FontConfiguration()
 
 
-_helpers_lock = threading.Lock()
-_helpers: dict = {}
+class KeptPool:
+    """Spawned processes that render labels, started on first use and kept (a new one costs
+    ~1 s of imports), replaced when broken or when more are asked for. Spawned, never
+    forked: forking a threaded web worker can deadlock the child."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pool: ProcessPoolExecutor | None = None
+        self._size = 0
+
+    def get(self, size: int) -> ProcessPoolExecutor:
+        with self._lock:
+            pool = self._pool
+            if pool is None or getattr(pool, "_broken", False) or self._size < size:
+                if pool is not None:
+                    pool.shutdown(wait=False, cancel_futures=True)
+                pool = ProcessPoolExecutor(max_workers=size, initializer=_warm_up,
+                                           mp_context=multiprocessing.get_context("spawn"))
+                self._pool, self._size = pool, size
+            return pool
+
+    def forget(self, pool: ProcessPoolExecutor) -> None:
+        """Drop ``pool`` (its processes killed by the caller): the next get() starts anew."""
+        with self._lock:
+            if self._pool is pool:
+                self._pool, self._size = None, 0
+
+
+_helpers = KeptPool()
 
 
 def helper_pool(count: int) -> ProcessPoolExecutor:
-    """Helper processes, started once and kept: a new one costs ~1 s of imports. Spawned,
-    never forked: forking a threaded web worker can deadlock the child."""
-    with _helpers_lock:
-        pool = _helpers.get("pool")
-        if pool is None or _helpers.get("size") != count or getattr(pool, "_broken", False):
-            if pool is not None:
-                pool.shutdown(wait=False, cancel_futures=True)
-            pool = ProcessPoolExecutor(max_workers=count, initializer=_warm_up,
-                                       mp_context=multiprocessing.get_context("spawn"))
-            _helpers.update(pool=pool, size=count)
-        return pool
+    """The helper processes that render stretches of a large job's pages."""
+    return _helpers.get(count)
 
 
 def _merge(parts: Sequence[bytes]) -> bytes:
@@ -101,17 +119,6 @@ def _merge(parts: Sequence[bytes]) -> bytes:
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
-
-
-def warm_helpers(workers: int) -> None:
-    """Start the helper processes ahead of a large print (the labels page calls this), so
-    the first PDF does not wait ~1 s for their imports."""
-    if workers > 1 and can_render_in_parallel():
-        try:
-            helper_pool(workers - 1).submit(_warm_up)
-        except (OSError, RuntimeError, BrokenProcessPool):
-            log.warning("label helper processes could not start; printing uses one process",
-                        exc_info=True)
 
 
 def can_render_in_parallel() -> bool:

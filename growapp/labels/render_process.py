@@ -15,14 +15,13 @@ fresh pool. Spawned, never forked: forking a threaded web worker can deadlock th
 from __future__ import annotations
 
 import logging
-import multiprocessing
-import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 
 from ..services.errors import Unavailable
+from .pdf import KeptPool, _warm_up
 
 log = logging.getLogger(__name__)
 
@@ -33,30 +32,12 @@ FAILED = ("The label sheet could not be made: the process rendering it stopped. 
 TOO_LONG = ("The label sheet took too long to make and was stopped. Try again in a few "
             "seconds, or start a label job, which waits its turn for you.")
 
-_lock = threading.Lock()
-_state: dict = {}
-
-
-def _warm_up() -> None:
-    """A render process imports WeasyPrint and loads fonts before its first sheet."""
-    from .pdf import _warm_up as load_fonts
-
-    load_fonts()
+_renderers = KeptPool()
 
 
 def render_pool(size: int) -> ProcessPoolExecutor:
-    """The render processes of this web worker: started on first use and kept (a new one
-    costs ~1 s of imports), replaced when broken or when more are asked for."""
-    size = max(1, size)
-    with _lock:
-        pool = _state.get("pool")
-        if pool is None or getattr(pool, "_broken", False) or _state["size"] < size:
-            if pool is not None:
-                pool.shutdown(wait=False, cancel_futures=True)
-            pool = ProcessPoolExecutor(max_workers=size, initializer=_warm_up,
-                                       mp_context=multiprocessing.get_context("spawn"))
-            _state.update(pool=pool, size=size)
-        return pool
+    """The render processes of this web worker (at least ``size`` of them)."""
+    return _renderers.get(max(1, size))
 
 
 def warm_renderers(size: int) -> None:
@@ -69,9 +50,7 @@ def warm_renderers(size: int) -> None:
 
 def _discard(pool: ProcessPoolExecutor) -> None:
     """Kill ``pool``'s processes (a render that will not finish) and forget the pool."""
-    with _lock:
-        if _state.get("pool") is pool:
-            _state.clear()
+    _renderers.forget(pool)
     processes = list((getattr(pool, "_processes", None) or {}).values())
     for process in processes:
         process.kill()

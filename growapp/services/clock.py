@@ -65,5 +65,15 @@ def iso_local(value: datetime | None, tz: tzinfo) -> str:
     return value.astimezone(tz).isoformat()
 
 
+def aware_utc(value: datetime | str | None) -> datetime | None:
+    """A database time as an aware UTC datetime: a UNION or a scalar subquery loses the
+    column's type on SQLite, which then hands back ISO text or a naive datetime."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value is not None and value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value
+
+
 def zone_name(tz: tzinfo) -> str:
     return getattr(tz, "key", None) or str(tz)

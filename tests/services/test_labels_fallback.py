@@ -10,7 +10,6 @@ def test_render_falls_back_when_helpers_cannot_start(monkeypatch):
         raise RuntimeError("cannot spawn here")
 
     monkeypatch.setattr(render, "helper_pool", broken_pool)
-    render.warm_helpers(2)  # logs, does not raise
     labels = [LabelContent(code=f"VFT-{i:03d}", lines=["Venus flytrap"],
                                   qr_url=f"https://grow.example.org/p/{i}") for i in range(400)]
     pdf = render.render_pdf(BUILTIN_TEMPLATES[0], labels, workers=2, chunk_pages=1)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import uuid as uuid_mod
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import cache
 
 from sqlalchemy import (
@@ -43,7 +43,7 @@ from ...models import (
     User,
     utcnow,
 )
-from ..clock import day_start, zone_of
+from ..clock import aware_utc, day_start, zone_of
 from ..errors import NotFound
 from ..observations import current_week
 from ..plants import Location
@@ -173,15 +173,6 @@ def next_actions(c: Cockpit) -> list[NextAction]:
     return out
 
 
-def _aware(value) -> datetime | None:
-    """Scalar subqueries can lose the column type (SQLite hands back text)."""
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    if value is not None and value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value
-
-
 @cache
 def _plant_statement():
     """Built once, the uuid bound per call: composing it cost more than running it."""
@@ -224,13 +215,13 @@ def _plant(session: Session, plant_uuid) -> tuple[Plant, dict]:
         raise NotFound("No plant has that code.")
     (plant, last_fed, status, at, reason, by, replaced_by, replaces, template,
      tray, slot, tent, recipe) = row
-    at = _aware(at)
+    at = aware_utc(at)
     if isinstance(template, str):  # a JSON scalar subquery may come back as text
         template = json.loads(template)
     return plant, {
         "location": Location(tray, slot, tent, recipe) if tray is not None else Location(),
         "template": list(template or []),
-        "last_fed_at": _aware(last_fed),
+        "last_fed_at": aware_utc(last_fed),
         "last_feeding": LastFeeding(status, at, by or "someone", reason or "")
         if status and at else None,
         "links": {"replaced_by": _uuid(replaced_by), "replaces": _uuid(replaces)}}

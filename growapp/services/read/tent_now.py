@@ -7,7 +7,7 @@ statement count stays fixed whatever the number of readings."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import cache
 
 from sqlalchemy import (
@@ -25,6 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from ...models import EnvironmentAlert, Reading, TentRange, TentSensorSettings, utcnow
+from ..clock import aware_utc
 from ..environment.alerts import DEFAULT_STALE_MINUTES
 from ..environment.units import QUANTITIES, vpd_kpa
 
@@ -95,15 +96,6 @@ class TentNow:
         return "ok"
 
 
-def _aware(value) -> datetime | None:
-    """A UNION loses the column type on SQLite (text comes back)."""
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    if value is not None and value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value
-
-
 @cache
 def _statement():
     """Built once (the tent id is a bound parameter): composing ten SELECTs costs more
@@ -140,12 +132,12 @@ def tent_now(session: Session, *, tent_id: int, now: datetime | None = None) -> 
     out = TentNow(tent_id=tent_id, now=now or utcnow())
     for kind, quantity, a, b, at, text in session.execute(_statement(), {"tent_id": tent_id}):
         if kind == "reading":
-            out.latest[quantity] = NowValue(quantity, a, _aware(at), text or "")
+            out.latest[quantity] = NowValue(quantity, a, aware_utc(at), text or "")
         elif kind == "range":
             out.ranges[quantity] = NowRange(a, b, int(text) if text is not None else None)
         elif kind == "alert":
             alert_kind, _sep, detail = (text or "").partition(":")
-            out.alerts.append(NowAlert(quantity, alert_kind, detail, _aware(at)))
+            out.alerts.append(NowAlert(quantity, alert_kind, detail, aware_utc(at)))
         else:
             out.stale_minutes = int(b) if b is not None else DEFAULT_STALE_MINUTES
             out.lux_factor = a
