@@ -1,0 +1,79 @@
+"""PostgreSQL keeps the pages' prepared statements: psycopg forgets them all on ROLLBACK, and
+every request that only read used to end with one (growapp/extensions.py ends such a
+transaction with COMMIT). A transaction that wrote, or failed, is still rolled back."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import Column, Integer, MetaData, Table, insert, select, text
+from sqlalchemy.orm import sessionmaker
+
+from growapp.extensions import make_engine
+from growapp.models import User
+
+probe = Table("prepared_probe", MetaData(), Column("n", Integer, primary_key=True))
+
+
+@pytest.fixture
+def engine(database_url):
+    if not database_url.startswith("postgresql"):
+        pytest.skip("psycopg's prepared statements")
+    engine = make_engine(database_url)
+    probe.create(engine)
+    yield engine
+    probe.drop(engine)
+    engine.dispose()
+
+
+def _prepared(engine) -> list[str]:
+    with engine.connect() as conn:
+        return conn.scalars(text("SELECT statement FROM pg_prepared_statements")).all()
+
+
+def _probe_rows(engine) -> int:
+    with engine.connect() as conn:
+        return conn.scalar(text("SELECT count(*) FROM prepared_probe"))
+
+
+def test_a_read_only_request_keeps_its_statements_prepared(engine):
+    requests = sessionmaker(engine)
+    for _ in range(3):  # three requests that only read, each closed as the teardown does
+        with requests() as session:
+            session.execute(select(User.id).where(User.id == -1)).all()
+    assert any("FROM users" in s for s in _prepared(engine))
+
+
+@pytest.mark.parametrize("write", ["orm flush", "core insert", "text insert", "driver sql",
+                                   "executemany", "writing WITH"])
+def test_a_transaction_that_wrote_is_still_rolled_back(engine, write):
+    requests = sessionmaker(engine)
+    with requests() as session:
+        session.execute(select(User.id).where(User.id == -1)).all()  # a read first
+        if write == "orm flush":
+            session.add(User(email="never@example.com", display_name="Never", role="viewer",
+                             password_hash="x"))
+            session.flush()
+        elif write == "core insert":
+            session.execute(insert(probe).values(n=1))
+        elif write == "text insert":
+            session.execute(text("INSERT INTO prepared_probe VALUES (1)"))
+        elif write == "driver sql":
+            session.connection().exec_driver_sql("INSERT INTO prepared_probe VALUES (1)")
+        elif write == "executemany":
+            session.execute(insert(probe), [{"n": 1}, {"n": 2}])
+        else:
+            session.execute(text("WITH made AS (INSERT INTO prepared_probe VALUES (1) "
+                                 "RETURNING n) SELECT n FROM made")).all()
+        # closed without commit: what a request that failed half-way leaves behind
+    assert _probe_rows(engine) == 0
+    with engine.connect() as conn:
+        assert conn.scalar(select(User.id).where(User.email == "never@example.com")) is None
+
+
+def test_a_failed_transaction_is_rolled_back_and_the_connection_reused(engine):
+    requests = sessionmaker(engine)
+    with requests() as session:
+        with pytest.raises(Exception, match="division by zero"):
+            session.execute(text("SELECT 1 / 0"))
+    with requests() as session:
+        assert session.scalar(text("SELECT 2")) == 2
