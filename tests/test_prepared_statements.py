@@ -72,8 +72,7 @@ def test_a_transaction_that_wrote_is_still_rolled_back(engine, write):
 
 def test_a_failed_transaction_is_rolled_back_and_the_connection_reused(engine):
     requests = sessionmaker(engine)
-    with requests() as session:
-        with pytest.raises(Exception, match="division by zero"):
-            session.execute(text("SELECT 1 / 0"))
+    with requests() as session, pytest.raises(Exception, match="division by zero"):
+        session.execute(text("SELECT 1 / 0"))
     with requests() as session:
         assert session.scalar(text("SELECT 2")) == 2

@@ -11,11 +11,11 @@ import pypdfium2 as pdfium
 import pytest
 from sqlalchemy import select
 
-from growapp.labels import is_local_host, qr_base_url
+from growapp.labels import is_local_host, qr_base_url, sheet
 from growapp.labels.fitting import LabelContent, cell_boxes, layout_label, width_mm
 from growapp.labels.pdf import can_render_in_parallel, render_pdf
 from growapp.labels.qr import qr_matrix, qr_shapes
-from growapp.labels.sheet import place
+from growapp.labels.sheet import page_html, place
 from growapp.labels.templates import BUILTIN_BY_SLUG, BUILTIN_TEMPLATES, geometry_errors
 from growapp.models import Event, LabelTemplate, Plant
 from growapp.services.errors import Conflict, Forbidden, Invalid, NotFound
@@ -345,6 +345,19 @@ def test_rendered_text_never_leaves_its_cell(template):
 
 
 # QR codes ---------------------------------------------------------------------------------
+
+def test_a_sheet_drawn_again_reuses_its_qr_codes(monkeypatch):
+    """The labels page redraws its first sheet on every change of a field: the codes are
+    made once, and the second drawing is the same sheet."""
+    made = []
+    monkeypatch.setattr(sheet, "qr_matrix", lambda url: made.append(url) or qr_matrix(url))
+    sheet._qr_cell.cache_clear()
+    template = BUILTIN_BY_SLUG["avery-l7651"]
+    cells = [(i, LabelContent(code=f"QR-{i}", qr_url=f"{BASE}/p/{uuid.UUID(int=i)}"))
+             for i in range(10)]
+    first = page_html(template, cells)
+    assert page_html(template, cells) == first
+    assert len(made) == 10
 
 def test_qr_shapes_cover_exactly_the_dark_modules():
     for i in range(20):
