@@ -3,7 +3,9 @@
     python bench/run.py --plants 100,1000,5000 [--engines sqlite,postgresql]
 
 Each size is a fresh trial (10 tents × 10 trays, capacity plants/100; two thirds measured,
-placed at random; then started, one plant given 500 feedings and 500 events). Per page it
+placed at random; then started, one plant given 500 feedings and 500 events). Every engine's
+trial of every size is built first, then each page is measured on all of them in turn, so
+that ratios compare figures taken seconds apart, not minutes. Per page it
 prints p50/p95 server time (Flask test client), SQL statements, and the bytes sent to a
 client that accepts brotli (``KB br``) next to the uncompressed size. PostgreSQL: the server in
 BENCH_DATABASE_URL (default postgresql+psycopg://postgres@127.0.0.1:5432/growapp_bench); a
@@ -23,6 +25,7 @@ import platform
 import statistics
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -123,64 +126,114 @@ def measure(client, url: str, engine) -> tuple[float, float, int, float, int, in
             len(statements), statistics.median(cpu), sent, raw)
 
 
-def run_size(base_url: str, plants_total: int) -> dict[str, tuple]:
-    """Build one trial of ``plants_total`` plants and measure every page: {page: figures}."""
+@dataclass
+class Trial:
+    """One engine's trial of one size, built and signed in, ready to be measured."""
+
+    engine_name: str
+    plants: int
+    app: object
+    client: object
+    exp_id: int
+    admin_id: int
+    drop: object
+    busy: str = ""
+
+    @property
+    def engine(self):
+        return self.app.extensions["growapp_db"].engine
+
+
+def build_size(engine_name: str, base_url: str, plants_total: int) -> Trial:
+    """A fresh database with one trial of ``plants_total`` plants, and a signed-in client."""
     os.environ["TEST_DATABASE_URL"] = base_url
     url, drop = fresh_database("bench")
-    results: dict[str, tuple] = {}
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "TESTING": False,
+                      "WTF_CSRF_ENABLED": False})
+    engine = app.extensions["growapp_db"].engine
+    t0 = time.perf_counter()
+    exp_id, admin_id = build(app, plants_total)
+    analyze(engine)
+    print(f"# built {plants_total:,} plants in {time.perf_counter() - t0:.1f} s on "
+          f"{engine.dialect.name}", flush=True)
+    client = app.test_client()
+    with Session(engine) as s:
+        _row, token = start_session(s, user=s.get(User, admin_id), user_agent="bench",
+                                    ip="127.0.0.1", remember=False)
+        s.commit()
+    with client.session_transaction() as sess:
+        sess["_user_id"] = token
+    return Trial(engine_name, plants_total, app, client, exp_id, admin_id, drop)
+
+
+def before_start(t: Trial) -> list[tuple[str, str]]:
+    e = f"/experiments/{t.exp_id}"
+    return [("overview", f"{e}/overview"),
+            ("overview ?filter=needs_baseline", f"{e}/overview?filter=needs_baseline"),
+            ("overview ?filter=needs_grade", f"{e}/overview?filter=needs_grade"),
+            ("overview ?q=VFT-01", f"{e}/overview?q=VFT-01"),
+            ("baseline queue", f"{e}/baseline"),
+            ("placement", f"{e}/placement"),
+            ("placement ?q=VFT-01", f"{e}/placement?q=VFT-01"),
+            ("labels selection", f"{e}/labels"),
+            ("labels tick list (page 1)", f"{e}/labels/plants"),
+            ("trays", f"{e}/trays"),
+            ("api status summary", f"/api/v1/experiments/{t.exp_id}/status/summary"),
+            ("api plants (100)", f"/api/v1/experiments/{t.exp_id}/plants?limit=100")]
+
+
+def after_start(t: Trial) -> list[tuple[str, str]]:
+    e = f"/experiments/{t.exp_id}"
+    return [("cockpit (500-event plant)", f"/p/{t.busy}"),
+            ("api cockpit", f"/api/v1/plants/{t.busy}/cockpit"),
+            ("feeding queue (all due)", f"{e}/feeding"),
+            ("weekly round", f"{e}/observe?week=1"),
+            ("api feeding queue", f"/api/v1/experiments/{t.exp_id}/feeding/queue")]
+
+
+def measure_interleaved(trials: list[Trial], pages, results: dict) -> None:
+    """Page by page, every trial in turn (each engine and size within seconds of the
+    others), so that a machine that slows down for a minute skews no ratio."""
+    for index in range(len(pages(trials[0]))):
+        for t in trials:
+            name, path = pages(t)[index]
+            results[t.engine_name][t.plants][name] = measure(t.client, path, t.engine)
+
+
+def run_all(engines: list[str], sizes: list[int]) -> dict:
+    """Build every (engine, size) trial, then measure: {engine: {size: {page: figures}}}."""
+    trials = []
+    results: dict = {e: {n: {} for n in sizes} for e in engines}
     try:
-        app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "TESTING": False,
-                          "WTF_CSRF_ENABLED": False})
-        engine = app.extensions["growapp_db"].engine
-        t0 = time.perf_counter()
-        exp_id, admin_id = build(app, plants_total)
-        analyze(engine)
-        print(f"# built {plants_total:,} plants in {time.perf_counter() - t0:.1f} s on "
-              f"{engine.dialect.name}", flush=True)
-        if os.environ.get("BENCH_GC_FREEZE", "1") == "1":
+        for n in sizes:
+            for engine_name in engines:
+                base = "" if engine_name == "sqlite" else os.environ.get(
+                    "BENCH_DATABASE_URL", PG_DEFAULT)
+                trials.append(build_size(engine_name, base, n))
+        freeze = os.environ.get("BENCH_GC_FREEZE", "1") == "1"
+        if freeze:
             gc.collect()
             gc.freeze()  # what wsgi.py does after start-up: the long-lived heap leaves GC scans
-        client = app.test_client()
-        with Session(app.extensions["growapp_db"].engine) as s:
-            _row, token = start_session(s, user=s.get(User, admin_id), user_agent="bench",
-                                        ip="127.0.0.1", remember=False)
-            s.commit()
-        with client.session_transaction() as sess:
-            sess["_user_id"] = token
-        e = f"/experiments/{exp_id}"
-        pages = [("overview", f"{e}/overview"),
-                 ("overview ?filter=needs_baseline", f"{e}/overview?filter=needs_baseline"),
-                 ("overview ?filter=needs_grade", f"{e}/overview?filter=needs_grade"),
-                 ("overview ?q=VFT-01", f"{e}/overview?q=VFT-01"),
-                 ("baseline queue", f"{e}/baseline"),
-                 ("placement", f"{e}/placement"),
-                 ("placement ?q=VFT-01", f"{e}/placement?q=VFT-01"),
-                 ("labels selection", f"{e}/labels"),
-                 ("labels tick list (page 1)", f"{e}/labels/plants"),
-                 ("trays", f"{e}/trays"),
-                 ("api status summary", f"/api/v1/experiments/{exp_id}/status/summary"),
-                 ("api plants (100)", f"/api/v1/experiments/{exp_id}/plants?limit=100")]
-        for name, path in pages:
-            results[name] = measure(client, path, engine)
-        busy = start_trial(app, exp_id, admin_id)
-        analyze(engine)
-        for name, path in [("cockpit (500-event plant)", f"/p/{busy}"),
-                           ("api cockpit", f"/api/v1/plants/{busy}/cockpit"),
-                           ("feeding queue (all due)", f"{e}/feeding"),
-                           ("weekly round", f"{e}/observe?week=1"),
-                           ("api feeding queue", f"/api/v1/experiments/{exp_id}/feeding/queue")]:
-            results[name] = measure(client, path, engine)
-        with Session(engine) as s:
-            from growapp.models import Plant
+        measure_interleaved(trials, before_start, results)
+        for t in trials:
+            t.busy = start_trial(t.app, t.exp_id, t.admin_id)
+            analyze(t.engine)
+        measure_interleaved(trials, after_start, results)
+        for t in trials:
+            with Session(t.engine) as s:
+                from growapp.models import Plant
 
-            uuids = [str(u) for u in s.scalars(select(Plant.uuid).where(
-                Plant.experiment_id == exp_id).order_by(Plant.plant_code).offset(1).limit(RUNS))]
-        results["feed POST (plain form, 303)"] = measure_posts(
-            client, [f"/p/{u}/feed" for u in uuids])
-        engine.dispose()
-        gc.unfreeze()
+                uuids = [str(u) for u in s.scalars(select(Plant.uuid).where(
+                    Plant.experiment_id == t.exp_id).order_by(Plant.plant_code)
+                    .offset(1).limit(RUNS))]
+            results[t.engine_name][t.plants]["feed POST (plain form, 303)"] = measure_posts(
+                t.client, [f"/p/{u}/feed" for u in uuids])
+        if freeze:
+            gc.unfreeze()
     finally:
-        drop()
+        for t in trials:
+            t.engine.dispose()
+            t.drop()
     return results
 
 
@@ -263,11 +316,8 @@ def main() -> None:
     print(f"machine: {os.cpu_count()} cores, {cpu}, Python {platform.python_version()}; "
           f"{RUNS} runs per page (Flask test client, server time; load average "
           f"{os.getloadavg()[0]:.1f} at start)")
-    all_results = {}
+    all_results = run_all(engines, sizes)
     for engine_name in engines:
-        base = "" if engine_name == "sqlite" else os.environ.get("BENCH_DATABASE_URL",
-                                                                 PG_DEFAULT)
-        all_results[engine_name] = {n: run_size(base, n) for n in sizes}
         print_table(engine_name, sizes, all_results[engine_name])
         print_cpu(engine_name, sizes, all_results[engine_name])
     if "sqlite" in all_results and "postgresql" in all_results:
