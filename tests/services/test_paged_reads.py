@@ -38,6 +38,26 @@ def test_roster_pages_follow_filters_and_search(session):
     assert sorted(seen) == [f"VFT-{i:03d}" for i in range(10, 20)]
     seen, _pages = _walk(session, exp.id, filter_="needs_placement")
     assert seen == ["UNP-1"]
+    for kw, shown, unplaced in (({}, 21, 1), ({"q": "unp"}, 1, 1), ({"q": "vft-01"}, 10, 0),
+                                ({"filter_": "needs_placement"}, 1, 1),
+                                ({"filter_": "removed"}, 0, 0)):
+        page = roster(session, exp.id, **kw)
+        assert (page.shown, page.unplaced_count) == (shown, unplaced), kw
+
+
+def test_roster_counts_trays_and_unplaced_in_one_statement(session, connection):
+    from growapp.services.tents import list_tents
+    from growapp.services.trays import list_trays
+    from tests.helpers.statements import count_statements
+
+    exp, _trays, _plants, _r = f.make_running_experiment(session, plants=20, trays=4)
+    f.make_plant(session, exp, code="UNP-1")
+    session.flush()
+    tents, trays = list_tents(session, exp.id), list_trays(session, exp.id)
+    with count_statements(connection) as statements:
+        page = roster(session, exp.id, tents=tents, trays=trays)
+    assert page.unplaced_count == 1 and page.shown == 21
+    assert len(statements) == 4  # counts, the page's placed, its unplaced, the removed count
 
 
 def test_baseline_queue_pages_cover_the_plants_to_do_once(session, connection):

@@ -134,8 +134,8 @@ def roster(session: Session, experiment_id: int, *, filter_: str | None = None,
            budget: int | None = None) -> Roster:
     """One page of plants grouped tent → tray, then the unplaced, filtered by a chip and a
     search. ``at`` counts tray entries (a tent without trays is one), then unplaced plants.
-    Five queries whatever the trial's size: per-tray counts, the page's plants, the page's
-    unplaced, the unplaced count, the removed count (tents and trays come loaded)."""
+    Four queries whatever the trial's size: per-tray and unplaced counts, the page's plants,
+    the page's unplaced, the removed count (tents and trays come loaded)."""
     filter_ = filter_ or "active"
     if filter_ not in FILTERS:
         raise Invalid(errors={"filter": [f"Use one of {', '.join(FILTERS)}."]})
@@ -146,12 +146,11 @@ def roster(session: Session, experiment_id: int, *, filter_: str | None = None,
     filtered = filter_ != "active" or bool(q and q.strip())
     # An alias: the filters' own EXISTS on TrayPlant must not correlate with this join.
     tp = aliased(TrayPlant)
+    # Matching plants per tray, and the unplaced ones under None: one pass over the plants.
     counts = dict(session.execute(_matching(
-        select(tp.tray_id, func.count(Plant.id)).join(tp, tp.plant_id == Plant.id),
+        select(tp.tray_id, func.count(Plant.id)).outerjoin(tp, tp.plant_id == Plant.id),
         experiment_id, filter_, q).group_by(tp.tray_id)).all())
-    unplaced_count = session.scalar(_matching(
-        select(func.count(Plant.id)).where(~exists().where(TrayPlant.plant_id == Plant.id)),
-        experiment_id, filter_, q)) or 0
+    unplaced_count = counts.pop(None, 0)
     removed_count = session.scalar(select(func.count(Plant.id)).where(
         Plant.experiment_id == experiment_id, Plant.status == "removed")) or 0
 
