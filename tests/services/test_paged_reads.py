@@ -82,3 +82,40 @@ def test_baseline_queue_pages_cover_the_plants_to_do_once(session, connection):
     assert seen == wanted and len(counts) == 1  # the same statements on every page
     whole = baseline_queue(session, exp.id)
     assert [p.plant_code for p in whole.plants] == wanted and whole.next_at is None
+
+
+def test_placement_view_counts_unplaced_by_species_for_each_tent_rule(session, connection):
+    """The pickers' suggestions and the per-species counts come from one pass: a tent that
+    allows only sundews offers the sundews and says why when there are none."""
+    from growapp.services.read.placement import placement_view
+    from tests.helpers.statements import count_statements
+
+    exp = f.make_experiment(session)
+    sundew = f.species(session, "Cape sundew")
+    open_tent = f.make_tent(session, exp, "TN1")
+    sundew_tent = f.make_tent(session, exp, "TN2", allowed=[sundew])
+    f.make_tray(session, exp, "TR1", slot=open_tent.slots[0])
+    f.make_tray(session, exp, "TR2", slot=sundew_tent.slots[0])
+    for i in range(1, 8):
+        f.make_plant(session, exp, code=f"VFT-{i:03d}")
+    f.make_plant(session, exp, code="VFT-900", status="removed")
+    session.flush()
+    with count_statements(connection) as statements:
+        view = placement_view(session, exp.id)
+    cards = {c.row.tray.code: c for c in view.cards}
+    assert view.unplaced_total == 7 and view.unplaced_count == 7
+    assert cards["TR2"].why_none == "Tent TN2 allows only species that no unplaced plant has."
+    assert [p.plant_code for p in view.choices[cards["TR1"].choices_id]][:2] == \
+        ["VFT-001", "VFT-002"]
+    first = len(statements)
+    assert first == 9  # tents (3), trays, restrictions, counts, suggestions, unplaced, placed
+
+    made = [f.make_plant(session, exp, code=f"CSD-{i}", sp=sundew) for i in range(3)]
+    session.flush()
+    with count_statements(connection) as statements:
+        view = placement_view(session, exp.id)
+    cards = {c.row.tray.code: c for c in view.cards}
+    assert view.unplaced_total == 10
+    assert [p.plant_code for p in view.choices[cards["TR2"].choices_id]] == \
+        [p.plant_code for p in made]
+    assert not cards["TR2"].why_none and len(statements) == first

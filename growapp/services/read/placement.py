@@ -100,7 +100,7 @@ def placement_view(session: Session, experiment_id: int, *, q: str = "", at: int
                    tray_id: int | None = None) -> PlacementView:
     """One page of trays from tray ``at`` and one page of unplaced plants from
     ``unplaced_at``, narrowed by ``q``; ``tray_id``: that tray's card alone (after a write).
-    Seven queries (with the tents and trays)."""
+    Seven queries (with the tents, the trays and the tents' restrictions)."""
     q = (q or "").strip()[:100]
     at, unplaced_at = max(int(at or 0), 0), max(int(unplaced_at or 0), 0)
     tents = list_tents(session, experiment_id)
@@ -117,19 +117,20 @@ def placement_view(session: Session, experiment_id: int, *, q: str = "", at: int
     if tray_id is not None:
         page, end = [r for r in trays if r.tray.id == tray_id], len(listed)
 
-    # Every unplaced plant counted by species (few rows): "why no choice" and the totals.
-    by_species = dict(session.execute(
-        select(Plant.species_id, func.count(Plant.id)).where(*_unplaced_where(experiment_id))
-        .group_by(Plant.species_id)).all())
-    # The first suggestions of every species at once (a window, so one query).
+    # The first suggestions of every species, and every unplaced plant counted by species
+    # ("why no choice" and the totals), in one pass over the unplaced plants (windows).
     rank = func.row_number().over(partition_by=Plant.species_id,
                                   order_by=Plant.plant_code).label("rank")
-    ranked = (select(*_columns(), rank).join(Species, Species.id == Plant.species_id)
+    per_species = func.count().over(partition_by=Plant.species_id).label("per_species")
+    ranked = (select(*_columns(), rank, per_species)
+              .join(Species, Species.id == Plant.species_id)
               .where(*_unplaced_where(experiment_id)).subquery())
     first_of = defaultdict(list)
+    by_species: dict[int, int] = {}
     for row in session.execute(select(ranked).where(ranked.c.rank <= CHOICES)
                                .order_by(ranked.c.plant_code)):
         first_of[row.species_id].append(_line(row))
+        by_species[row.species_id] = row.per_species
     # This page's unplaced plants and how many match, in one statement.
     unplaced_rows = session.execute(_search(
         select(*_columns(), func.count().over().label("total"))
