@@ -72,10 +72,13 @@ def _problem(problem, exc: DomainError) -> Response:
 
 
 def respond(*, fragment: str | None, redirect_to: str, flash_message: str | None = None,
-            category: str = "success", **context) -> ResponseReturnValue:
-    """After a write: ``fragment`` rendered with ``context`` (htmx), else a flash and a 303."""
+            category: str = "success", page: Callable[[], dict] | None = None,
+            **context) -> ResponseReturnValue:
+    """After a write: ``fragment`` rendered with ``context`` (htmx), else a flash and a 303.
+    ``page``: more context, read only when the fragment is rendered (a plain form post is
+    answered by a redirect and the next page reads it anyway)."""
     if fragment is not None and wants_fragment():
-        return render_template(fragment, **context)
+        return render_template(fragment, **(page() if page else {}), **context)
     if flash_message:
         flash(flash_message, category)
     return redirect(redirect_to, code=303)

@@ -71,6 +71,27 @@ def test_note_too_long_and_plain_post_redirect(login_as, session):
     assert session.scalar(select(Note.text).where(Note.plant_id == plants[0].id)) == "leaf spots"
 
 
+def test_a_plain_form_feed_reads_no_cockpit_it_does_not_show(login_as, session, connection):
+    """A plain form post is answered with a redirect: the cockpit is read by the page it
+    leads to, not also by the post (eight statements more per tap before)."""
+    from tests.helpers.statements import count_statements
+
+    client = login_as("operator")
+    _exp, _t, plants, _r = f.make_running_experiment(session, plants=3)
+    session.commit()
+    client.get(f"/p/{plants[0].uuid}")
+    with count_statements(connection) as page:
+        client.get(f"/p/{plants[0].uuid}")
+    counts = []
+    for plant, headers in ((plants[1], {}), (plants[2], {"HX-Request": "true"})):
+        with count_statements(connection) as statements:
+            resp = client.post(f"/p/{plant.uuid}/feed", data={"status": "fed"}, headers=headers)
+        assert resp.status_code == (303 if not headers else 200)
+        counts.append(len(statements))
+    plain, fragment = counts
+    assert fragment - plain >= len(page) - 4, (counts, len(page))  # the fragment reads it
+
+
 def test_measure_from_cockpit(hx_client, login_as, session):
     client = login_as("operator", client=hx_client)
     _exp, _t, plants, _r = f.make_running_experiment(session)

@@ -42,7 +42,7 @@ def _cockpit_write(plant_uuid, action, message, *, values=None):
                                                        **{"from": request.form.get("from")
                                                           or None}),
                        toast=message(result), undo_ids=_undo_ids(result),
-                       **cockpit_context(plant_uuid))
+                       page=lambda: cockpit_context(plant_uuid))
 
     def problem(exc):
         ctx = cockpit_context(plant_uuid, problem=exc.detail,
@@ -177,7 +177,7 @@ def _tray_write(tray_uuid, action, message, undo_ids=lambda _result: None):
         return respond(fragment="floor/_tray.html", flash_message=message(result),
                        redirect_to=url_for("floor.tray", tray_uuid=tray_uuid),
                        toast=message(result), undo_ids=undo_ids(result),
-                       **tray_context(tray_uuid))
+                       page=lambda: tray_context(tray_uuid))
 
     def problem(exc):
         return render_template("floor/_tray.html" if wants_fragment() else "floor/tray.html",
