@@ -90,9 +90,9 @@ def _count(stmt):
 
 
 @cache
-def _summary_statement():
-    """The one statement (built once: its 13 subqueries took ~3 ms of Python to build on
-    every call); ``ids`` is bound when it runs."""
+def _summary_statement(dialect: str):
+    """The one statement (built once per dialect: its 13 subqueries took ~3 ms of Python to
+    build on every call); ``ids`` is bound when it runs."""
     of_exp = Plant.experiment_id == Experiment.id
     active = (of_exp, Plant.status == "active")
     n = func.count()
@@ -105,14 +105,22 @@ def _summary_statement():
     allowed_match = exists().where(tent_allowed_species.c.tent_id == Slot.tent_id,
                                    tent_allowed_species.c.species_id == Plant.species_id)
     slot_tent = aliased(Tent)
-    return select(
+    if dialect == "postgresql":
+        per_plant = _plant_counts_in_one_pass()
+        plant_counts = [func.coalesce(c, 0) for c in list(per_plant.c)[1:]]
+    else:
+        plant_counts = [
+            _count(select(n).select_from(Plant).where(*active)),
+            _count(select(n).select_from(Plant)
+                   .join(PlantMetric, PlantMetric.plant_id == Plant.id)
+                   .where(*active, PlantMetric.week_number == 0,
+                          PlantMetric.voided_at.is_(None))),
+            _count(select(n).select_from(Plant).where(*active, Plant.grade.is_(None))),
+            _count(select(n).select_from(Plant).join(TrayPlant, TrayPlant.plant_id == Plant.id)
+                   .where(*active))]
+    stmt = select(
         Experiment.id, Experiment.status,
-        _count(select(n).select_from(Plant).where(*active)),
-        _count(select(n).select_from(Plant).join(PlantMetric, PlantMetric.plant_id == Plant.id)
-               .where(*active, PlantMetric.week_number == 0, PlantMetric.voided_at.is_(None))),
-        _count(select(n).select_from(Plant).where(*active, Plant.grade.is_(None))),
-        _count(select(n).select_from(Plant).join(TrayPlant, TrayPlant.plant_id == Plant.id)
-               .where(*active)),
+        *plant_counts,
         _count(in_trays.where(Tray.recipe_id.is_(None))),
         _count(in_trays.join(Slot, Slot.id == Tray.slot_id).where(allowed_any, ~allowed_match)),
         _count(select(n).select_from(Plant).where(of_exp)),
@@ -122,6 +130,25 @@ def _summary_statement():
         _count(select(n).select_from(Recipe).where(Recipe.experiment_id == Experiment.id)),
         _count(select(n).select_from(Tray).where(Tray.experiment_id == Experiment.id)),
     ).where(Experiment.id.in_(bindparam("ids", expanding=True)))
+    if dialect == "postgresql":
+        stmt = stmt.outerjoin(per_plant, per_plant.c.experiment_id == Experiment.id)
+    return stmt
+
+
+def _plant_counts_in_one_pass():
+    """PostgreSQL: active plants, with a live baseline, without a grade, and placed, per
+    experiment in one pass over its active plants (a plant has at most one week-0 row and
+    one tray, so the outer joins add no rows). PostgreSQL hash-joins each separate count
+    with every plant again (7.7 ms for the four at 5,000 plants, 3.2 ms in one pass);
+    SQLite is the other way round (2.9 ms as four index walks, 5.1 ms as one)."""
+    return (select(Plant.experiment_id, func.count(), func.count(PlantMetric.plant_id),
+                   func.count().filter(Plant.grade.is_(None)), func.count(TrayPlant.plant_id))
+            .outerjoin(PlantMetric, (PlantMetric.plant_id == Plant.id)
+                       & (PlantMetric.week_number == 0) & PlantMetric.voided_at.is_(None))
+            .outerjoin(TrayPlant, TrayPlant.plant_id == Plant.id)
+            .where(Plant.status == "active",
+                   Plant.experiment_id.in_(bindparam("ids", expanding=True)))
+            .group_by(Plant.experiment_id).subquery())
 
 
 def status_summaries(session: Session, experiment_ids: list[int]) -> dict[int, StatusSummary]:
@@ -134,10 +161,12 @@ def status_summaries(session: Session, experiment_ids: list[int]) -> dict[int, S
     week-0 row and one tray); trays without a recipe and tent restrictions from the
     experiment's trays, so a tray that cannot break the rule costs nothing per plant.
     One CASE per plant over a five-way join cost 13 ms at 5,000 plants on SQLite; these
-    cost under a third of that."""
+    cost under a third of that. PostgreSQL counts the first four in one pass instead
+    (``_plant_counts_in_one_pass``)."""
     if not experiment_ids:
         return {}
-    rows = session.execute(_summary_statement(), {"ids": list(experiment_ids)}).all()
+    rows = session.execute(_summary_statement(session.get_bind().dialect.name),
+                           {"ids": list(experiment_ids)}).all()
 
     result = {}
     for (eid, status, active_n, baselined, no_grade, placed, tray_recipe, restriction,
