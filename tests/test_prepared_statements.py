@@ -1,6 +1,8 @@
-"""PostgreSQL keeps the pages' prepared statements: psycopg forgets them all on ROLLBACK, and
-every request that only read used to end with one (growapp/extensions.py ends such a
-transaction with COMMIT). A transaction that wrote, or failed, is still rolled back."""
+"""PostgreSQL: a request that only reads opens no transaction on the server (BEGIN goes out
+before the first write, lock or savepoint: growapp/extensions.py), which saves two round
+trips and keeps the pages' prepared statements (psycopg forgets them all on ROLLBACK, and
+every read-only request used to end with one). A transaction that wrote, or failed, is
+rolled back as before."""
 
 from __future__ import annotations
 
@@ -41,6 +43,30 @@ def test_a_read_only_request_keeps_its_statements_prepared(engine):
         with requests() as session:
             session.execute(select(User.id).where(User.id == -1)).all()
     assert any("FROM users" in s for s in _prepared(engine))
+
+
+def _server_transaction(session) -> str:
+    return session.connection().connection.dbapi_connection.info.transaction_status.name
+
+
+@pytest.mark.parametrize("then", ["lock", "advisory lock", "savepoint", "write"])
+def test_reads_open_no_transaction_until_one_is_needed(engine, then):
+    requests = sessionmaker(engine)
+    with requests() as session:
+        session.execute(select(User.id).where(User.id == -1)).all()
+        assert _server_transaction(session) == "IDLE"  # no BEGIN was sent
+        if then == "lock":
+            session.execute(select(User.id).where(User.id == -1).with_for_update()).all()
+        elif then == "advisory lock":
+            session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": 424242})
+        elif then == "savepoint":
+            session.begin_nested()
+            session.execute(select(User.id).where(User.id == -1)).all()
+        else:
+            session.execute(insert(probe).values(n=7))
+        assert _server_transaction(session) == "INTRANS"
+        session.commit()
+    assert _probe_rows(engine) == (1 if then == "write" else 0)
 
 
 @pytest.mark.parametrize("write", ["orm flush", "core insert", "text insert", "driver sql",
