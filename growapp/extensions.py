@@ -108,9 +108,12 @@ _LOCKS = (" FOR UPDATE", " FOR NO KEY UPDATE", " FOR SHARE", " FOR KEY SHARE",
 def _needs_transaction(statement: str, context, executemany: bool) -> bool:
     """A write (INSERT/UPDATE/DELETE/DDL by SQLAlchemy's own flags; any executemany; a text
     statement that does not begin with SELECT or SHOW, a writing ``WITH … INSERT``
-    included), a lock held to the end of the transaction, or a savepoint."""
+    included), a lock held to the end of the transaction, a savepoint, or a server-side
+    cursor (streamed exports)."""
     if executemany:
         return True
+    if context is not None and context.execution_options.get("stream_results"):
+        return True  # a server-side cursor (yield_per) lives in a transaction
     head = statement.lstrip()[:9].upper()
     if head.startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
         return True

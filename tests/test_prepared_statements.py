@@ -102,3 +102,12 @@ def test_a_failed_transaction_is_rolled_back_and_the_connection_reused(engine):
         session.execute(text("SELECT 1 / 0"))
     with requests() as session:
         assert session.scalar(text("SELECT 2")) == 2
+
+
+def test_a_streamed_read_gets_the_transaction_its_cursor_needs(engine):
+    """yield_per reads through a server-side cursor, which PostgreSQL keeps only inside a
+    transaction block (the streamed exports)."""
+    with sessionmaker(engine)() as session:
+        rows = session.scalars(select(User.id).execution_options(yield_per=2))
+        assert isinstance(list(rows), list)
+        assert _server_transaction(session) == "INTRANS"
