@@ -247,8 +247,8 @@ def baseline_queue(session: Session, experiment_id: int, *, at: int = 0,
     the queue from ``at`` (None: every plant still to do); ``ungraded``: also the first that
     many plants without a grade; ``progress=False``: no done/total/remaining (a later page
     of the list needs none, and they are the one count that walks every plant). At most
-    three queries, whatever the trial's size; the page's plants are found walking plants
-    (experiment_id, plant_code), so a page costs what it lists, not the trial."""
+    three queries, whatever the trial's size; a page's plants are found walking plants
+    (experiment_id, plant_code) up to the page's end, not by sorting every plant to do."""
     has_baseline = exists().where(PlantMetric.plant_id == Plant.id, PlantMetric.week_number == 0,
                                   PlantMetric.voided_at.is_(None))
     active = (Plant.experiment_id == experiment_id) & (Plant.status == "active")
