@@ -6,7 +6,7 @@ import math
 import re
 from dataclasses import dataclass, field
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..models import MetricTemplate, Plant, PlantMetric, User, utcnow
@@ -229,7 +229,8 @@ def baseline_progress(session: Session, experiment_id: int) -> tuple[int, int]:
     (experiment_id, status, grade), and "done" probes plant_metrics (plant_id, week_number,
     voided_at) once per graded plant (a plant has at most one week-0 row). Counting the
     plants still to do instead needs NOT EXISTS ... OR grade IS NULL per plant, which reads
-    the metric row too: 9 → 2 ms at 5,000 plants on SQLite."""
+    the metric row too: about three times the cost at 5,000 plants (SQLite 3.0 → 1.1 ms,
+    PostgreSQL 15 → 5 ms, loaded machine)."""
     active = (Plant.experiment_id == experiment_id, Plant.status == "active")
     total = select(func.count()).select_from(Plant).where(*active).scalar_subquery()
     done = (select(func.count()).select_from(Plant)
@@ -249,13 +250,17 @@ def baseline_queue(session: Session, experiment_id: int, *, at: int = 0,
     of the list needs none, and they are the one count that walks every plant). At most
     three queries, whatever the trial's size; a page's plants are found walking plants
     (experiment_id, plant_code) up to the page's end, not by sorting every plant to do."""
-    has_baseline = exists().where(PlantMetric.plant_id == Plant.id, PlantMetric.week_number == 0,
-                                  PlantMetric.voided_at.is_(None))
     active = (Plant.experiment_id == experiment_id) & (Plant.status == "active")
-    to_do = (~has_baseline) | Plant.grade.is_(None)
     at = max(int(at or 0), 0)
-    stmt = (select(Plant).where(active, to_do).options(selectinload(Plant.species))
-            .order_by(Plant.plant_code))
+    # An outer join to the live week-0 row (at most one per plant), not NOT EXISTS: OR-ed
+    # with the grade, PostgreSQL ran that as a hashed subplan over every baseline in the
+    # table (1.9 → 0.4 ms for the first page at 5,000 plants), where the join probes the
+    # index once per plant walked, as SQLite does either way.
+    stmt = (select(Plant)
+            .outerjoin(PlantMetric, (PlantMetric.plant_id == Plant.id)
+                       & (PlantMetric.week_number == 0) & PlantMetric.voided_at.is_(None))
+            .where(active, PlantMetric.id.is_(None) | Plant.grade.is_(None))
+            .options(selectinload(Plant.species)).order_by(Plant.plant_code))
     if limit is not None:
         stmt = stmt.offset(at).limit(limit + 1)  # one more: is there a next page?
     plants = list(session.scalars(stmt))
