@@ -160,7 +160,7 @@ def test_tray_page_statements_do_not_grow_with_plants_or_history(login_as, sessi
 def test_baseline_and_weekly_round_walk_the_plants_once(login_as, session, connection, page):
     """Issue 13: the progress is the one count over the trial's plants on these pages (the
     context bar asks only whether setup is done, by EXISTS probes, not the status summary's
-    dozen counts), and a later page of "Still to do" counts nothing. The Setup link still
+    eleven counts), and a later page of "Still to do" counts nothing. The Setup link still
     shows while setup is incomplete."""
     client = login_as("operator")
     if page == "baseline":
