@@ -6,7 +6,7 @@ import math
 import re
 from dataclasses import dataclass, field
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..models import MetricTemplate, Plant, PlantMetric, User, utcnow
@@ -215,40 +215,66 @@ def record_metrics(session: Session, *, plant_uuid, week_number, values: dict, a
 @dataclass
 class BaselineQueue:
     plants: list[Plant]  # active plants still needing week 0 or a grade (this page), code order
-    done: int
-    total: int
-    remaining: int = 0  # plants still to do, over every page
+    done: int | None = None  # active plants with a live baseline and a grade (None: not counted)
+    total: int | None = None  # active plants
+    remaining: int | None = None  # plants still to do, over every page
     at: int = 0
     next_at: int | None = None  # where the next page of the queue begins (None: last page)
     ungraded: list[Plant] = field(default_factory=list)  # the first ungraded, for bulk grading
 
 
+def baseline_progress(session: Session, experiment_id: int) -> tuple[int, int]:
+    """(done, total): active plants with a live week-0 row and a grade, and active plants.
+    One statement; both counts read indexes alone: the active plants from plants
+    (experiment_id, status, grade), and "done" probes plant_metrics (plant_id, week_number,
+    voided_at) once per graded plant (a plant has at most one week-0 row). Counting the
+    plants still to do instead needs NOT EXISTS ... OR grade IS NULL per plant, which reads
+    the metric row too: about three times the cost at 5,000 plants (SQLite 3.0 → 1.1 ms,
+    PostgreSQL 15 → 5 ms, loaded machine)."""
+    active = (Plant.experiment_id == experiment_id, Plant.status == "active")
+    total = select(func.count()).select_from(Plant).where(*active).scalar_subquery()
+    done = (select(func.count()).select_from(Plant)
+            .join(PlantMetric, (PlantMetric.plant_id == Plant.id) & (PlantMetric.week_number == 0)
+                  & PlantMetric.voided_at.is_(None))
+            .where(*active, Plant.grade.is_not(None)).scalar_subquery())
+    done_n, total_n = session.execute(select(done, total)).one()
+    return done_n or 0, total_n or 0
+
+
 def baseline_queue(session: Session, experiment_id: int, *, at: int = 0,
-                   limit: int | None = None, ungraded: int = 0) -> BaselineQueue:
+                   limit: int | None = None, ungraded: int = 0,
+                   progress: bool = True) -> BaselineQueue:
     """The plants still missing a baseline or grade, and progress. ``limit``: one page of
     the queue from ``at`` (None: every plant still to do); ``ungraded``: also the first that
-    many plants without a grade. Three queries (two without ``ungraded``) whatever the
-    trial's size."""
-    has_baseline = exists().where(PlantMetric.plant_id == Plant.id, PlantMetric.week_number == 0,
-                                  PlantMetric.voided_at.is_(None))
+    many plants without a grade; ``progress=False``: no done/total/remaining (a later page
+    of the list needs none, and they are the one count that walks every plant). At most
+    three queries, whatever the trial's size; a page's plants are found walking plants
+    (experiment_id, plant_code) up to the page's end, not by sorting every plant to do."""
     active = (Plant.experiment_id == experiment_id) & (Plant.status == "active")
-    to_do = (~has_baseline) | Plant.grade.is_(None)
     at = max(int(at or 0), 0)
-    stmt = (select(Plant).where(active, to_do).options(selectinload(Plant.species))
-            .order_by(Plant.plant_code))
+    # An outer join to the live week-0 row (at most one per plant), not NOT EXISTS: OR-ed
+    # with the grade, PostgreSQL ran that as a hashed subplan over every baseline in the
+    # table (1.9 → 0.4 ms for the first page at 5,000 plants), where the join probes the
+    # index once per plant walked, as SQLite does either way.
+    stmt = (select(Plant)
+            .outerjoin(PlantMetric, (PlantMetric.plant_id == Plant.id)
+                       & (PlantMetric.week_number == 0) & PlantMetric.voided_at.is_(None))
+            .where(active, PlantMetric.id.is_(None) | Plant.grade.is_(None))
+            .options(selectinload(Plant.species)).order_by(Plant.plant_code))
     if limit is not None:
-        stmt = stmt.offset(at).limit(limit)
+        stmt = stmt.offset(at).limit(limit + 1)  # one more: is there a next page?
     plants = list(session.scalars(stmt))
-    total, remaining = session.execute(select(
-        func.count(Plant.id), func.count(Plant.id).filter(to_do)).where(active)).one()
-    total, remaining = total or 0, remaining or 0
-    end = at + len(plants)
-    return BaselineQueue(
-        plants=plants, done=total - remaining, total=total, remaining=remaining, at=at,
-        next_at=end if limit is not None and end < remaining else None,
-        ungraded=list(session.scalars(
+    more = limit is not None and len(plants) > limit
+    plants = plants[:limit] if limit is not None else plants
+    queue = BaselineQueue(plants=plants, at=at, next_at=at + len(plants) if more else None)
+    if progress:
+        queue.done, queue.total = baseline_progress(session, experiment_id)
+        queue.remaining = queue.total - queue.done
+    if ungraded:
+        queue.ungraded = list(session.scalars(
             select(Plant).where(active, Plant.grade.is_(None)).order_by(Plant.plant_code)
-            .limit(ungraded))) if ungraded else [])
+            .limit(ungraded)))
+    return queue
 
 
 def week_values(session: Session, plant_id: int, week_number: int) -> dict | None:

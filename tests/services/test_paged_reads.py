@@ -119,3 +119,62 @@ def test_placement_view_counts_unplaced_by_species_for_each_tent_rule(session, c
     assert [p.plant_code for p in view.choices[cards["TR2"].choices_id]] == \
         [p.plant_code for p in made]
     assert not cards["TR2"].why_none and len(statements) == first
+
+
+def test_baseline_progress_is_one_count_that_agrees_with_the_queue(session, connection):
+    """done + remaining = total, and remaining is exactly the plants the queue lists, in
+    every edge case: a voided baseline is missing, a removed plant counts nowhere, graded
+    without a baseline and baselined without a grade are both still to do, a week-1 row is
+    no baseline, and another experiment's plants do not mix in."""
+    from growapp.models import PlantMetric, utcnow
+    from growapp.services.metrics import baseline_progress, baseline_queue
+    from tests.helpers.statements import count_statements
+
+    other = f.make_experiment(session)
+    f.make_plant(session, other, grade="A", baseline=True)
+    f.make_plant(session, other)
+    exp = f.make_experiment(session)
+    done = [f.make_plant(session, exp, code="D-1", grade="A", baseline=True),
+            f.make_plant(session, exp, code="D-2", grade="C", baseline=True)]
+    voided = f.make_plant(session, exp, code="T-1", grade="B")
+    session.add(PlantMetric(plant_id=voided.id, week_number=0, values={}, voided_at=utcnow()))
+    f.make_plant(session, exp, code="T-2", grade="A")  # graded, no baseline
+    f.make_plant(session, exp, code="T-3", baseline=True)  # baseline, no grade
+    week1 = f.make_plant(session, exp, code="T-4", grade="A")
+    session.add(PlantMetric(plant_id=week1.id, week_number=1, values={}))
+    f.make_plant(session, exp, code="T-5")  # neither
+    f.make_plant(session, exp, code="R-1", grade="A", baseline=True, status="removed")
+    f.make_plant(session, exp, code="R-2", status="removed")
+    session.flush()
+    with count_statements(connection) as statements:
+        assert baseline_progress(session, exp.id) == (len(done), 7)
+    assert len(statements) == 1
+    whole = baseline_queue(session, exp.id)
+    assert [p.plant_code for p in whole.plants] == ["T-1", "T-2", "T-3", "T-4", "T-5"]
+    assert (whole.done, whole.total, whole.remaining) == (2, 7, 5)
+    assert baseline_progress(session, f.make_experiment(session).id) == (0, 0)
+
+
+def test_later_baseline_pages_count_nothing(session, connection):
+    """The "More" pages of the queue need no progress: no count walks the trial for them,
+    and one row more than the page says whether another page follows."""
+    from growapp.services.metrics import baseline_queue
+    from tests.helpers.statements import count_statements
+
+    exp = f.make_experiment(session)
+    for i in range(1, 10):
+        f.make_plant(session, exp, code=f"VFT-{i:03d}")
+    session.flush()
+    pages = []
+    at = 0
+    while at is not None:
+        with count_statements(connection) as statements:
+            page = baseline_queue(session, exp.id, at=at, limit=4, progress=False)
+        assert not any("count(" in s.lower() for s in statements)
+        assert page.done is page.total is page.remaining is None
+        pages.append([p.plant_code for p in page.plants])
+        at = page.next_at
+    assert pages == [["VFT-001", "VFT-002", "VFT-003", "VFT-004"],
+                     ["VFT-005", "VFT-006", "VFT-007", "VFT-008"], ["VFT-009"]]
+    exact = baseline_queue(session, exp.id, at=4, limit=5, progress=False)
+    assert len(exact.plants) == 5 and exact.next_at is None  # the last page, full

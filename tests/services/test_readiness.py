@@ -1,4 +1,4 @@
-from growapp.services.read.readiness import status_summaries, status_summary
+from growapp.services.read.readiness import setup_status, status_summaries, status_summary
 from tests.helpers import factories as f
 from tests.helpers.statements import count_statements
 
@@ -113,3 +113,37 @@ def test_each_count_sees_only_its_experiment_and_live_rows(session):
                            "needs_tray_recipe": 1, "needs_tent_restriction": 2}
     assert b.counts["active_plants"] == 7 and b.counts["plants"] == 8
     assert status_summary(session, results["a"]) == a
+
+
+def test_setup_status_is_the_summary_setup_in_one_constant_statement(session):
+    """The context bar's cheap check agrees with the full summary at every step of setup:
+    only removed plants, a tent without slots, another experiment's rows do not count."""
+    other = f.make_ready_experiment(session, plants=2)
+    exp = f.make_experiment(session)
+
+    def check():
+        with count_statements(session.connection()) as statements:
+            got = setup_status(session, exp.id)
+        assert len(statements) == 1 and "count(" not in statements[0].lower()
+        assert got == status_summary(session, exp.id).setup
+        return got
+
+    assert check() == {"plants": False, "tents": False, "slots": False, "recipes": False,
+                       "trays": False, "complete": False}
+    f.make_plant(session, exp, status="removed")
+    assert check()["plants"] is False
+    f.make_plant(session, exp)
+    assert check()["plants"] is True
+    bare = f.make_tent(session, exp, "TN1", positions=1)
+    bare.layout = {"schema_version": 1, "shelves": []}
+    for slot in list(bare.slots):
+        session.delete(slot)
+    session.flush()
+    assert check()["tents"] is True and check()["slots"] is False
+    tent = f.make_tent(session, exp, "TN2")
+    assert check()["slots"] is True
+    f.make_recipe(session, exp)
+    assert check()["recipes"] is True and check()["complete"] is False
+    f.make_tray(session, exp, slot=tent.slots[0])
+    assert check()["complete"] is True
+    assert setup_status(session, other.id)["complete"] is True

@@ -148,6 +148,28 @@ def test_placement_write_on_a_later_page_swaps_its_card(login_as, hx_client, ses
     assert "is full" in body and 'class="problem problem-409"' in body
 
 
+def test_baseline_page_lists_two_screens_and_the_next_after_grading(login_as, session):
+    """Issue 13: the first page weighs the same in a big trial as in a small one: 40 plants
+    to grade and 40 still to do (the rest of "Still to do" loads as it is read); grading
+    those 40 at once brings the next ones."""
+    from growapp.web.baseline.routes import GRADE_LIST_MAX, QUEUE_PAGE
+
+    assert GRADE_LIST_MAX == QUEUE_PAGE == 40
+    exp = f.make_experiment(session)
+    made = [f.make_plant(session, exp, code=f"VFT-{i:03d}") for i in range(1, 46)]
+    session.commit()
+    client = login_as("operator")
+    page = client.get(f"/experiments/{exp.id}/baseline").get_data(as_text=True)
+    assert "<strong>0 / 45</strong> done" in page and "Still to do (45)" in page
+    assert page.count('class="grade-line"') == 40 and "listed here (40)" in page
+    assert page.count("?plant=") == 40 and "More plants to do" in page
+    resp = client.post(f"/experiments/{exp.id}/baseline/grades", data={
+        "plant": [str(p.uuid) for p in made[:40]], "all": "B"}, follow_redirects=True)
+    after = resp.get_data(as_text=True)
+    assert "Graded 40 plants." in after
+    assert after.count('class="grade-line"') == 5 and 'id="grade-' + str(made[40].uuid) in after
+
+
 def test_baseline_queue_is_paged_and_loads_the_rest_when_read(login_as, session,
                                                               monkeypatch):
     from growapp.web.baseline import routes as baseline_routes

@@ -154,3 +154,37 @@ def test_tray_page_statements_do_not_grow_with_plants_or_history(login_as, sessi
         assert 'id="tray-trends"' in body and 'id="tray-photos"' in body
         counts.append(len(statements))
     assert counts[0] == counts[1] <= 17, counts  # 13 + 3 for history.py + 1 for the lots
+
+
+@pytest.mark.parametrize("page", ["baseline", "observe"])
+def test_baseline_and_weekly_round_walk_the_plants_once(login_as, session, connection, page):
+    """Issue 13: the progress is the one count over the trial's plants on these pages (the
+    context bar asks only whether setup is done, by EXISTS probes, not the status summary's
+    eleven counts), and a later page of "Still to do" counts nothing. The Setup link still
+    shows while setup is incomplete."""
+    client = login_as("operator")
+    if page == "baseline":
+        exp = _build(session, 50)
+        url, later = f"/experiments/{exp.id}/baseline", f"/experiments/{exp.id}/baseline/queue"
+    else:
+        exp, _t, _p, _r = f.make_running_experiment(session, plants=50, trays=5)
+        session.commit()
+        url, later = f"/experiments/{exp.id}/observe?week=1", None
+    setup_link = f'href="/experiments/{exp.id}/setup"'
+    client.get(url)
+    with count_statements(connection) as statements:
+        body = client.get(url).get_data(as_text=True)
+    counts = [s for s in statements if "count(" in s.lower()]
+    assert len(counts) == 1, counts
+    assert "<strong>" in body and " / 50</strong> done" in body
+    assert setup_link not in body
+    if later:
+        with count_statements(connection) as statements:
+            assert client.get(f"{later}?at=5").status_code == 200
+        assert not [s for s in statements if "count(" in s.lower()]
+    from growapp.models import Recipe, Tray
+
+    session.query(Tray).filter_by(experiment_id=exp.id).update({"recipe_id": None})
+    session.query(Recipe).filter_by(experiment_id=exp.id).delete()
+    session.commit()
+    assert setup_link in client.get(url).get_data(as_text=True)

@@ -188,3 +188,29 @@ def status_summaries(session: Session, experiment_ids: list[int]) -> dict[int, S
 
 def status_summary(session: Session, experiment_id: int) -> StatusSummary:
     return status_summaries(session, [experiment_id])[experiment_id]
+
+
+@cache
+def _setup_statement():
+    """SETUP_KEYS as EXISTS probes: each stops at its first row, so the cost does not grow
+    with the trial (the summary's counts walk every plant)."""
+    eid = bindparam("eid")
+    slot_tent = aliased(Tent)
+    probes = {
+        "plants": exists().where(Plant.experiment_id == eid, Plant.status == "active"),
+        "tents": exists().where(Tent.experiment_id == eid),
+        "slots": exists().where(Slot.tent_id == slot_tent.id, slot_tent.experiment_id == eid),
+        "recipes": exists().where(Recipe.experiment_id == eid),
+        "trays": exists().where(Tray.experiment_id == eid),
+    }
+    return select(*(probe.label(key) for key, probe in probes.items()))
+
+
+def setup_status(session: Session, experiment_id: int) -> dict[str, bool]:
+    """``StatusSummary.setup`` alone (each SETUP_KEYS step done, and "complete"), in one
+    statement that costs the same whatever the trial's size: for pages that only need to
+    know whether to offer "Setup" (the experiment's context bar)."""
+    row = session.execute(_setup_statement(), {"eid": experiment_id}).one()
+    setup = {key: bool(value) for key, value in zip(SETUP_KEYS, row, strict=True)}
+    setup["complete"] = all(setup.values())
+    return setup

@@ -16,7 +16,7 @@ from ...services.errors import Invalid
 from ...services.metrics import record_metrics, template_fields
 from ...services.plants import get_plant
 from ...services.read.overview import tent_map
-from ...services.read.readiness import status_summary
+from ...services.read.readiness import setup_status
 from ...services.rotation import rotate_tray, rotation_history
 from ...services.tents import list_tents
 from ...services.trays import list_trays
@@ -27,9 +27,11 @@ from . import bp
 
 
 def _base(experiment_id: int) -> dict:
+    """The experiment and what its context bar needs (not the status summary's counts: they
+    walk every plant, and these pages show none of them)."""
     session = db.session
     return {"experiment": exp_service.get_experiment(session, experiment_id),
-            "summary": status_summary(session, experiment_id)}
+            "bar_setup": setup_status(session, experiment_id)}
 
 
 # Feeding ---------------------------------------------------------------------------------
