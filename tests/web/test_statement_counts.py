@@ -188,3 +188,32 @@ def test_baseline_and_weekly_round_walk_the_plants_once(login_as, session, conne
     session.query(Recipe).filter_by(experiment_id=exp.id).delete()
     session.commit()
     assert setup_link in client.get(url).get_data(as_text=True)
+
+
+@pytest.mark.parametrize("path", ["/experiments/{id}/placement", "/experiments/{id}/labels",
+                                  "/experiments/{id}/schedule", "/experiments/{id}/reports",
+                                  "/experiments/{id}/feeding/scan",
+                                  "/experiments/{id}/measurements/import"])
+def test_pages_that_only_show_the_context_bar_skip_the_status_summary(login_as, session,
+                                                                      connection, path):
+    """Their context bar asks only whether setup is done (setup_status: EXISTS probes),
+    not for the status summary's counts over every plant; the Setup link still shows while
+    setup is incomplete."""
+    from growapp.models import Recipe, Tray
+
+    client = login_as("admin")
+    exp, _t, _p, _r = f.make_running_experiment(session, plants=5, trays=2)
+    session.commit()
+    url, setup_link = path.format(id=exp.id), f'href="/experiments/{exp.id}/setup"'
+    client.get(url)
+    with count_statements(connection) as statements:
+        resp = client.get(url)
+    assert resp.status_code == 200, url
+    summary = [s for s in statements if "AS count_1 FROM plants WHERE plants.experiment_id = "
+               "experiments.id" in " ".join(s.split())]
+    assert not summary, url
+    assert setup_link not in resp.get_data(as_text=True)
+    session.query(Tray).filter_by(experiment_id=exp.id).update({"recipe_id": None})
+    session.query(Recipe).filter_by(experiment_id=exp.id).delete()
+    session.commit()
+    assert setup_link in client.get(url).get_data(as_text=True)

@@ -18,7 +18,7 @@ from ...services.environment.topics import tent_topic
 from ...services.environment.units import QUANTITIES, fmt
 from ...services.errors import Invalid, NotFound
 from ...services.read.environment import tent_environment
-from ...services.read.readiness import status_summary
+from ...services.read.readiness import setup_status
 from ..writes import page_write, respond
 from . import bp
 from .charts import env_chart
@@ -49,7 +49,7 @@ def _context(experiment_id: int, tent_id: int, **extra) -> dict:
             if chart:
                 charts.append(chart)
     return {"experiment": exp_service.get_experiment(session, experiment_id),
-            "summary": status_summary(session, experiment_id), "env": env, "charts": charts,
+            "bar_setup": setup_status(session, experiment_id), "env": env, "charts": charts,
             "quantities": QUANTITIES, "fmt": fmt, "zone": zone,
             "mqtt_topic": tent_topic(env.tent, current_app.config["MQTT_TOPIC_PREFIX"]),
             "form": extra.pop("form", None) or ReadingForm(formdata=None),

@@ -31,7 +31,7 @@ from ...services import jobs as job_service
 from ...services.errors import Conflict, DomainError, Invalid
 from ...services.labels import jobs as label_jobs
 from ...services.labels import printing, selection, sheet_templates, ticks
-from ...services.read.readiness import status_summary
+from ...services.read.readiness import setup_status
 from ..writes import page_write, respond
 from . import bp
 from .forms import LabelTemplateForm, label_request, query_args
@@ -97,7 +97,7 @@ def _page_context(experiment_id: int, req: selection.LabelRequest) -> dict:
     at = request.args.get("ticks", type=int)  # no JS: a page of the list, inline
     plant_uuids = req.uuids if req.kind == "plants" else []
     return {
-        "summary": status_summary(session, experiment_id),
+        "bar_setup": setup_status(session, experiment_id),
         "ticked": {str(u) for u in req.uuids},
         "templates": sheet_templates.list_templates(session),
         "label_fields": selection.LABEL_FIELDS, "trays": trays, "tents": tents,
@@ -225,7 +225,7 @@ def job(experiment_id: int, job_uuid):
     experiment = exp_service.get_experiment(session, experiment_id)
     return render_template("labels/job.html", job=job, experiment=experiment,
                            experiment_id=experiment_id,
-                           summary=status_summary(session, experiment_id), **_job_ctx())
+                           bar_setup=setup_status(session, experiment_id), **_job_ctx())
 
 
 @bp.get("/jobs/<uuid:job_uuid>.pdf")

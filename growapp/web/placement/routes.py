@@ -11,7 +11,7 @@ from ...services import experiments as exp_service
 from ...services import placement as placement_service
 from ...services.errors import Invalid, NotFound
 from ...services.read.placement import placement_choices, placement_view
-from ...services.read.readiness import status_summary
+from ...services.read.readiness import setup_status
 from ...services.tents import tent_restrictions
 from ...services.trays import get_tray
 from ..forms import int_or_none
@@ -29,7 +29,7 @@ def _args() -> dict:
 def _context(experiment_id: int, *, view_args: dict | None = None, **extra) -> dict:
     session = db.session
     experiment = exp_service.get_experiment(session, experiment_id)
-    return {"experiment": experiment, "summary": status_summary(session, experiment_id),
+    return {"experiment": experiment, "bar_setup": setup_status(session, experiment_id),
             "view": placement_view(session, experiment_id, **(view_args or {})), **extra}
 
 

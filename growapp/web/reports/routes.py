@@ -15,7 +15,7 @@ from ...services.design_check import design_check
 from ...services.environment.report import tent_conditions
 from ...services.environment.units import fmt
 from ...services.exports import EXPORTS
-from ...services.read.readiness import status_summary
+from ...services.read.readiness import setup_status
 from ...services.recipes import list_recipes
 from ...services.reports import SPLITS, answer_in_words, build_report
 from . import bp
@@ -35,7 +35,7 @@ def index(experiment_id: int):
     answers = {(m.key, s): answer_in_words(m, report.answer_week, s)
                for m in report.metrics for s in m.strata} if report.answer_week else {}
     return render_template("reports/index.html", experiment=report.experiment,
-                           summary=status_summary(session, experiment_id), report=report,
+                           bar_setup=setup_status(session, experiment_id), report=report,
                            charts=charts, answers=answers, split=split, exports=list(EXPORTS),
                            design=design_summary(session, experiment_id=experiment_id),
                            conditions=tent_conditions(session, experiment=report.experiment),
@@ -55,7 +55,7 @@ def design(experiment_id: int):
     return render("reports/design.html", "reports/_design_check.html", check=check,
                   experiment=check.experiment, spread=spread, sd=sd, difference=difference,
                   needed=needed, asked=difference is not None,
-                  summary=status_summary(db.session, experiment_id))
+                  bar_setup=setup_status(db.session, experiment_id))
 
 
 def _positive(text: str | None) -> float | None:

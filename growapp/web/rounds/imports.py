@@ -10,7 +10,7 @@ from ...http.htmx import render, wants_fragment
 from ...services import experiments as exp_service
 from ...services.measurement_import import import_measurements, metric_columns
 from ...services.observations import current_week
-from ...services.read.readiness import status_summary
+from ...services.read.readiness import setup_status
 from ..csv_import import csv_import_write
 from ..writes import respond
 from . import bp
@@ -19,7 +19,7 @@ from . import bp
 def _context(experiment_id: int, **extra) -> dict:
     session = db.session
     experiment = exp_service.get_experiment(session, experiment_id)
-    return {"experiment": experiment, "summary": status_summary(session, experiment_id),
+    return {"experiment": experiment, "bar_setup": setup_status(session, experiment_id),
             "metric_keys": metric_columns(session, experiment_id=experiment_id),
             "week": current_week(experiment), **extra}
 

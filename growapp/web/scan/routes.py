@@ -16,7 +16,7 @@ from ...services import scan as scan_service
 from ...services.errors import DomainError, NotFound
 from ...services.feeding import feeding_queue
 from ...services.read.find import find_by_code
-from ...services.read.readiness import status_summary
+from ...services.read.readiness import setup_status
 from ...services.recipes import list_lots
 from ..forms import int_or_none
 from ..writes import page_write, respond
@@ -95,7 +95,7 @@ def _feed_mode_context(experiment_id: int) -> dict:
     for lot in list_lots(s, experiment_id):  # newest first: the default of each recipe
         lots.setdefault(lot.recipe, []).append(lot)
     return {"experiment": exp_service.get_experiment(s, experiment_id),
-            "summary": status_summary(s, experiment_id), "queue": queue, "groups": groups,
+            "bar_setup": setup_status(s, experiment_id), "queue": queue, "groups": groups,
             "lots_by_recipe": sorted(lots.items(), key=lambda kv: kv[0].code)}
 
 

@@ -15,7 +15,7 @@ from ...services import experiments as exp_service
 from ...services import schedules as schedule_service
 from ...services.clock import local_today, zone_of
 from ...services.errors import Invalid, NotFound
-from ...services.read.readiness import status_summary
+from ...services.read.readiness import setup_status
 from ..writes import page_write, respond
 from . import bp
 from .forms import ScheduleForm
@@ -95,7 +95,7 @@ def _context(experiment_id: int, **extra) -> dict:
     schedules = schedule_service.schedule_summaries(
         session, schedule_service.list_schedules(session, experiment_id))
     return {**_plan_context(experiment_id, **extra), "form": form, "schedules": schedules,
-            "summary": status_summary(session, experiment_id)}
+            "bar_setup": setup_status(session, experiment_id)}
 
 
 @bp.get("")
