@@ -97,9 +97,10 @@ class TentNow:
 
 
 @cache
-def _statement():
-    """Built once (the tent id is a bound parameter): composing ten SELECTs costs more
-    than running them."""
+def tent_now_statement():
+    """Built once (the tent id is a bound parameter ``tent_id``): composing ten SELECTs
+    costs more than running them. Rows (kind, quantity, a, b, at, text) for
+    ``tent_now_from_rows``; the cockpit runs it inside its own statement."""
     tent_id = bindparam("tent_id", type_=Integer)
 
     def row(kind, quantity, a, b, at, text, where, entity, order=None):
@@ -129,8 +130,14 @@ def _statement():
 
 def tent_now(session: Session, *, tent_id: int, now: datetime | None = None) -> TentNow:
     """The tent's conditions now (one statement)."""
+    return tent_now_from_rows(tent_id, now, session.execute(tent_now_statement(),
+                                                            {"tent_id": tent_id}))
+
+
+def tent_now_from_rows(tent_id: int, now: datetime | None, rows) -> TentNow:
+    """The TentNow of ``tent_now_statement``'s rows (kind, quantity, a, b, at, text)."""
     out = TentNow(tent_id=tent_id, now=now or utcnow())
-    for kind, quantity, a, b, at, text in session.execute(_statement(), {"tent_id": tent_id}):
+    for kind, quantity, a, b, at, text in rows:
         if kind == "reading":
             out.latest[quantity] = NowValue(quantity, a, aware_utc(at), text or "")
         elif kind == "range":
