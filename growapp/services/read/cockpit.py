@@ -5,16 +5,13 @@ from __future__ import annotations
 
 import json
 import uuid as uuid_mod
+from collections import namedtuple
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
 
-from sqlalchemy import (
-    bindparam,
-    func,
-    select,
-)
-from sqlalchemy.orm import Session, aliased, contains_eager, joinedload
+from sqlalchemy import bindparam, func, inspect, select
+from sqlalchemy.orm import Session, aliased
 
 from ...models import (
     Experiment,
@@ -41,9 +38,9 @@ from .walk import Neighbours, as_uuid, neighbours_from_rows
 
 @dataclass
 class PlantView:
-    plant: Plant
-    experiment: Experiment
-    location: Location
+    plant: tuple  # PlantRow (_plant_records): the plants table's columns, species, experiment
+    experiment: tuple  # ExperimentRow: the experiments table's columns
+    location: Location  # of TrayRow, SlotRow, TentRow, RecipeRow
     links: dict
     recent: list  # EventRow records (cockpit_lists), newest first, with ``by_name``
 
@@ -142,14 +139,31 @@ def next_actions(c: Cockpit) -> list[NextAction]:
     return out
 
 
+def _record(model, *extra: str):
+    """A namedtuple type of the model's column attributes (and ``extra`` fields), with
+    those columns: the cockpit's reads are Core rows (the page and the API only read them;
+    building the seven ORM instances cost more than the query took to run)."""
+    attrs = inspect(model).column_attrs
+    return (namedtuple(f"{model.__name__}Row", [a.key for a in attrs] + list(extra)),
+            [a.columns[0] for a in attrs])
+
+
+@cache
+def _plant_records() -> list[tuple]:
+    """(record type, columns) for each table the plant statement reads, in its order."""
+    return [_record(Plant, "species", "experiment"), _record(Species), _record(Experiment),
+            _record(Tray), _record(Slot), _record(Tent), _record(Recipe)]
+
+
 @cache
 def _plant_statement():
     """Built once, the uuid bound per call: composing it cost more than running it."""
     other = aliased(Plant)
     live = (FeedingLog.plant_id == Plant.id, FeedingLog.voided_at.is_(None))
     latest = (FeedingLog.fed_at.desc(), FeedingLog.id.desc())
+    (_p, plant), *others = _plant_records()
     return select(
-        Plant,
+        *plant,
         select(func.max(FeedingLog.fed_at)).where(*live, FeedingLog.status == "fed")
         .scalar_subquery(),
         select(FeedingLog.status).where(*live).order_by(*latest).limit(1).scalar_subquery(),
@@ -161,29 +175,44 @@ def _plant_statement():
         select(other.uuid).where(other.replaced_by_id == Plant.id).scalar_subquery(),
         select(MetricTemplate.fields).where(MetricTemplate.category == Species.category)
         .correlate(Species).scalar_subquery(),
-        Tray, Slot, Tent, Recipe,
-    ).join(Species, Species.id == Plant.species_id) \
+        *(col for _record_type, cols in others for col in cols),
+    ).select_from(Plant).join(Species, Species.id == Plant.species_id) \
+        .join(Experiment, Experiment.id == Plant.experiment_id) \
         .outerjoin(TrayPlant, TrayPlant.plant_id == Plant.id) \
         .outerjoin(Tray, Tray.id == TrayPlant.tray_id) \
         .outerjoin(Slot, Slot.id == Tray.slot_id).outerjoin(Tent, Tent.id == Slot.tent_id) \
         .outerjoin(Recipe, Recipe.id == Tray.recipe_id) \
-        .where(Plant.uuid == bindparam("key")).options(
-            contains_eager(Plant.species), joinedload(Plant.experiment, innerjoin=True))
+        .where(Plant.uuid == bindparam("key"))
 
 
-def _plant(session: Session, plant_uuid) -> tuple[Plant, dict]:
-    """The plant with its species and experiment, where it sits (tray, slot, tent, recipe),
-    its last feed, its replacement links and its category's metric template: one query
-    (the facts ride along as scalar subqueries and outer joins)."""
+FACTS = 8  # the scalar subqueries after the plant's columns
+
+
+def _plant(session: Session, plant_uuid) -> tuple[tuple, dict]:
+    """The plant (a PlantRow with its ``species`` and ``experiment``), where it sits (tray,
+    slot, tent, recipe), its last feed, its replacement links and its category's metric
+    template: one query (the facts ride along as scalar subqueries and outer joins)."""
     try:
         key = uuid_mod.UUID(str(plant_uuid))
     except ValueError as exc:
         raise NotFound("No plant has that code.") from exc
+    if session.autoflush:  # a Core read: the ORM's autoflush is not done for it
+        session.flush()
     row = session.execute(_plant_statement(), {"key": key}).one_or_none()
     if row is None:
         raise NotFound("No plant has that code.")
-    (plant, last_fed, status, at, reason, by, replaced_by, replaces, template,
-     tray, slot, tent, recipe) = row
+    records = _plant_records()
+    plant_width = len(records[0][1])
+    (last_fed, status, at, reason, by, replaced_by, replaces,
+     template) = row[plant_width:plant_width + FACTS]
+    made, start = [], plant_width + FACTS
+    for record_type, cols in records[1:]:
+        values = row[start:start + len(cols)]
+        start += len(cols)
+        made.append(record_type(*values) if values[record_type._fields.index("id")]
+                    is not None else None)
+    species, experiment, tray, slot, tent, recipe = made
+    plant = records[0][0](*row[:plant_width], species, experiment)
     at = aware_utc(at)
     if isinstance(template, str):  # a JSON scalar subquery may come back as text
         template = json.loads(template)
