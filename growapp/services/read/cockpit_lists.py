@@ -11,11 +11,12 @@ from __future__ import annotations
 from collections import namedtuple
 from functools import cache
 
-from sqlalchemy import Float, Integer, Text, Uuid, bindparam, cast, literal, null, select, union_all
+from sqlalchemy import Float, Integer, Text, Uuid, bindparam, cast, null, select, union_all
 
 from ...models import AdverseEvent, Event, Lot, Photo, PlantMetric, User
 from ...models.base import JSONType, UTCDateTime
 from .history import PHOTOS
+from .inline import inline
 from .tent_now import tent_now_statement
 from .walk import walk_statement
 
@@ -43,12 +44,12 @@ def _part(tag: str, source, *, where=(), order=(), limit: int | None = None, **c
     """One branch: ``cols`` maps layout names to the source's expressions. With ``order``
     the branch is a subquery (SQLite allows ORDER BY / LIMIT only there); the order is
     applied again in Python, as a UNION ALL promises none."""
-    values = [literal(tag, Text).label("part")] + [
+    values = [inline(tag, Text).label("part")] + [
         (cols[name] if name in cols else cast(null(), type_)).label(name)
         for name, type_ in COLUMNS[1:]]
     stmt = select(*values).select_from(source).where(*where)
     if order:
-        stmt = stmt.order_by(*order).limit(limit).subquery().select()
+        stmt = stmt.order_by(*order).limit(inline(limit)).subquery().select()
     return stmt
 
 

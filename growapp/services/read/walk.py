@@ -16,7 +16,6 @@ from sqlalchemy import (
     cast,
     exists,
     func,
-    literal,
     null,
     select,
     union_all,
@@ -24,6 +23,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import aliased
 
 from ...models import Plant, Slot, Tent, Tray, TrayPlant
+from .inline import inline
+
+ACTIVE = inline("active")  # in the SQL text, not a parameter (see inline.py)
 
 
 @dataclass
@@ -59,7 +61,7 @@ def walk_statement(by_key: bool):
     over its tray (its position), glued with UNION ALL: no window over plants and no scan
     of every plant, so the cost does not grow with the trial."""
     active_in = exists().where(TrayPlant.tray_id == Tray.id, Plant.id == TrayPlant.plant_id,
-                               Plant.status == "active")
+                               Plant.status == ACTIVE)
     walk = (select(Tray.id.label("tray_id"), func.row_number().over(
         order_by=(Tent.code, func.length(Tray.code), Tray.code)).label("rn"))
         .select_from(Tray)
@@ -69,7 +71,8 @@ def walk_statement(by_key: bool):
     here = select(walk.c.rn).where(walk.c.tray_id == tray_id).scalar_subquery()
 
     def tray_at(offset: int):
-        return select(walk.c.tray_id).where(walk.c.rn == here + offset).scalar_subquery()
+        return select(walk.c.tray_id).where(walk.c.rn == here + inline(offset)) \
+            .scalar_subquery()
 
     def members(tray):
         """The tray's plants, each looked up by primary key from tray_plants (correlated
@@ -80,30 +83,30 @@ def walk_statement(by_key: bool):
         if not by_key:
             return select(TrayPlant.tray_id.label("tray_id"), plant.uuid.label("uuid"),
                           plant.plant_code.label("code")).join(plant, *of) \
-                .where(TrayPlant.tray_id == tray, plant.status == "active").subquery()
+                .where(TrayPlant.tray_id == tray, plant.status == ACTIVE).subquery()
         return select(
             TrayPlant.tray_id.label("tray_id"),
             select(plant.uuid).where(*of).scalar_subquery().label("uuid"),
-            select(plant.plant_code).where(*of, plant.status == "active")
+            select(plant.plant_code).where(*of, plant.status == ACTIVE)
             .scalar_subquery().label("code"),
         ).where(TrayPlant.tray_id == tray).subquery()
 
     def one(side: str, tray, compare=None, *, last: bool):
         m = members(tray)
         order = m.c.code.desc() if last else m.c.code
-        return select(literal(side).label("side"), m.c.uuid.label("uuid"),
+        return select(inline(side).label("side"), m.c.uuid.label("uuid"),
                       m.c.code.label("code"),
                       select(Tray.code).where(Tray.id == m.c.tray_id).scalar_subquery()
                       .label("tray_code"),
                       cast(null(), Integer).label("position"),
                       cast(null(), Integer).label("in_tray")) \
             .where(m.c.code.is_not(None), *(() if compare is None else (compare(m.c.code),))) \
-            .order_by(order).limit(1).subquery()
+            .order_by(order).limit(inline(1)).subquery()
 
     m = members(tray_id)
-    count = select(literal("here").label("side"), cast(null(), Plant.uuid.type).label("uuid"),
+    count = select(inline("here").label("side"), cast(null(), Plant.uuid.type).label("uuid"),
                    cast(null(), String).label("code"), cast(null(), String).label("tray_code"),
-                   func.count(case((m.c.code <= code, 1))).label("position"),
+                   func.count(case((m.c.code <= code, inline(1)))).label("position"),
                    func.count(m.c.code).label("in_tray")).subquery()
     parts = [one("previous", tray_id, lambda c: c < code, last=True),
              one("next", tray_id, lambda c: c > code, last=False),
