@@ -30,7 +30,7 @@ from ..services.rotation import rotate_tray, rotation_history
 from ..services.trays import list_trays
 from .framework import endpoint, envelope, require_fresh, whole_list
 from .openapi import list_schema
-from .plants import PlantOut, plant_out
+from .plants import PlantOut, plant_dict, plant_out
 from .schemas import Page, StrictIn
 
 TAG = "Tent floor"
@@ -144,7 +144,7 @@ def event_out(e: Event) -> dict:
           summary="Plant, location, recipe, next actions in priority order, recent activity")
 def get_cockpit(session: Session, plant_uuid):
     c = cockpit(session, plant_uuid)
-    plant = plant_out(session, c.plant)
+    plant = plant_dict(c.plant, c.location, c.links)  # the cockpit read both
     return {"plant": plant, "location": plant["location"], "recipe": plant["recipe"],
             "week": c.week, "last_fed_at": c.last_fed_at.isoformat() if c.last_fed_at else None,
             "next_actions": [{"key": a.key, "label": a.label, "url": next_action_url(a),

@@ -110,27 +110,28 @@ def plants_out(session: Session, plants: list[Plant]) -> list[dict]:
     """Serialise plants with location, recipe and replacement links in two queries."""
     locs = plant_service.locations(session, [p.id for p in plants])
     links = plant_service.replacement_links(session, plants)
-    out = []
-    for p in plants:
-        loc = locs[p.id]
-        link = links.get(p.id, {})
-        out.append({
-            "id": p.id, "uuid": str(p.uuid), "experiment_id": p.experiment_id,
-            "plant_code": p.plant_code,
-            "species": {"id": p.species.id, "common_name": p.species.common_name,
-                        "scientific_name": p.species.scientific_name,
-                        "category": p.species.category},
-            "cultivar": p.cultivar, "grade": p.grade, "status": p.status, "notes": p.notes,
-            "location": _location(loc),
-            "recipe": {"id": loc.recipe.id, "code": loc.recipe.code, "name": loc.recipe.name}
-            if loc.recipe else None,
-            "replaced_by": str(link["replaced_by"]) if link.get("replaced_by") else None,
-            "replaces": str(link["replaces"]) if link.get("replaces") else None,
-            "removed_at": p.removed_at.isoformat() if p.removed_at else None,
-            "removed_reason": p.removed_reason,
-            "created_at": p.created_at.isoformat(), "updated_at": p.updated_at.isoformat(),
-        })
-    return out
+    return [plant_dict(p, locs[p.id], links.get(p.id, {})) for p in plants]
+
+
+def plant_dict(p: Plant, loc: plant_service.Location, link: dict) -> dict:
+    """One plant's PlantOut from what the caller read: its species (loaded), where it is
+    and its replacement links ({"replaced_by", "replaces"}: uuids or None)."""
+    return {
+        "id": p.id, "uuid": str(p.uuid), "experiment_id": p.experiment_id,
+        "plant_code": p.plant_code,
+        "species": {"id": p.species.id, "common_name": p.species.common_name,
+                    "scientific_name": p.species.scientific_name,
+                    "category": p.species.category},
+        "cultivar": p.cultivar, "grade": p.grade, "status": p.status, "notes": p.notes,
+        "location": _location(loc),
+        "recipe": {"id": loc.recipe.id, "code": loc.recipe.code, "name": loc.recipe.name}
+        if loc.recipe else None,
+        "replaced_by": str(link["replaced_by"]) if link.get("replaced_by") else None,
+        "replaces": str(link["replaces"]) if link.get("replaces") else None,
+        "removed_at": p.removed_at.isoformat() if p.removed_at else None,
+        "removed_reason": p.removed_reason,
+        "created_at": p.created_at.isoformat(), "updated_at": p.updated_at.isoformat(),
+    }
 
 
 def plant_out(session: Session, plant: Plant) -> dict:

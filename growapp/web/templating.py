@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from types import MappingProxyType
+from weakref import WeakKeyDictionary
 
 from flask import Flask, current_app
 from flask_login import current_user
@@ -58,14 +59,31 @@ LIMITS = MappingProxyType({
 MACROS = "_macros.html"
 
 
-def _shared_macro(name: str):
+def _shared_macro(name: str, *, memo=None):
     """``{{ icon('feed') }}`` and ``{{ csrf() }}`` in any template without ``{% from
     "_macros.html" import … %}``: Jinja works out each import by a set difference over every
     template global, which the cockpit paid once per partial (five of them). The macro is
-    the imported module's own (looked up per call, so a reloaded template is seen)."""
+    the imported module's own (looked up per call, so a reloaded template is seen).
+
+    ``memo(args)`` gives a key under which the output is kept, for a macro whose output
+    depends on its arguments only (an icon): a dict lookup instead of a macro call (a new
+    Jinja context each; the cockpit draws ten icons). Not kept while templates
+    auto-reload."""
+
+    outputs: WeakKeyDictionary = WeakKeyDictionary()  # per Jinja environment (per app)
 
     def call(*args, **kwargs):
-        return getattr(current_app.jinja_env.get_template(MACROS).module, name)(*args, **kwargs)
+        env = current_app.jinja_env
+        if memo is None or kwargs or env.auto_reload:
+            return getattr(env.get_template(MACROS).module, name)(*args, **kwargs)
+        kept = outputs.setdefault(env, {})
+        key = memo(args)
+        out = kept.get(key)
+        if out is None:
+            if len(kept) > 256:  # a few dozen icons × sizes: a bound, never reached
+                kept.clear()
+            out = kept[key] = getattr(env.get_template(MACROS).module, name)(*args)
+        return out
 
     call.__name__ = name
     return call
@@ -111,8 +129,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["new_idempotency_key"] = new_key
     app.jinja_env.globals["next_action_url"] = next_action_url
     app.jinja_env.globals["activity_text"] = activity_text
-    for name in ("csrf", "icon"):
-        app.jinja_env.globals[name] = _shared_macro(name)
+    app.jinja_env.globals["icon"] = _shared_macro("icon", memo=lambda args: args)
+    app.jinja_env.globals["csrf"] = _shared_macro("csrf")
     app.jinja_env.tests["score"] = species.is_score  # {% if f is score %}: tap, not type
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

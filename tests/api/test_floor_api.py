@@ -44,6 +44,41 @@ def test_cockpit_carries_the_tents_conditions(client, op, session):
     assert tn["updated_at"] is not None and tn["stale"] is False
 
 
+def test_cockpit_statements_do_not_grow_and_reuse_the_cockpits_reads(client, op, session,
+                                                                      connection):
+    """The JSON twin reads what the page reads: the token and its user, the plant and one
+    statement of lists; the plant's location and replacement links come from the
+    cockpit's own read (they cost a tray_plants and a plants query of their own, 13 in
+    all before)."""
+    from datetime import timedelta
+
+    from growapp.models import Event, utcnow
+    from tests.helpers.statements import count_statements
+
+    counts = []
+    for history in (5, 500):
+        _exp, _t, plants, _r = f.make_running_experiment(session, plants=2)
+        old, new = plants
+        old.replaced_by_id = new.id
+        for i in range(history):
+            session.add(FeedingLog(plant_id=new.id, status="fed",
+                                   fed_at=utcnow() - timedelta(hours=i)))
+            session.add(Event(plant_id=new.id, kind="plant.noted", summary=f"n{i}"))
+        session.commit()
+        url = f"/api/v1/plants/{new.uuid}/cockpit"
+        client.get(url, headers=op)
+        with count_statements(connection) as statements:
+            body = client.get(url, headers=op).json
+        counts.append(len(statements))
+        assert body["plant"]["replaces"] == str(old.uuid)
+        assert body["plant"]["replaced_by"] is None
+        assert body["location"]["tray"]["code"] == "TR1" and body["recipe"]["code"] == "R1"
+        assert len(body["recent_activity"]) == min(history, 20)
+        old_body = client.get(f"/api/v1/plants/{old.uuid}/cockpit", headers=op).json
+        assert old_body["plant"]["replaced_by"] == str(new.uuid)
+    assert counts[0] == counts[1] <= 6, counts  # with the test's SAVEPOINT and rollback
+
+
 def test_feed_idempotent_and_conflicts(client, op, session):
     exp, _t, plants, _r = f.make_running_experiment(session)
     session.commit()

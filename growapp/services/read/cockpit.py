@@ -5,35 +5,19 @@ from __future__ import annotations
 
 import json
 import uuid as uuid_mod
+from collections import namedtuple
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
 
-from sqlalchemy import (
-    Integer,
-    Row,
-    String,
-    bindparam,
-    case,
-    cast,
-    exists,
-    func,
-    literal,
-    null,
-    select,
-    union_all,
-)
-from sqlalchemy.orm import Session, aliased, contains_eager, joinedload
+from sqlalchemy import bindparam, func, inspect, select
+from sqlalchemy.orm import Session, aliased
 
 from ...models import (
-    AdverseEvent,
-    Event,
     Experiment,
     FeedingLog,
-    Lot,
     MetricTemplate,
     Plant,
-    PlantMetric,
     Recipe,
     Slot,
     Species,
@@ -47,18 +31,18 @@ from ..clock import aware_utc, day_start, zone_of
 from ..errors import NotFound
 from ..observations import current_week
 from ..plants import Location
-from .tent_now import TentNow, tent_now
-
-RECENT = 20
+from .cockpit_lists import AdverseRow, LotRow, MetricRow, PhotoRow, lists_statement, split_lists
+from .tent_now import TentNow, tent_now_from_rows
+from .walk import Neighbours, as_uuid, neighbours_from_rows
 
 
 @dataclass
 class PlantView:
-    plant: Plant
-    experiment: Experiment
-    location: Location
+    plant: tuple  # PlantRow (_plant_records): the plants table's columns, species, experiment
+    experiment: tuple  # ExperimentRow: the experiments table's columns
+    location: Location  # of TrayRow, SlotRow, TentRow, RecipeRow
     links: dict
-    recent: list  # Event rows (Core: the columns as attributes) with ``by_name``
+    recent: list  # EventRow records (cockpit_lists), newest first, with ``by_name``
 
 
 @dataclass
@@ -90,36 +74,18 @@ class LastFeeding:
 
 
 @dataclass
-class Neighbour:
-    uuid: str
-    code: str
-    tray_code: str
-
-
-@dataclass
-class Neighbours:
-    """Where the plant sits in the walk through the trays (tent, tray, plant code: the
-    feeding queue's order) and the plants either side of it."""
-
-    position: int
-    in_tray: int
-    tray_code: str
-    previous: Neighbour | None = None
-    next: Neighbour | None = None
-
-
-@dataclass
 class Cockpit(PlantView):
     last_fed_at: datetime | None = None
     last_feeding: LastFeeding | None = None
     skipped_today: bool = False
-    metrics: list[Row] = field(default_factory=list)  # PlantMetric rows, latest week first
+    metrics: list[MetricRow] = field(default_factory=list)  # live, latest week first
     measured_by: dict[int, str] = field(default_factory=dict)  # metric id → who
     neighbours: Neighbours | None = None
     recent_by: dict[int, str] = field(default_factory=dict)  # event id → who
     weeks: set[int] = field(default_factory=set)
-    open_adverse: list[Row] = field(default_factory=list)  # AdverseEvent rows
-    lots: list[Row] = field(default_factory=list)  # Lot rows
+    open_adverse: list[AdverseRow] = field(default_factory=list)  # newest first
+    lots: list[LotRow] = field(default_factory=list)  # the recipe's newest lots
+    photos: list[PhotoRow] = field(default_factory=list)  # newest first (history's limit)
     week: int = 0
     actions: list[NextAction] = field(default_factory=list)
     template: list[dict] = field(default_factory=list)  # the species category's fields
@@ -173,14 +139,31 @@ def next_actions(c: Cockpit) -> list[NextAction]:
     return out
 
 
+def _record(model, *extra: str):
+    """A namedtuple type of the model's column attributes (and ``extra`` fields), with
+    those columns: the cockpit's reads are Core rows (the page and the API only read them;
+    building the seven ORM instances cost more than the query took to run)."""
+    attrs = inspect(model).column_attrs
+    return (namedtuple(f"{model.__name__}Row", [a.key for a in attrs] + list(extra)),
+            [a.columns[0] for a in attrs])
+
+
+@cache
+def _plant_records() -> list[tuple]:
+    """(record type, columns) for each table the plant statement reads, in its order."""
+    return [_record(Plant, "species", "experiment"), _record(Species), _record(Experiment),
+            _record(Tray), _record(Slot), _record(Tent), _record(Recipe)]
+
+
 @cache
 def _plant_statement():
     """Built once, the uuid bound per call: composing it cost more than running it."""
     other = aliased(Plant)
     live = (FeedingLog.plant_id == Plant.id, FeedingLog.voided_at.is_(None))
     latest = (FeedingLog.fed_at.desc(), FeedingLog.id.desc())
+    (_p, plant), *others = _plant_records()
     return select(
-        Plant,
+        *plant,
         select(func.max(FeedingLog.fed_at)).where(*live, FeedingLog.status == "fed")
         .scalar_subquery(),
         select(FeedingLog.status).where(*live).order_by(*latest).limit(1).scalar_subquery(),
@@ -192,29 +175,44 @@ def _plant_statement():
         select(other.uuid).where(other.replaced_by_id == Plant.id).scalar_subquery(),
         select(MetricTemplate.fields).where(MetricTemplate.category == Species.category)
         .correlate(Species).scalar_subquery(),
-        Tray, Slot, Tent, Recipe,
-    ).join(Species, Species.id == Plant.species_id) \
+        *(col for _record_type, cols in others for col in cols),
+    ).select_from(Plant).join(Species, Species.id == Plant.species_id) \
+        .join(Experiment, Experiment.id == Plant.experiment_id) \
         .outerjoin(TrayPlant, TrayPlant.plant_id == Plant.id) \
         .outerjoin(Tray, Tray.id == TrayPlant.tray_id) \
         .outerjoin(Slot, Slot.id == Tray.slot_id).outerjoin(Tent, Tent.id == Slot.tent_id) \
         .outerjoin(Recipe, Recipe.id == Tray.recipe_id) \
-        .where(Plant.uuid == bindparam("key")).options(
-            contains_eager(Plant.species), joinedload(Plant.experiment, innerjoin=True))
+        .where(Plant.uuid == bindparam("key"))
 
 
-def _plant(session: Session, plant_uuid) -> tuple[Plant, dict]:
-    """The plant with its species and experiment, where it sits (tray, slot, tent, recipe),
-    its last feed, its replacement links and its category's metric template: one query
-    (the facts ride along as scalar subqueries and outer joins)."""
+FACTS = 8  # the scalar subqueries after the plant's columns
+
+
+def _plant(session: Session, plant_uuid) -> tuple[tuple, dict]:
+    """The plant (a PlantRow with its ``species`` and ``experiment``), where it sits (tray,
+    slot, tent, recipe), its last feed, its replacement links and its category's metric
+    template: one query (the facts ride along as scalar subqueries and outer joins)."""
     try:
         key = uuid_mod.UUID(str(plant_uuid))
     except ValueError as exc:
         raise NotFound("No plant has that code.") from exc
+    if session.autoflush:  # a Core read: the ORM's autoflush is not done for it
+        session.flush()
     row = session.execute(_plant_statement(), {"key": key}).one_or_none()
     if row is None:
         raise NotFound("No plant has that code.")
-    (plant, last_fed, status, at, reason, by, replaced_by, replaces, template,
-     tray, slot, tent, recipe) = row
+    records = _plant_records()
+    plant_width = len(records[0][1])
+    (last_fed, status, at, reason, by, replaced_by, replaces,
+     template) = row[plant_width:plant_width + FACTS]
+    made, start = [], plant_width + FACTS
+    for record_type, cols in records[1:]:
+        values = row[start:start + len(cols)]
+        start += len(cols)
+        made.append(record_type(*values) if values[record_type._fields.index("id")]
+                    is not None else None)
+    species, experiment, tray, slot, tent, recipe = made
+    plant = records[0][0](*row[:plant_width], species, experiment)
     at = aware_utc(at)
     if isinstance(template, str):  # a JSON scalar subquery may come back as text
         template = json.loads(template)
@@ -224,165 +222,38 @@ def _plant(session: Session, plant_uuid) -> tuple[Plant, dict]:
         "last_fed_at": aware_utc(last_fed),
         "last_feeding": LastFeeding(status, at, by or "someone", reason or "")
         if status and at else None,
-        "links": {"replaced_by": _uuid(replaced_by), "replaces": _uuid(replaces)}}
-
-
-def _uuid(value):
-    if value is None or isinstance(value, uuid_mod.UUID):
-        return value
-    return uuid_mod.UUID(str(value))
-
-
-def _metrics(session: Session, plant_id: int) -> tuple[list[Row], dict[int, str]]:
-    """Every live measurement of the plant (one per week, so bounded by the trial's
-    length), latest week first, with who recorded it: one query."""
-    rows = session.execute(_statements()["metrics"], {"plant_id": plant_id}).all()
-    return rows, {m.id: m.by_name or "someone" for m in rows}
-
-
-@cache
-def _statements() -> dict:
-    """The cockpit's per-plant lists, built once with the ids as bound parameters (building
-    a statement costs more than SQLite takes to run it). Core rows of the tables' columns
-    (attribute access as on the models): the page only reads them, and ORM instances cost
-    more to build than the queries take to run. The plant query before them (ORM) has
-    flushed the session."""
-    plant_id = bindparam("plant_id")
-    events, metrics, adverse, lots, users = (
-        Event.__table__, PlantMetric.__table__, AdverseEvent.__table__, Lot.__table__,
-        User.__table__)
-    by_name = users.c.display_name.label("by_name")
-    return {
-        "events": select(events, by_name).outerjoin(users, users.c.id == events.c.user_id)
-        .where(events.c.plant_id == plant_id)
-        .order_by(events.c.at.desc(), events.c.id.desc()).limit(RECENT),
-        "metrics": select(metrics, by_name)
-        .outerjoin(users, users.c.id == metrics.c.recorded_by_id)
-        .where(metrics.c.plant_id == plant_id, metrics.c.voided_at.is_(None))
-        .order_by(metrics.c.week_number.desc(), metrics.c.id.desc()),
-        "adverse": select(adverse).where(
-            adverse.c.plant_id == plant_id, adverse.c.resolved_at.is_(None),
-            adverse.c.voided_at.is_(None))
-        .order_by(adverse.c.observed_at.desc()).limit(5),
-        "lots": select(lots).where(lots.c.recipe_id == bindparam("recipe_id"))
-        .order_by(lots.c.prepared_at.desc()).limit(5),
-    }
-
-
-@cache
-def _neighbours_statement(by_key: bool):
-    """Built once per engine kind; the experiment, tray and plant (its code) are bound per
-    call. ``by_key`` (PostgreSQL): the tray's plants as correlated lookups by primary key;
-    else (SQLite, whose planner walks the join from tray_plants by itself) a plain join,
-    0.2 ms cheaper there.
-
-    The trays holding active plants are numbered in walk order (a window over the
-    experiment's trays: bounded by the tent layout, not by the plants). Then four one-row
-    lookups over one tray's plants each — the plants just before and after this one in its
-    tray, the last plant of the tray before and the first of the tray after — and one count
-    over its tray (its position), glued with UNION ALL: no window over plants and no scan
-    of every plant, so the cost does not grow with the trial."""
-    active_in = exists().where(TrayPlant.tray_id == Tray.id, Plant.id == TrayPlant.plant_id,
-                               Plant.status == "active")
-    walk = (select(Tray.id.label("tray_id"), func.row_number().over(
-        order_by=(Tent.code, func.length(Tray.code), Tray.code)).label("rn"))
-        .select_from(Tray)
-        .outerjoin(Slot, Slot.id == Tray.slot_id).outerjoin(Tent, Tent.id == Slot.tent_id)
-        .where(Tray.experiment_id == bindparam("experiment_id"), active_in).cte("walk"))
-    tray_id, code = bindparam("tray_id"), bindparam("plant_code")
-    here = select(walk.c.rn).where(walk.c.tray_id == tray_id).scalar_subquery()
-
-    def tray_at(offset: int):
-        return select(walk.c.tray_id).where(walk.c.rn == here + offset).scalar_subquery()
-
-    def members(tray):
-        """The tray's plants, each looked up by primary key from tray_plants (correlated
-        scalar subqueries: the planner cannot turn them into a scan of every plant, which
-        PostgreSQL chose for a join); ``code`` is NULL for a plant no longer active."""
-        plant = aliased(Plant)
-        of = (plant.id == TrayPlant.plant_id,)
-        if not by_key:
-            return select(TrayPlant.tray_id.label("tray_id"), plant.uuid.label("uuid"),
-                          plant.plant_code.label("code")).join(plant, *of) \
-                .where(TrayPlant.tray_id == tray, plant.status == "active").subquery()
-        return select(
-            TrayPlant.tray_id.label("tray_id"),
-            select(plant.uuid).where(*of).scalar_subquery().label("uuid"),
-            select(plant.plant_code).where(*of, plant.status == "active")
-            .scalar_subquery().label("code"),
-        ).where(TrayPlant.tray_id == tray).subquery()
-
-    def one(side: str, tray, compare=None, *, last: bool):
-        m = members(tray)
-        order = m.c.code.desc() if last else m.c.code
-        return select(literal(side).label("side"), m.c.uuid.label("uuid"),
-                      m.c.code.label("code"),
-                      select(Tray.code).where(Tray.id == m.c.tray_id).scalar_subquery()
-                      .label("tray_code"),
-                      cast(null(), Integer).label("position"),
-                      cast(null(), Integer).label("in_tray")) \
-            .where(m.c.code.is_not(None), *(() if compare is None else (compare(m.c.code),))) \
-            .order_by(order).limit(1).subquery()
-
-    m = members(tray_id)
-    count = select(literal("here").label("side"), cast(null(), Plant.uuid.type).label("uuid"),
-                   cast(null(), String).label("code"), cast(null(), String).label("tray_code"),
-                   func.count(case((m.c.code <= code, 1))).label("position"),
-                   func.count(m.c.code).label("in_tray")).subquery()
-    parts = [one("previous", tray_id, lambda c: c < code, last=True),
-             one("next", tray_id, lambda c: c > code, last=False),
-             one("previous_tray", tray_at(-1), last=True),
-             one("next_tray", tray_at(1), last=False), count]
-    return union_all(*(select(*p.c) for p in parts))
-
-
-def _neighbours(session: Session, plant: Plant, loc: Location) -> Neighbours | None:
-    """The plants before and after this one in the walk through the trays (tent, tray,
-    plant code): one statement whatever the trial's size (see _neighbours_statement)."""
-    if not loc.placed or plant.status != "active":
-        return None
-    by_key = session.get_bind().dialect.name == "postgresql"
-    rows = {r.side: r for r in session.execute(_neighbours_statement(by_key), {
-        "experiment_id": plant.experiment_id, "tray_id": loc.tray.id,
-        "plant_code": plant.plant_code})}
-    here = rows.get("here")
-    if here is None or not here.in_tray:
-        return None
-
-    def neighbour(*sides: str) -> Neighbour | None:
-        for side in sides:
-            r = rows.get(side)
-            if r is not None:
-                return Neighbour(str(_uuid(r.uuid)), r.code, r.tray_code)
-        return None
-
-    return Neighbours(position=here.position, in_tray=here.in_tray, tray_code=loc.tray.code,
-                      previous=neighbour("previous", "previous_tray"),
-                      next=neighbour("next", "next_tray"))
+        "links": {"replaced_by": as_uuid(replaced_by), "replaces": as_uuid(replaces)}}
 
 
 def cockpit(session: Session, plant_uuid, *, now: datetime | None = None) -> Cockpit:
+    """The plant's cockpit in two statements: the plant with what sits beside it
+    (_plant_statement), then every list (cockpit_lists). Raises NotFound."""
     plant, facts = _plant(session, plant_uuid)
     experiment = plant.experiment
     loc = facts["location"]
-    stmts = _statements()
-    recent = session.execute(stmts["events"], {"plant_id": plant.id}).all()
-    metrics, measured_by = _metrics(session, plant.id)
+    walks = loc.placed and plant.status == "active"
+    by_key = session.get_bind().dialect.name == "postgresql"
+    lists = split_lists(session.execute(lists_statement(by_key), {
+        "plant_id": plant.id, "recipe_id": loc.recipe.id if loc.recipe else None,
+        "tent_id": loc.tent.id if loc.tent is not None else None,
+        "experiment_id": plant.experiment_id, "tray_id": loc.tray.id if walks else None,
+        "plant_code": plant.plant_code}))
+    recent, metrics = lists["event"], lists["metric"]
     tz = zone_of(session)
     last = facts["last_feeding"]
     skipped_today = last is not None and last.status == "skipped" \
         and last.at >= day_start(tz, now)
-    adverse = session.execute(stmts["adverse"], {"plant_id": plant.id}).all()
-    lots = session.execute(stmts["lots"], {"recipe_id": loc.recipe.id}).all() \
-        if loc.recipe else []
     c = Cockpit(plant=plant, experiment=experiment, location=loc, links=facts["links"],
                 recent=recent, recent_by={e.id: e.by_name for e in recent if e.by_name},
                 last_fed_at=facts["last_fed_at"], last_feeding=last,
-                skipped_today=skipped_today, metrics=metrics, measured_by=measured_by,
-                weeks={m.week_number for m in metrics}, open_adverse=adverse, lots=lots,
-                neighbours=_neighbours(session, plant, loc),
+                skipped_today=skipped_today, metrics=metrics,
+                measured_by={m.id: m.by_name or "someone" for m in metrics},
+                weeks={m.week_number for m in metrics}, open_adverse=lists["adverse"],
+                lots=lists["lot"], photos=lists["photo"],
+                neighbours=neighbours_from_rows(lists["walk"], loc.tray.code)
+                if walks else None,
                 week=current_week(experiment, now, tz=tz), template=facts["template"],
-                tent_now=tent_now(session, tent_id=loc.tent.id, now=now)
+                tent_now=tent_now_from_rows(loc.tent.id, now, lists["tent"])
                 if loc.tent is not None else None)
     c.actions = next_actions(c)
     return c

@@ -1,6 +1,6 @@
 """A plant's (or a tray's) story: each numeric metric week by week, and the photos grouped
 by week. Three queries whatever the history's length (measurements, templates, photos);
-one when the caller has read the measurements and the template (the cockpit)."""
+none when the caller has read them (the cockpit)."""
 
 from __future__ import annotations
 
@@ -88,10 +88,12 @@ def numeric_fields(fields: list[dict]) -> list[dict]:
 
 def history(session: Session, *, experiment: Experiment, plants: list[Plant],
             fields: list[dict] | None = None,
-            measured: list[tuple[int, int, dict]] | None = None) -> History:
+            measured: list[tuple[int, int, dict]] | None = None,
+            photos: list | None = None) -> History:
     """The story of ``plants`` (one plant: its cockpit; several: a tray). The plants'
-    species must be loaded. A caller that already read them passes the numeric ``fields``
-    and the ``measured`` rows (plant id, week, values; week order), saving two queries."""
+    species must be loaded. A caller that already read them passes the numeric ``fields``,
+    the ``measured`` rows (plant id, week, values; week order) and the ``photos`` (newest
+    first, at most PHOTOS; attributes as the photos table's), saving three queries."""
     ids = [p.id for p in plants]
     codes = {p.id: p.plant_code for p in plants}
     if fields is None:
@@ -124,7 +126,8 @@ def history(session: Session, *, experiment: Experiment, plants: list[Plant],
                     weekly[week].append(v)
             trend.points = [(w, sum(vs) / len(vs)) for w, vs in sorted(weekly.items())]
         trends.append(trend)
-    photos = session.execute(_photos_statement(), {"ids": ids}).all() if ids else []
+    if photos is None:
+        photos = session.execute(_photos_statement(), {"ids": ids}).all() if ids else []
     weeks: dict[int, list[tuple]] = defaultdict(list)
     for ph in reversed(photos):  # oldest first: a story is read forwards
         weeks[_week_of(ph, experiment.started_at)].append((ph, codes[ph.plant_id]))

@@ -17,7 +17,6 @@ from sqlalchemy import (
     Text,
     bindparam,
     cast,
-    literal,
     null,
     select,
     union_all,
@@ -28,6 +27,7 @@ from ...models import EnvironmentAlert, Reading, TentRange, TentSensorSettings, 
 from ..clock import aware_utc
 from ..environment.alerts import DEFAULT_STALE_MINUTES
 from ..environment.units import QUANTITIES, vpd_kpa
+from .inline import inline
 
 
 @dataclass(slots=True)
@@ -97,31 +97,33 @@ class TentNow:
 
 
 @cache
-def _statement():
-    """Built once (the tent id is a bound parameter): composing ten SELECTs costs more
-    than running them."""
+def tent_now_statement():
+    """Built once (the tent id is a bound parameter ``tent_id``, its constants are written
+    inline: see inline.py): composing ten SELECTs costs more than running them. Rows
+    (kind, quantity, a, b, at, text) for ``tent_now_from_rows``; the cockpit runs it inside
+    its own statement."""
     tent_id = bindparam("tent_id", type_=Integer)
 
     def row(kind, quantity, a, b, at, text, where, entity, order=None):
-        stmt = select(literal(kind, String).label("kind"), quantity.label("quantity"),
+        stmt = select(inline(kind, String).label("kind"), quantity.label("quantity"),
                       cast(a, Float).label("a"), cast(b, Float).label("b"),
                       at.label("at"),  # no CAST: SQLite would make a number of it
                       cast(text, Text).label("text")).select_from(entity).where(*where)
         if order is not None:
-            stmt = stmt.order_by(order).limit(1).subquery().select()
+            stmt = stmt.order_by(order).limit(inline(1)).subquery().select()
         return stmt
 
     parts = [row("reading", Reading.quantity, Reading.value, null(), Reading.at, Reading.source,
-                 (Reading.tent_id == tent_id, Reading.quantity == q), Reading,
+                 (Reading.tent_id == tent_id, Reading.quantity == inline(q)), Reading,
                  Reading.at.desc()) for q in QUANTITIES]
     parts.append(row("range", TentRange.quantity, TentRange.low, TentRange.high, null(),
                      TentRange.for_minutes, (TentRange.tent_id == tent_id,), TentRange))
     parts.append(row("alert", EnvironmentAlert.quantity, null(), null(),
                      EnvironmentAlert.raised_at,
-                     EnvironmentAlert.kind + literal(":") + EnvironmentAlert.detail,
+                     EnvironmentAlert.kind + inline(":") + EnvironmentAlert.detail,
                      (EnvironmentAlert.tent_id == tent_id,
                       EnvironmentAlert.cleared_at.is_(None)), EnvironmentAlert))
-    parts.append(row("settings", literal("", String), TentSensorSettings.lux_factor,
+    parts.append(row("settings", inline("", String), TentSensorSettings.lux_factor,
                      cast(TentSensorSettings.stale_minutes, Integer), null(), null(),
                      (TentSensorSettings.tent_id == tent_id,), TentSensorSettings))
     return union_all(*parts)
@@ -129,8 +131,14 @@ def _statement():
 
 def tent_now(session: Session, *, tent_id: int, now: datetime | None = None) -> TentNow:
     """The tent's conditions now (one statement)."""
+    return tent_now_from_rows(tent_id, now, session.execute(tent_now_statement(),
+                                                            {"tent_id": tent_id}))
+
+
+def tent_now_from_rows(tent_id: int, now: datetime | None, rows) -> TentNow:
+    """The TentNow of ``tent_now_statement``'s rows (kind, quantity, a, b, at, text)."""
     out = TentNow(tent_id=tent_id, now=now or utcnow())
-    for kind, quantity, a, b, at, text in session.execute(_statement(), {"tent_id": tent_id}):
+    for kind, quantity, a, b, at, text in rows:
         if kind == "reading":
             out.latest[quantity] = NowValue(quantity, a, aware_utc(at), text or "")
         elif kind == "range":

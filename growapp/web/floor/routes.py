@@ -27,13 +27,15 @@ def back_link(experiment_id: int) -> str:
 def cockpit_context(plant_uuid, **extra) -> dict:
     session = db.session
     view = cockpit(session, plant_uuid)
-    # The template and the measurements came with the cockpit: the story reuses them.
+    # The template, the measurements and the photos came with the cockpit: the story
+    # reuses them.
     measured = [(m.plant_id, m.week_number, m.values) for m in reversed(view.metrics)]
     return {"view": view, "back": back_link(view.experiment.id),
             "fields": view.template if view.week >= 1 and view.week not in view.weeks else [],
             "quantities": QUANTITIES, "fmt": fmt,
             **_story(session, view.experiment, [view.plant],
-                     fields=numeric_fields(view.template), measured=measured), **extra}
+                     fields=numeric_fields(view.template), measured=measured,
+                     photos=view.photos), **extra}
 
 
 def _story(session, experiment, plants, **known) -> dict:
