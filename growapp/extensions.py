@@ -87,6 +87,7 @@ def _begin_at_first_write(engine: Engine) -> None:
     session's close), so no page statement was ever prepared and each was planned afresh
     on every request (1.7 ms for the cockpit's plant query); with no transaction open,
     there is nothing to roll back."""
+    from psycopg.pq import TransactionStatus  # PostgreSQL only: psycopg is its driver
 
     @event.listens_for(engine, "connect")
     def _autocommit(dbapi_conn, _record) -> None:
@@ -95,12 +96,13 @@ def _begin_at_first_write(engine: Engine) -> None:
     @event.listens_for(engine, "before_cursor_execute")
     def _begin(conn, cursor, statement, _params, context, executemany) -> None:
         raw = cursor.connection
-        if (raw.autocommit and raw.info.transaction_status == _IDLE and conn.in_transaction()
-                and _needs_transaction(statement, context, executemany)):
+        if not (raw.autocommit and conn.in_transaction()
+                and raw.info.transaction_status == TransactionStatus.IDLE):
+            return
+        if _needs_transaction(statement, context, executemany):
             raw.execute("BEGIN")
 
 
-_IDLE = 0  # psycopg.pq.TransactionStatus.IDLE: no transaction open on the connection
 _LOCKS = (" FOR UPDATE", " FOR NO KEY UPDATE", " FOR SHARE", " FOR KEY SHARE",
           "pg_advisory_xact_lock")
 
