@@ -20,6 +20,14 @@ class SheetScan:
     undecoded: int
 
 
+def _area(box) -> float:
+    return (box[2] - box[0]) * (box[3] - box[1])
+
+
+def _overlap(a, b) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
 def cell_at(template, x_mm: float, y_mm: float) -> int | None:
     for index in range(template.cells_per_page):
         x, y = template.cell_origin(index)
@@ -44,22 +52,32 @@ def scan_pdf(pdf: bytes, template, dpi: int = DPI) -> list[SheetScan]:
         image = page.render(scale=dpi / 72).to_pil()
         results = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)
         urls: dict[int, str | None] = {}
+        boxes: dict[int, tuple[float, float, float, float]] = {}
         for result in results:
             pos = result.position
             points = (pos.top_left, pos.top_right, pos.bottom_left, pos.bottom_right)
             cx = sum(p.x for p in points) / 4 / dpi * 25.4
             cy = sum(p.y for p in points) / 4 / dpi * 25.4
+            box = (min(p.x for p in points), min(p.y for p in points),
+                   max(p.x for p in points), max(p.y for p in points))
             index = cell_at(template, cx, cy)
             assert index is not None, f"QR code outside every cell at {cx:.1f},{cy:.1f} mm"
             if index in urls:
                 # zxing-cpp 3.x sometimes reports one symbol twice (two finder-pattern
-                # readings of the same code): the same text again is that symbol, a
-                # different text would be a real second code in the cell.
+                # readings of the same code): the same text again is that symbol, and a
+                # reading inside the other's square is that symbol misread (seen once:
+                # '206' within a plant's code), the larger square being the symbol. A
+                # different text beside it would be a real second code in the cell.
                 if not result.valid or result.text == urls[index]:
                     continue
-                assert urls[index] is None, \
-                    f"two QR codes in cell {index}: {urls[index]!r} and {result.text!r}"
+                if urls[index] is not None and _overlap(box, boxes[index]):
+                    if _area(box) <= _area(boxes[index]):
+                        continue
+                else:
+                    assert urls[index] is None, \
+                        f"two QR codes in cell {index}: {urls[index]!r} and {result.text!r}"
             urls[index] = result.text if result.valid else None
+            boxes[index] = box
         undecoded = sum(1 for text in urls.values() if text is None)
         textpage = page.get_textpage()
         texts = {}
