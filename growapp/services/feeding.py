@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, exists, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from ..models import (
     Event,
@@ -31,8 +31,9 @@ from .clock import day_start, zone_of
 from .errors import Conflict, Forbidden, Invalid, NotFound
 from .events import record_event
 from .experiments import get_experiment, require_running
-from .plants import get_plant
+from .plants import plant_key
 from .read.paging import take_whole
+from .read.walk import TRAY_ORDER
 from .trays import get_tray
 
 UNDO_SECONDS = 60
@@ -109,17 +110,32 @@ def _lot(session: Session, lot_id, recipe: Recipe) -> Lot | None:
     return lot
 
 
-def _placement(session: Session, plant: Plant) -> tuple[Tray, Recipe]:
+def _plant_to_feed(session: Session, plant_uuid) -> tuple[Plant, Experiment, Tray | None,
+                                                        Recipe | None]:
+    """The plant (with its species), its experiment, its tray and the tray's recipe, in one
+    statement (four round trips to PostgreSQL on every tap before); NotFound."""
+    row = session.execute(
+        select(Plant, Experiment, Tray, Recipe)
+        .join(Experiment, Experiment.id == Plant.experiment_id)
+        .outerjoin(TrayPlant, TrayPlant.plant_id == Plant.id)
+        .outerjoin(Tray, Tray.id == TrayPlant.tray_id)
+        .outerjoin(Recipe, Recipe.id == Tray.recipe_id)
+        .where(Plant.uuid == plant_key(plant_uuid))
+        .options(joinedload(Plant.species, innerjoin=True))).first()
+    if row is None:
+        raise NotFound("No plant has that code.")
+    return tuple(row)
+
+
+def _placement(plant: Plant, tray: Tray | None, recipe: Recipe | None) -> tuple[Tray, Recipe]:
     """The plant's tray and its recipe, or Conflict naming what is missing."""
-    tray = session.scalar(select(Tray).join(TrayPlant, TrayPlant.tray_id == Tray.id)
-                          .where(TrayPlant.plant_id == plant.id))
     if tray is None:
         raise Conflict(f"{plant.plant_code} is not in a tray, so it has no recipe to feed.",
                        {"missing": "tray"})
     if tray.recipe_id is None:
         raise Conflict(f"Tray {tray.code} has no recipe; assign one before feeding.",
                        {"missing": "recipe", "tray": tray.code})
-    return tray, session.get(Recipe, tray.recipe_id)
+    return tray, recipe
 
 
 def log_feeding(session: Session, *, plant_uuid, actor: User, status: str = "fed",
@@ -130,13 +146,12 @@ def log_feeding(session: Session, *, plant_uuid, actor: User, status: str = "fed
     unplaced, no recipe, lot of another recipe; with ``ask_if_recent``, fed within the last
     30 minutes — diagnostics ``recent_feed``, ``last_fed_at``, ``by``, ``minutes_ago``)."""
     clean = _check_inputs(status=status, reason=reason, amount_ml=amount_ml, notes=notes)
-    plant = get_plant(session, plant_uuid)
-    experiment = get_experiment(session, plant.experiment_id)
+    plant, experiment, tray, recipe = _plant_to_feed(session, plant_uuid)
     require_running(experiment, "Feeding is possible")
     if plant.status != "active":
         raise Conflict(f"{plant.plant_code} was removed; it is not fed any more.",
                        {"plant_status": plant.status})
-    tray, recipe = _placement(session, plant)
+    tray, recipe = _placement(plant, tray, recipe)
     lot = _lot(session, lot_id, recipe)
     if ask_if_recent and status == "fed":
         _ask_if_recent(session, plant_ids=[plant.id], now=now or utcnow())
@@ -328,9 +343,8 @@ def feeding_queue(session: Session, experiment_id: int, *, now: datetime | None 
     experiment = get_experiment(session, experiment_id)
     now = now or utcnow()
     due = _due_where(experiment, now, day_start(zone_of(session), now))
-    tray_order = (Tent.code, func.length(Tray.code), Tray.code)
     per_tray = [r for r in session.execute(
-        _due_per_tray(session, experiment.id, due).order_by(*tray_order)) if r[3]]
+        _due_per_tray(session, experiment.id, due).order_by(*TRAY_ORDER)) if r[3]]
     total = sum(r[3] for r in per_tray)
     at = max(int(at or 0), 0)
     offset = max(int(offset or 0), 0)
@@ -348,7 +362,7 @@ def feeding_queue(session: Session, experiment_id: int, *, now: datetime | None 
             .outerjoin(Slot, Slot.id == Tray.slot_id).outerjoin(Tent, Tent.id == Slot.tent_id)
             .outerjoin(Recipe, Recipe.id == Tray.recipe_id)
             .where(TrayPlant.tray_id.in_(picked), *due)
-            .order_by(*tray_order, Plant.plant_code))
+            .order_by(*TRAY_ORDER, Plant.plant_code))
     if budget is None and limit is not None:
         stmt = stmt.offset(skip).limit(limit)
     rows = session.execute(stmt).all()

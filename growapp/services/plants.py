@@ -70,13 +70,17 @@ def needs_clause(need: str):
     return and_(Plant.status == "active", cond)
 
 
-def get_plant(session: Session, plant_uuid, *, lock: bool = False) -> Plant:
+def plant_key(plant_uuid) -> uuid_mod.UUID:
+    """The UUID a plant is looked up by; NotFound for anything that is not one."""
     try:
-        key = plant_uuid if isinstance(plant_uuid, uuid_mod.UUID) else uuid_mod.UUID(
+        return plant_uuid if isinstance(plant_uuid, uuid_mod.UUID) else uuid_mod.UUID(
             str(plant_uuid))
     except ValueError as exc:
         raise NotFound("No plant has that code.") from exc
-    stmt = select(Plant).where(Plant.uuid == key).options(
+
+
+def get_plant(session: Session, plant_uuid, *, lock: bool = False) -> Plant:
+    stmt = select(Plant).where(Plant.uuid == plant_key(plant_uuid)).options(
         joinedload(Plant.species, innerjoin=True))
     if lock:  # lock the plant row only, never the species every plant shares
         stmt = stmt.with_for_update(of=Plant)

@@ -33,6 +33,25 @@ def test_feed_resolves_recipe_and_lot(session, op):
     assert event.summary == "Fed R1 (lot L-07), 50 ml"
 
 
+def test_a_feed_reads_plant_experiment_tray_and_recipe_in_one_statement(session, op,
+                                                                        connection):
+    """Every tap on the floor is a feed: its reads before the write are one statement (plant,
+    experiment, tray, recipe: four round trips to PostgreSQL before), two with the "fed a
+    minute ago?" check."""
+    _exp, _trays, plants, _recipe = f.make_running_experiment(session, plants=2)
+    session.commit()
+    for uuid, ask, reads in ((plants[0].uuid, False, 1), (plants[1].uuid, True, 2)):
+        session.expire_all()
+        session.refresh(op)  # signed in: the request has its user already
+        with count_statements(connection) as statements:
+            feed_svc.log_feeding(session, plant_uuid=uuid, actor=op, ask_if_recent=ask)
+        first_write = next(i for i, s in enumerate(statements) if s.lstrip().startswith(
+            "INSERT"))
+        before = [s for s in statements[:first_write]
+                  if s.lstrip().startswith("SELECT") and "pg_advisory" not in s]
+        assert len(before) == reads, before
+
+
 def test_feed_refusals(session, op):
     exp, trays, plants, recipe = f.make_running_experiment(session)
     with pytest.raises(Invalid) as err:

@@ -26,6 +26,10 @@ from ...models import Plant, Slot, Tent, Tray, TrayPlant
 from .inline import inline
 
 ACTIVE = inline("active")  # in the SQL text, not a parameter (see inline.py)
+# The walk through the trays, the feeding queue's order: tent, then tray code (shorter
+# first: TR9 before TR10). A tray in no slot has no tent and comes last on both engines
+# (by default SQLite sorts NULL first and PostgreSQL last).
+TRAY_ORDER = (Tent.code.asc().nulls_last(), func.length(Tray.code), Tray.code)
 
 
 @dataclass
@@ -60,13 +64,16 @@ def walk_statement(by_key: bool):
     tray, the last plant of the tray before and the first of the tray after — and one count
     over its tray (its position), glued with UNION ALL: no window over plants and no scan
     of every plant, so the cost does not grow with the trial."""
-    active_in = exists().where(TrayPlant.tray_id == Tray.id, Plant.id == TrayPlant.plant_id,
-                               Plant.status == ACTIVE)
+    # A tray holds only active plants (removing a plant takes it out of its tray, replacing
+    # one hands its place on or empties it, a removed plant cannot be placed), so "holds an
+    # active plant" is one index probe into tray_plants, not a join to every plant (that
+    # join cost PostgreSQL 1.0 of the cockpit's 1.6 ms at 1,000 plants; the probe, 0.2).
+    holds_a_plant = exists().where(TrayPlant.tray_id == Tray.id)
     walk = (select(Tray.id.label("tray_id"), func.row_number().over(
-        order_by=(Tent.code, func.length(Tray.code), Tray.code)).label("rn"))
+        order_by=TRAY_ORDER).label("rn"))
         .select_from(Tray)
         .outerjoin(Slot, Slot.id == Tray.slot_id).outerjoin(Tent, Tent.id == Slot.tent_id)
-        .where(Tray.experiment_id == bindparam("experiment_id"), active_in).cte("walk"))
+        .where(Tray.experiment_id == bindparam("experiment_id"), holds_a_plant).cte("walk"))
     tray_id, code = bindparam("tray_id"), bindparam("plant_code")
     here = select(walk.c.rn).where(walk.c.tray_id == tray_id).scalar_subquery()
 
