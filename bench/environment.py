@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import event, insert, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
+from bench.trial import settle  # noqa: E402
 from growapp import create_app  # noqa: E402
 from growapp.models import Reading, User, utcnow  # noqa: E402
 from growapp.services.environment.alerts import set_range  # noqa: E402
@@ -78,18 +79,6 @@ def build(engine) -> tuple[int, int, int]:
     print(f"{SENSORS * minutes:,} readings + roll-ups in {time.perf_counter() - t0:.0f} s",
           flush=True)
     return tent_id, exp_id, user_id
-
-
-def settle(engine) -> None:
-    """What a server's database looks like after its maintenance, not in the minutes after
-    one 5-million-row transaction: PostgreSQL vacuumed (else autovacuum scans the new table
-    while the page is timed) and checkpointed; SQLite's WAL checkpointed into the file."""
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        if engine.dialect.name == "postgresql":
-            conn.execute(text("VACUUM ANALYZE"))
-            conn.execute(text("CHECKPOINT"))
-        else:
-            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def time_page(engine, client, path: str, label: str) -> None:

@@ -31,10 +31,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import event, select, text  # noqa: E402
+from sqlalchemy import event, select  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
-from bench.trial import build_trial  # noqa: E402
+from bench.trial import build_trial, settle  # noqa: E402
 from growapp import create_app  # noqa: E402
 from growapp.labels.pdf import _warm_up  # noqa: E402
 from growapp.labels.render_process import render_pool  # noqa: E402
@@ -59,14 +59,6 @@ def build(app, plants_total: int) -> tuple[int, int]:
         placement.auto_place(s, experiment_id=exp.id, actor=admin, mode="randomized", seed=1)
         s.commit()
         return exp.id, admin.id
-
-
-def analyze(engine) -> None:
-    """Fresh statistics, as autovacuum would have them on a live server: without them a
-    freshly bulk-loaded PostgreSQL plans the feeding queue's NOT EXISTS 25× slower."""
-    if engine.dialect.name == "postgresql":
-        with engine.begin() as conn:
-            conn.execute(text("ANALYZE"))
 
 
 def start_trial(app, exp_id: int, admin_id: int) -> str:
@@ -167,7 +159,7 @@ def build_size(engine_name: str, base_url: str, plants_total: int) -> Trial:
     engine = app.extensions["growapp_db"].engine
     t0 = time.perf_counter()
     exp_id, admin_id = build(app, plants_total)
-    analyze(engine)
+    settle(engine)
     print(f"# built {plants_total:,} plants in {time.perf_counter() - t0:.1f} s on "
           f"{engine.dialect.name}", flush=True)
     client = app.test_client()
@@ -235,7 +227,7 @@ def run_all(engines: list[str], sizes: list[int]) -> dict:
         measure_interleaved(trials, before_start, results)
         for t in trials:
             t.busy = start_trial(t.app, t.exp_id, t.admin_id)
-            analyze(t.engine)
+            settle(t.engine)
         measure_interleaved(trials, after_start, results)
         for t in trials:  # scan after scan on one server: the cockpit target's figure
             results[t.engine_name][t.plants][ALONE] = measure_together(

@@ -93,12 +93,23 @@ def _begin_at_first_write(engine: Engine) -> None:
     def _autocommit(dbapi_conn, _record) -> None:
         dbapi_conn.autocommit = True
 
+    @event.listens_for(engine, "checkin")
+    def _autocommit_again(dbapi_conn, _record) -> None:
+        """A connection lent out with an isolation level of its own comes back with
+        SQLAlchemy's default put back — autocommit off — and would open a transaction on
+        every request from then on (its prepared statements lost at each ROLLBACK)."""
+        if (dbapi_conn is not None and not dbapi_conn.autocommit
+                and dbapi_conn.info.transaction_status == TransactionStatus.IDLE):
+            dbapi_conn.autocommit = True
+
     @event.listens_for(engine, "before_cursor_execute")
     def _begin(conn, cursor, statement, _params, context, executemany) -> None:
         raw = cursor.connection
         if not (raw.autocommit and conn.in_transaction()
                 and raw.info.transaction_status == TransactionStatus.IDLE):
             return
+        if conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+            return  # asked for no transaction (VACUUM, CREATE INDEX CONCURRENTLY)
         if _needs_transaction(statement, context, executemany):
             raw.execute("BEGIN")
 

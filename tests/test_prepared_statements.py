@@ -111,3 +111,19 @@ def test_a_streamed_read_gets_the_transaction_its_cursor_needs(engine):
         rows = session.scalars(select(User.id).execution_options(yield_per=2))
         assert isinstance(list(rows), list)
         assert _server_transaction(session) == "INTRANS"
+
+
+def test_a_connection_asked_for_autocommit_gets_no_begin(engine):
+    """Maintenance that must run outside a transaction (VACUUM, CREATE INDEX CONCURRENTLY)
+    asks for AUTOCOMMIT; the BEGIN sent before a non-SELECT broke it ("VACUUM cannot run
+    inside a transaction block": bench/environment.py's settle step)."""
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM prepared_probe"))
+        conn.execute(insert(probe).values(n=7))
+        assert conn.connection.dbapi_connection.info.transaction_status.name == "IDLE"
+    assert _probe_rows(engine) == 1  # committed as it ran, as AUTOCOMMIT means
+    # Back in the pool, the connection reads without a transaction again (SQLAlchemy put
+    # its default isolation back, autocommit off: every later request opened one).
+    with sessionmaker(engine)() as session:
+        session.execute(select(User.id).where(User.id == -1)).all()
+        assert _server_transaction(session) == "IDLE"
