@@ -180,6 +180,25 @@ def test_observe_queue(session, op):
     assert [p.plant_code for p in q.plants] == ["VFT-001", "VFT-003"] and q.done == 1
 
 
+def test_observe_queue_goes_on_after_a_plant_and_wraps(session, op):
+    exp, _t, plants, _r = f.make_running_experiment(session, plants=5)
+    from growapp.services.metrics import record_metrics
+
+    for p in (plants[1], plants[3]):  # VFT-002 and VFT-004 measured
+        record_metrics(session, plant_uuid=p.uuid, week_number=1, values={"vigour": 3},
+                       actor=op)
+
+    def to_do(after, limit):
+        q = obs_svc.observe_queue(session, exp.id, 1, limit=limit, after=after)
+        assert (q.done, q.total) == (2, 5)
+        return [p.plant_code for p in q.plants]
+
+    assert to_do("VFT-002", 1) == ["VFT-003"]
+    assert to_do("VFT-003", 3) == ["VFT-005", "VFT-001", "VFT-003"]
+    assert to_do("VFT-005", 2) == ["VFT-001", "VFT-003"]
+    assert to_do(None, 2) == ["VFT-001", "VFT-003"]
+
+
 def test_cockpit_next_actions_in_priority_order(session, op):
     exp, trays, plants, _r = f.make_running_experiment(session, plants=1)
     exp.started_at = utcnow() - timedelta(days=22)

@@ -196,6 +196,31 @@ def test_weekly_round_save_and_next(hx_client, login_as, session):
     assert bad.status_code == 422 and b"must be a whole number" in bad.data
 
 
+def test_the_round_goes_on_from_the_plant_just_measured(hx_client, login_as, session):
+    """"Save and next" shows the next plant along, not the first one still to do: the walk
+    starts at the saved plant (it used to step past every plant measured so far) and comes
+    back for a skipped plant at the end of the round; a plain form lands on the same one."""
+    client = login_as("operator", client=hx_client)
+    exp, _t, plants, _r = f.make_running_experiment(session, plants=5)
+    session.commit()
+    first, skipped, third, fourth, last = plants
+    url = f"/experiments/{exp.id}/observe"
+
+    def save(plant, **headers):
+        return client.post(f"{url}/1/{plant.uuid}", data={"m_vigour": "4"}, headers=headers)
+
+    assert f'id="observe-{skipped.uuid}"' in save(first).get_data(as_text=True)
+    page = client.get(f"{url}?week=1&plant={third.uuid}", headers={"HX-Request": "false"})
+    assert f'id="observe-{third.uuid}"' in page.get_data(as_text=True)  # 002 skipped
+    assert f'id="observe-{fourth.uuid}"' in save(third).get_data(as_text=True)
+    plain = save(fourth, **{"HX-Request": "false"})
+    assert plain.status_code == 303 and f"after={fourth.plant_code}" in plain.headers["Location"]
+    landed = client.get(plain.headers["Location"], headers={"HX-Request": "false"})
+    assert f'id="observe-{last.uuid}"' in landed.get_data(as_text=True)
+    body = save(last).get_data(as_text=True)  # the end of the round: back for the skipped one
+    assert "4 / 5" in body and f'id="observe-{skipped.uuid}"' in body
+
+
 def test_find_by_code(login_as, session):
     client = login_as("viewer")
     _exp, _t, plants, _r = f.make_running_experiment(session)

@@ -185,7 +185,8 @@ def rotate(experiment_id: int):
 # Weekly round ----------------------------------------------------------------------------
 
 def _observe_context(experiment_id: int, week: int | None = None, plant_uuid=None,
-                     **extra) -> dict:
+                     after: str | None = None, **extra) -> dict:
+    """``after``: the code of the plant just measured; the round goes on from it."""
     session = db.session
     base = _base(experiment_id)
     exp = base["experiment"]
@@ -193,7 +194,7 @@ def _observe_context(experiment_id: int, week: int | None = None, plant_uuid=Non
     now_week = obs_service.current_week(exp, tz=zone_of(session))
     if week is None or week < 1:
         week = max(now_week, 1)
-    queue = obs_service.observe_queue(session, experiment_id, week, limit=1)
+    queue = obs_service.observe_queue(session, experiment_id, week, limit=1, after=after)
     plant = None
     if plant_uuid:
         plant = get_plant(session, plant_uuid)
@@ -211,7 +212,8 @@ def _observe_context(experiment_id: int, week: int | None = None, plant_uuid=Non
 @bp.get("/observe")
 def observe(experiment_id: int):
     return render_template("rounds/observe.html", **_observe_context(
-        experiment_id, plant_uuid=request.args.get("plant")))
+        experiment_id, plant_uuid=request.args.get("plant"),
+        after=request.args.get("after") or None))
 
 
 @bp.post("/observe/<int:week>/<uuid:plant_uuid>")
@@ -229,8 +231,9 @@ def observe_save(experiment_id: int, week: int, plant_uuid):
         text = f"Saved week {week} of {plant.plant_code}."
         return respond(fragment="rounds/_observe.html", flash_message=text,
                        redirect_to=url_for("rounds.observe", experiment_id=experiment_id,
-                                           week=week),
-                       **_observe_context(experiment_id, week, message=text))
+                                           week=week, after=plant.plant_code),
+                       **_observe_context(experiment_id, week, after=plant.plant_code,
+                                          message=text))
 
     return page_write(action, done=done, problem=lambda exc: render(
         "rounds/observe.html", "rounds/_observe.html",
