@@ -61,11 +61,13 @@ def build(app, plants_total: int) -> tuple[int, int]:
         return exp.id, admin.id
 
 
-def start_trial(app, exp_id: int, admin_id: int) -> str:
-    """Finish the baseline, start, and give one plant a long history; returns its uuid."""
+def start_trial(app, exp_id: int, admin_id: int) -> tuple[str, str]:
+    """Finish the baseline, start, give one plant a long history and measure week 2 for the
+    first half of the plants (a round half done); returns that plant's uuid and the code of
+    the last plant measured."""
     from datetime import timedelta
 
-    from growapp.models import Event, FeedingLog, Plant, utcnow
+    from growapp.models import Event, FeedingLog, Plant, PlantMetric, utcnow
     from growapp.services.experiments import start_experiment
 
     with Session(app.extensions["growapp_db"].engine) as s:
@@ -81,8 +83,13 @@ def start_trial(app, exp_id: int, admin_id: int) -> str:
                              fed_at=utcnow() - timedelta(days=8, hours=i)))
             s.add(Event(experiment_id=exp_id, plant_id=busy.id, kind="plant.noted",
                         summary=f"note {i}", user_id=admin_id))
+        codes = list(s.execute(select(Plant.id, Plant.plant_code).where(
+            Plant.experiment_id == exp_id).order_by(Plant.plant_code)))
+        half = codes[:len(codes) // 2]
+        s.add_all(PlantMetric(plant_id=pid, week_number=2, values={"vigour": 3})
+                  for pid, _code in half)
         s.commit()
-        return str(busy.uuid)
+        return str(busy.uuid), half[-1][1]
 
 
 def measure_posts(client, urls: list[str]) -> tuple[float, float]:
@@ -144,6 +151,7 @@ class Trial:
     admin_id: int
     drop: object
     busy: str = ""
+    round_after: str = ""
 
     @property
     def engine(self):
@@ -194,6 +202,8 @@ def after_start(t: Trial) -> list[tuple[str, str]]:
             ("api cockpit", f"/api/v1/plants/{t.busy}/cockpit"),
             ("feeding queue (all due)", f"{e}/feeding"),
             ("weekly round", f"{e}/observe?week=1"),
+            ("weekly round half done, next", f"{e}/observe?week=2&after={t.round_after}"),
+            ("weekly round half done, opened", f"{e}/observe?week=2"),
             ("api feeding queue", f"/api/v1/experiments/{t.exp_id}/feeding/queue")]
 
 
@@ -226,7 +236,7 @@ def run_all(engines: list[str], sizes: list[int]) -> dict:
             gc.freeze()  # what wsgi.py does after start-up: the long-lived heap leaves GC scans
         measure_interleaved(trials, before_start, results)
         for t in trials:
-            t.busy = start_trial(t.app, t.exp_id, t.admin_id)
+            t.busy, t.round_after = start_trial(t.app, t.exp_id, t.admin_id)
             settle(t.engine)
         measure_interleaved(trials, after_start, results)
         for t in trials:  # scan after scan on one server: the cockpit target's figure
