@@ -82,6 +82,20 @@ def proxy(live_server):
 
 
 @pytest.fixture
+def axe_page(chromium):
+    """A phone page that may inject axe-core (``bypass_csp``: the app's CSP rightly refuses
+    inline script, and the app itself never serves axe) and records console errors."""
+    context = chromium.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
+                                   has_touch=True, device_scale_factor=2, bypass_csp=True)
+    context.set_default_timeout(10_000)
+    pg = context.new_page()
+    pg.console_errors = []
+    pg.on("console", lambda m: m.type == "error" and pg.console_errors.append(m.text))
+    yield pg
+    context.close()
+
+
+@pytest.fixture
 def page(chromium, request):
     context = chromium.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
                                    has_touch=True, device_scale_factor=2)

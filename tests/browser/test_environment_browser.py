@@ -30,23 +30,9 @@ def _tent(app, name: str) -> tuple[int, int]:
         return exp.id, tent.id
 
 
-@pytest.fixture
-def phone(chromium):
-    """A phone page that may inject axe-core (bypass_csp: the app's CSP rightly refuses
-    inline script) and records console errors."""
-    context = chromium.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
-                                   has_touch=True, device_scale_factor=2, bypass_csp=True)
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    page.console_errors = []
-    page.on("console", lambda m: m.type == "error" and page.console_errors.append(m.text))
-    yield page
-    context.close()
-
-
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_log_a_reading_see_it_set_a_range_see_it_out(phone, live_server, scheme):
-    page = phone
+def test_log_a_reading_see_it_set_a_range_see_it_out(axe_page, live_server, scheme):
+    page = axe_page
     base, app = live_server
     exp_id, tent_id = _tent(app, f"Env {scheme}")
     path = f"/experiments/{exp_id}/tents/{tent_id}/environment"
@@ -116,7 +102,7 @@ def test_log_a_reading_see_it_set_a_range_see_it_out(phone, live_server, scheme)
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_charts_show_a_gap_and_stay_in_their_plot(phone, live_server, scheme):
+def test_charts_show_a_gap_and_stay_in_their_plot(axe_page, live_server, scheme):
     """A week of readings with a sensor off for six hours: the line and band break there,
     everything drawn stays inside the chart, in light and dark."""
     from datetime import timedelta
@@ -125,7 +111,7 @@ def test_charts_show_a_gap_and_stay_in_their_plot(phone, live_server, scheme):
     from growapp.services.environment.alerts import set_range
     from growapp.services.environment.readings import ingest_readings
 
-    page = phone
+    page = axe_page
     base, app = live_server
     exp_id, tent_id = _tent(app, f"Gaps {scheme}")
     now = utcnow()

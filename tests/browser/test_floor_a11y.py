@@ -50,17 +50,6 @@ def _axe(page) -> list[str]:
     return axe_violations(page)
 
 
-@pytest.fixture
-def axe_page(chromium):
-    """A phone page whose context lets Playwright inject axe-core as an inline script
-    (the app's CSP rightly refuses inline script; the app itself never serves axe)."""
-    context = chromium.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
-                                   has_touch=True, device_scale_factor=2, bypass_csp=True)
-    context.set_default_timeout(10_000)
-    yield context.new_page()
-    context.close()
-
-
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_floor_pages_pass_axe(axe_page, live_server, scheme):
     page = axe_page
