@@ -54,7 +54,8 @@ class PlantMetric(Amendable, Timestamped, Base):
         Index("ix_plant_metrics_plant_week_voided", "plant_id", "week_number", "voided_at"),
     )
 
-    plant_id: Mapped[int] = mapped_column(ForeignKey("plants.id"), index=True)
+    # no index of its own: both indexes above begin with it (migration 0012 dropped it)
+    plant_id: Mapped[int] = mapped_column(ForeignKey("plants.id"))
     week_number: Mapped[int]
     values: Mapped[dict] = mapped_column(JSONType, default=dict)
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
