@@ -25,6 +25,7 @@ from ..services.feeding import MAX_NOTES as FEED_NOTES_MAX
 from ..services.observations import ADVERSE_KINDS, ADVERSE_NOTES_MAX, SEVERITIES
 from ..services.plants import get_plant
 from ..services.read.cockpit import cockpit
+from ..services.read.feeding_queue import feeding_queue as due_plants
 from ..services.rotation import NOTE_MAX as ROTATION_NOTE_MAX
 from ..services.rotation import rotate_tray, rotation_history
 from ..services.trays import list_trays
@@ -231,8 +232,7 @@ FEEDING_QUEUE_SCHEMA["properties"]["meta"]["properties"].update({
                   "plant", many=True, response=FeedingQueueItemOut,
           schema=FEEDING_QUEUE_SCHEMA, errors=(404,))
 def feeding_queue(session: Session, experiment_id: int, query: Page):
-    queue = feeding_service.feeding_queue(session, experiment_id, offset=query.offset,
-                                          limit=query.limit)
+    queue = due_plants(session, experiment_id, offset=query.offset, limit=query.limit)
     following = query.offset + len(queue.due)
     return envelope([{"plant_uuid": i.plant_uuid, "plant_code": i.plant_code,
                       "species": i.species_name,

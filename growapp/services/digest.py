@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 from ..models import DigestDay, DigestSubscription, Experiment, Tent, User, utcnow
 from .clock import local_today, zone_of
 from .environment.alerts import open_alerts
-from .feeding import feeding_queue
 from .observations import current_week, observe_queue
+from .read.feeding_queue import feeding_queue
 from .schedules.plan import plan
 
 OVERDUE_DAYS = 7  # schedule items planned this many days back and still open are overdue

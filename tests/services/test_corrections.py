@@ -15,6 +15,7 @@ from growapp.services.errors import Conflict, Forbidden, Invalid, NotFound
 from growapp.services.exports import feedings_rows, metrics_rows
 from growapp.services.metrics import record_metrics
 from growapp.services.read.cockpit import cockpit
+from growapp.services.read.feeding_queue import feeding_queue
 from growapp.services.read.readiness import status_summary
 from growapp.services.reports import build_report
 from growapp.services.schedules import create_schedule, plan
@@ -67,12 +68,12 @@ def test_who_may_amend_and_reason_required(session, op):
 def test_void_feeding_makes_the_plant_due_again_and_keeps_the_audit(session, op):
     exp, _t, plants, _r = f.make_running_experiment(session)
     log = feed_svc.log_feeding(session, plant_uuid=plants[0].uuid, actor=op)
-    assert [i.plant_code for i in feed_svc.feeding_queue(session, exp.id).due] == ["VFT-002"]
+    assert [i.plant_code for i in feeding_queue(session, exp.id).due] == ["VFT-002"]
     assert cockpit(session, plants[0].uuid).last_fed_at is not None
     corrections.void_record(session, kind="feeding", record_id=log.id, actor=op,
                             reason="fed the wrong plant")
     assert log.voided_at is not None and log.void_reason == "fed the wrong plant"
-    assert [i.plant_code for i in feed_svc.feeding_queue(session, exp.id).due] == \
+    assert [i.plant_code for i in feeding_queue(session, exp.id).due] == \
         ["VFT-001", "VFT-002"]
     c = cockpit(session, plants[0].uuid)
     assert c.last_fed_at is None and "feed" in [a.key for a in c.actions]

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from growapp.models import FeedingLog
-from growapp.services import feeding
+from growapp.services.read import feeding_queue as feeding
 from tests.helpers import factories as f
 
 NOW = datetime(2026, 6, 10, 12, 0, tzinfo=UTC)

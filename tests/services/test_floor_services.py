@@ -12,6 +12,7 @@ from growapp.services import plants as plant_svc
 from growapp.services import rotation as rot_svc
 from growapp.services.errors import Conflict, Forbidden, Invalid
 from growapp.services.read.cockpit import cockpit
+from growapp.services.read.feeding_queue import feeding_queue
 from tests.helpers import factories as f
 from tests.helpers.statements import count_statements
 
@@ -80,17 +81,17 @@ def test_feed_refusals(session, op):
 
 def test_feed_tray_queue_and_undo(session, op):
     exp, trays, plants, _recipe = f.make_running_experiment(session, plants=4, trays=2)
-    queue = feed_svc.feeding_queue(session, exp.id)
+    queue = feeding_queue(session, exp.id)
     assert [i.plant_code for i in queue.due] == ["VFT-001", "VFT-003", "VFT-002", "VFT-004"]
     logs = feed_svc.feed_tray(session, tray_id=trays[0].id, actor=op)
     assert len(logs) == 2
-    assert [i.plant_code for i in feed_svc.feeding_queue(session, exp.id).due] == [
+    assert [i.plant_code for i in feeding_queue(session, exp.id).due] == [
         "VFT-002", "VFT-004"]
     feed_svc.log_feeding(session, plant_uuid=plants[1].uuid, actor=op, status="skipped",
                          reason="soil wet")
-    assert [i.plant_code for i in feed_svc.feeding_queue(session, exp.id).due] == ["VFT-004"]
+    assert [i.plant_code for i in feeding_queue(session, exp.id).due] == ["VFT-004"]
     assert feed_svc.undo_feeding(session, log_ids=[lg.id for lg in logs], actor=op) == 2
-    assert len(feed_svc.feeding_queue(session, exp.id).due) == 3
+    assert len(feeding_queue(session, exp.id).due) == 3
     late = feed_svc.log_feeding(session, plant_uuid=plants[0].uuid, actor=op)
     with pytest.raises(Conflict, match="within a minute"):
         feed_svc.undo_feeding(session, log_ids=[late.id], actor=op,
@@ -106,7 +107,7 @@ def test_queue_window_and_blockers(session, op):
     session.add(FeedingLog(plant_id=plants[1].id, status="fed",
                            fed_at=utcnow() - timedelta(days=3)))
     f.make_plant(session, exp)  # unplaced
-    queue = feed_svc.feeding_queue(session, exp.id)
+    queue = feeding_queue(session, exp.id)
     assert [i.plant_code for i in queue.due] == ["VFT-001"]
     assert any("not in a tray" in b for b in queue.blockers)
 
@@ -166,7 +167,7 @@ def test_remove_and_replace(session, op):
     plant_svc.remove_plant(session, plant_uuid=plants[1].uuid, reason="died", actor=op)
     with pytest.raises(Conflict, match="already removed"):
         plant_svc.remove_plant(session, plant_uuid=plants[1].uuid, reason="again", actor=op)
-    queue = feed_svc.feeding_queue(session, exp.id)
+    queue = feeding_queue(session, exp.id)
     assert [i.plant_code for i in queue.due] == ["VFT-003"]
 
 

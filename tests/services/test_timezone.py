@@ -11,6 +11,7 @@ from growapp.services import clock
 from growapp.services import feeding as feed_svc
 from growapp.services.exports import feedings_rows
 from growapp.services.observations import current_week
+from growapp.services.read.feeding_queue import feeding_queue
 from growapp.services.schedules import create_schedule, plan
 from tests.helpers import factories as f
 
@@ -67,7 +68,7 @@ def test_feeding_queue_skip_counts_for_the_local_day(session, tz, skipped_at, no
     op = f.make_user(session)
     feed_svc.log_feeding(session, plant_uuid=plants[0].uuid, actor=op, status="skipped",
                          reason="wet", when=skipped_at)
-    due = feed_svc.feeding_queue(session, exp.id, now=now).due
+    due = feeding_queue(session, exp.id, now=now).due
     assert (due == []) is still_skipped
 
 

@@ -3,7 +3,7 @@ page carries a sentinel that htmx loads when revealed, and a plain link without 
 
 import re
 
-from growapp.services import feeding
+from growapp.services.read import feeding_queue as feeding
 from growapp.services.read import overview
 from tests.helpers import factories as f
 

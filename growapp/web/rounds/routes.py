@@ -15,6 +15,7 @@ from ...services.clock import zone_of
 from ...services.errors import Invalid
 from ...services.metrics import record_metrics, template_fields
 from ...services.plants import get_plant
+from ...services.read import feeding_queue as queue_read
 from ...services.read.overview import tent_map
 from ...services.read.readiness import setup_status
 from ...services.rotation import rotate_tray, rotation_history
@@ -37,8 +38,8 @@ def _base(experiment_id: int) -> dict:
 # Feeding ---------------------------------------------------------------------------------
 
 def _feeding_page(experiment_id: int, at: int = 0) -> dict:
-    queue = feeding_service.feeding_queue(db.session, experiment_id, at=at,
-                                          budget=feeding_service.QUEUE_BUDGET)
+    queue = queue_read.feeding_queue(db.session, experiment_id, at=at,
+                                     budget=queue_read.QUEUE_BUDGET)
     groups: dict = {}
     for item in queue.due:
         groups.setdefault((item.tent_code, item.tray_code), []).append(item)

@@ -14,7 +14,7 @@ from ...http.htmx import render
 from ...services import experiments as exp_service
 from ...services import scan as scan_service
 from ...services.errors import DomainError, NotFound
-from ...services.feeding import feeding_queue
+from ...services.read.feeding_queue import feeding_queue
 from ...services.read.find import find_by_code
 from ...services.read.readiness import setup_status
 from ...services.recipes import list_lots
